@@ -52,6 +52,11 @@ public final class HostTensorKernels implements TensorKernels {
     }
 
     @Override
+    public void zero(Tensor x) {
+        x.segment().fill((byte) 0);
+    }
+
+    @Override
     public void scale(Tensor x, double factor) {
         MemorySegment xs = x.segment();
         each(x, (from, to) -> k.scale(x.dtype(), xs, from, to, factor));
@@ -67,6 +72,13 @@ public final class HostTensorKernels implements TensorKernels {
     public void clipByValue(Tensor x, double min, double max) {
         MemorySegment xs = x.segment();
         each(x, (from, to) -> k.clipByValue(x.dtype(), xs, from, to, min, max));
+    }
+
+    @Override
+    public void axpy(Tensor x, Tensor y, double alpha) {
+        MemorySegment xs = x.segment();
+        MemorySegment ys = y.segment();
+        each(y, (from, to) -> k.axpy(y.dtype(), alpha, xs, ys, from, to));
     }
 
     @Override

@@ -23,11 +23,17 @@ public interface TensorKernels {
     /** Copies {@code source} into {@code target}; both here, of one dtype and shape. */
     void copy(Tensor source, Tensor target);
 
+    /** Sets every element of {@code x} to +0. Modified: x. */
+    void zero(Tensor x);
+
     void scale(Tensor x, double factor);
 
     void scaleDivide(Tensor x, double multiplier, double divisor);
 
     void clipByValue(Tensor x, double min, double max);
+
+    /** {@code y = y + alpha * x}. Modified: y. Not modified: x. */
+    void axpy(Tensor x, Tensor y, double alpha);
 
     /** The sum of squares, within {@link OptimizerKernels#SUM_OF_SQUARES_RELATIVE_TOLERANCE} of the reference. */
     double sumOfSquares(Tensor x);

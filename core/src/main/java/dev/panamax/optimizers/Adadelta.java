@@ -24,7 +24,7 @@ public final class Adadelta extends Optimizer {
     private Adadelta(Builder b) {
         super(b, "Adadelta");
         setHyperparameter("rho", b.rho);
-        this.epsilon = epsilonOrDefault(b.epsilon);
+        this.epsilon = KerasArguments.epsilonOrDefault(b.epsilon);
     }
 
     /** Adadelta with Keras's defaults: learning rate 0.001, rho 0.95, epsilon 1e-7. */
@@ -42,9 +42,14 @@ public final class Adadelta extends Optimizer {
 
     /** Keras's {@code Adadelta.from_config(config)}. Unknown or ill-typed keys are errors. */
     public static Adadelta fromConfig(Map<String, ?> config) {
-        ConfigReader r = new ConfigReader("Adadelta", config);
+        return fromConfig(config, false);
+    }
+
+    /** {@link #fromConfig(Map)} of a config in Keras 3's form when {@code keras3}: a Keras 3 optimizer, Keras 3's keys. */
+    public static Adadelta fromConfig(Map<String, ?> config, boolean keras3) {
+        ConfigReader r = new ConfigReader("Adadelta", config, keras3);
         Builder b = builder();
-        readBaseConfig(r, b, DEFAULT_LEARNING_RATE);
+        OptimizerConfig.readBase(r, b, DEFAULT_LEARNING_RATE);
         b.rho(r.number("rho", 0.95));
         b.epsilon(r.number("epsilon", DEFAULT_EPSILON));
         r.finish();
@@ -118,7 +123,7 @@ public final class Adadelta extends Optimizer {
 
         /** 0 means Keras's default 1e-7. */
         public Builder epsilon(double epsilon) {
-            this.epsilon = epsilonOrDefault(epsilon);
+            this.epsilon = KerasArguments.epsilonOrDefault(epsilon);
             return this;
         }
 

@@ -19,13 +19,11 @@ public final class Adagrad extends Optimizer {
 
     private final double initialAccumulatorValue;
     private final double epsilon;
-    private final boolean keras3;
 
     private Adagrad(Builder b) {
         super(b, "Adagrad");
         this.initialAccumulatorValue = b.initialAccumulatorValue;
-        this.epsilon = epsilonOrDefault(b.epsilon);
-        this.keras3 = b.keras3;
+        this.epsilon = KerasArguments.epsilonOrDefault(b.epsilon);
     }
 
     /** Adagrad with Keras's defaults: learning rate 0.001, initial accumulator 0.1, epsilon 1e-7. */
@@ -48,9 +46,9 @@ public final class Adagrad extends Optimizer {
 
     /** {@link #fromConfig(Map)} with Keras 3's formula when {@code keras3} (a config in Keras 3's serialized form). */
     public static Adagrad fromConfig(Map<String, ?> config, boolean keras3) {
-        ConfigReader r = new ConfigReader("Adagrad", config);
+        ConfigReader r = new ConfigReader("Adagrad", config, keras3);
         Builder b = builder().keras3(keras3);
-        readBaseConfig(r, b, DEFAULT_LEARNING_RATE);
+        OptimizerConfig.readBase(r, b, DEFAULT_LEARNING_RATE);
         b.initialAccumulatorValue(r.number("initial_accumulator_value", 0.1));
         b.epsilon(r.number("epsilon", DEFAULT_EPSILON));
         r.finish();
@@ -65,11 +63,6 @@ public final class Adagrad extends Optimizer {
         return epsilon;
     }
 
-    /** Whether Keras 3's formula (epsilon inside the square root) is used. */
-    @Override
-    public boolean isKeras3() {
-        return keras3;
-    }
 
     @Override
     protected double defaultLearningRate() {
@@ -114,7 +107,6 @@ public final class Adagrad extends Optimizer {
     public static final class Builder extends Optimizer.Builder<Builder> {
         private double initialAccumulatorValue = 0.1;
         private double epsilon = DEFAULT_EPSILON;
-        private boolean keras3;
 
         private Builder() {
         }
@@ -130,13 +122,7 @@ public final class Adagrad extends Optimizer {
 
         /** 0 means Keras's default 1e-7. */
         public Builder epsilon(double epsilon) {
-            this.epsilon = epsilonOrDefault(epsilon);
-            return this;
-        }
-
-        /** Keras 3's formula: {@code lr g / sqrt(accumulator + epsilon)}. Default false (Keras 2). */
-        public Builder keras3(boolean keras3) {
-            this.keras3 = keras3;
+            this.epsilon = KerasArguments.epsilonOrDefault(epsilon);
             return this;
         }
 

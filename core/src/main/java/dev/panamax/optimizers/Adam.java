@@ -32,7 +32,7 @@ public final class Adam extends Optimizer {
         super(b, "Adam");
         setHyperparameter("beta_1", b.beta1);
         setHyperparameter("beta_2", b.beta2);
-        this.epsilon = epsilonOrDefault(b.epsilon);
+        this.epsilon = KerasArguments.epsilonOrDefault(b.epsilon);
         this.amsgrad = b.amsgrad;
         this.lazy = b.lazy;
     }
@@ -52,9 +52,14 @@ public final class Adam extends Optimizer {
 
     /** Keras's {@code Adam.from_config(config)}. Unknown or ill-typed keys are errors. */
     public static Adam fromConfig(Map<String, ?> config) {
-        ConfigReader r = new ConfigReader("Adam", config);
+        return fromConfig(config, false);
+    }
+
+    /** {@link #fromConfig(Map)} of a config in Keras 3's form when {@code keras3}: a Keras 3 optimizer, Keras 3's keys. */
+    public static Adam fromConfig(Map<String, ?> config, boolean keras3) {
+        ConfigReader r = new ConfigReader("Adam", config, keras3);
         Builder b = builder();
-        readBaseConfig(r, b, DEFAULT_LEARNING_RATE);
+        OptimizerConfig.readBase(r, b, DEFAULT_LEARNING_RATE);
         b.beta1(r.number("beta_1", 0.9));
         b.beta2(r.number("beta_2", 0.999));
         b.epsilon(r.number("epsilon", DEFAULT_EPSILON));
@@ -203,7 +208,7 @@ public final class Adam extends Optimizer {
 
         /** Added to {@code sqrt(v)}; 0 means Keras's default 1e-7. */
         public Builder epsilon(double epsilon) {
-            this.epsilon = epsilonOrDefault(epsilon);
+            this.epsilon = KerasArguments.epsilonOrDefault(epsilon);
             return this;
         }
 

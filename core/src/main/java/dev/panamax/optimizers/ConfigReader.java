@@ -14,14 +14,45 @@ final class ConfigReader {
     private static final System.Logger LOG = System.getLogger(Optimizer.class.getName());
 
     private final String optimizer;
+    private final boolean keras3;
     private final Map<String, ?> config;
     private final Set<String> unread;
     private final Set<String> known = new LinkedHashSet<>();
 
     ConfigReader(String optimizer, Map<String, ?> config) {
+        this(optimizer, config, false);
+    }
+
+    /** @param keras3 a Keras 3 config: Keras 3's keys and messages */
+    ConfigReader(String optimizer, Map<String, ?> config, boolean keras3) {
         this.optimizer = optimizer;
         this.config = config;
+        this.keras3 = keras3;
         this.unread = new LinkedHashSet<>(config.keySet());
+    }
+
+    boolean isKeras3() {
+        return keras3;
+    }
+
+    /** An integer (a JSON number with no fraction), or null when absent or null. */
+    Integer integer(String key) {
+        Double v = number(key);
+        if (v == null) {
+            return null;
+        }
+        if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(optimizer + " config key '" + key + "' must be an integer, got " + config.get(key));
+        }
+        return v.intValue();
+    }
+
+    /** Reads {@code key} and ignores it, with {@code warning} when its value is not null (Keras 3's {@code decay}). */
+    void dropDeprecated(String key, String warning) {
+        read(key);
+        if (config.get(key) != null) {
+            LOG.log(System.Logger.Level.WARNING, warning);
+        }
     }
 
     boolean has(String key) {
@@ -79,7 +110,7 @@ final class ConfigReader {
      */
     Hyperparameter learningRate(double defaultValue) {
         String key = "learning_rate";
-        if (config.containsKey("lr")) {
+        if (!keras3 && config.containsKey("lr")) {
             // Keras's from_config: config["learning_rate"] = config.pop("lr"), so `lr` wins.
             LOG.log(System.Logger.Level.WARNING, "The `lr` argument is deprecated, use `learning_rate` instead.");
             read("learning_rate");
@@ -90,6 +121,11 @@ final class ConfigReader {
         Object v = config.get(key);
         if (v == null) {
             return Hyperparameter.of(defaultValue);
+        }
+        if (keras3 && (v instanceof Integer || v instanceof Long)) {
+            throw new IllegalArgumentException("Argument `learning_rate` should be float, or an instance of LearningRateSchedule, "
+                    + "or a callable (that takes in the current iteration value and returns the corresponding learning rate value). "
+                    + "Received instead: learning_rate=" + v);
         }
         if (v instanceof Number n) {
             return Hyperparameter.of(n.doubleValue());
@@ -114,6 +150,12 @@ final class ConfigReader {
 
     /** Fails on any key that was never read. */
     void finish() {
+        if (!unread.isEmpty() && keras3) {
+            // Keras 3's BaseOptimizer: cls(**config) leaves them in kwargs.
+            Map<String, Object> kwargs = new java.util.LinkedHashMap<>();
+            unread.forEach(k -> kwargs.put(k, config.get(k)));
+            throw new IllegalArgumentException("Argument(s) not recognized: " + Python.repr(kwargs));
+        }
         if (!unread.isEmpty()) {
             String key = unread.iterator().next();
             throw new IllegalArgumentException("Unexpected keyword argument passed to optimizer: " + key

@@ -71,9 +71,14 @@ public final class Ftrl extends Optimizer {
 
     /** Keras's {@code Ftrl.from_config(config)}. Unknown or ill-typed keys are errors. */
     public static Ftrl fromConfig(Map<String, ?> config) {
-        ConfigReader r = new ConfigReader("Ftrl", config);
+        return fromConfig(config, false);
+    }
+
+    /** {@link #fromConfig(Map)} of a config in Keras 3's form when {@code keras3}: a Keras 3 optimizer, Keras 3's keys. */
+    public static Ftrl fromConfig(Map<String, ?> config, boolean keras3) {
+        ConfigReader r = new ConfigReader("Ftrl", config, keras3);
         Builder b = builder();
-        readBaseConfig(r, b, DEFAULT_LEARNING_RATE);
+        OptimizerConfig.readBase(r, b, DEFAULT_LEARNING_RATE);
         b.initialAccumulatorValue(r.number("initial_accumulator_value", 0.1));
         b.learningRatePower(r.number("learning_rate_power", -0.5));
         b.l1RegularizationStrength(r.number("l1_regularization_strength", 0.0));

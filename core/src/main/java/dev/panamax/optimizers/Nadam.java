@@ -28,7 +28,6 @@ public final class Nadam extends Optimizer {
     public static final double DEFAULT_SCHEDULE_DECAY = 0.004;
 
     private final double epsilon;
-    private final boolean keras3;
     private boolean rejectsSchedules;
     /** {@code momentum_cache} (Keras 2) or {@code u_product} (Keras 3): the product of the momenta so far. */
     private Tensor momentumCache;
@@ -41,8 +40,7 @@ public final class Nadam extends Optimizer {
         super(b, "Nadam");
         setHyperparameter("beta_1", b.beta1);
         setHyperparameter("beta_2", b.beta2);
-        this.epsilon = epsilonOrDefault(b.epsilon);
-        this.keras3 = b.keras3;
+        this.epsilon = KerasArguments.epsilonOrDefault(b.epsilon);
         this.rejectsSchedules = !b.keras3;
     }
 
@@ -74,9 +72,9 @@ public final class Nadam extends Optimizer {
 
     /** {@link #fromConfig(Map)} with Keras 3's formula when {@code keras3} (a config in Keras 3's serialized form). */
     public static Nadam fromConfig(Map<String, ?> config, boolean keras3) {
-        ConfigReader r = new ConfigReader("Nadam", config);
+        ConfigReader r = new ConfigReader("Nadam", config, keras3);
         Builder b = builder().keras3(keras3);
-        readBaseConfig(r, b, DEFAULT_LEARNING_RATE);
+        OptimizerConfig.readBase(r, b, DEFAULT_LEARNING_RATE);
         Double scheduleDecay = r.number("schedule_decay");
         if (scheduleDecay != null) {
             b.decay(scheduleDecay);
@@ -101,11 +99,6 @@ public final class Nadam extends Optimizer {
         return epsilon;
     }
 
-    /** Whether Keras 3's formula is used. */
-    @Override
-    public boolean isKeras3() {
-        return keras3;
-    }
 
     @Override
     protected double defaultLearningRate() {
@@ -115,7 +108,7 @@ public final class Nadam extends Optimizer {
     @Override
     protected void createSlots(List<Variable> variables) {
         if (momentumCache == null && !variables.isEmpty()) {
-            momentumCache = addWeight(variables.get(0).dtype(), 1.0);
+            momentumCache = addVariable(new long[0], 1.0, variables.get(0).dtype(), keras3 ? "u_product" : "momentum_cache");
         }
         for (Variable v : variables) {
             addSlot(v, "m", 0.0);
@@ -216,7 +209,6 @@ public final class Nadam extends Optimizer {
         private Hyperparameter beta1 = Hyperparameter.of(0.9);
         private Hyperparameter beta2 = Hyperparameter.of(0.999);
         private double epsilon = DEFAULT_EPSILON;
-        private boolean keras3;
 
         private Builder() {
             decay(DEFAULT_SCHEDULE_DECAY);
@@ -244,7 +236,7 @@ public final class Nadam extends Optimizer {
 
         /** 0 means Keras's default 1e-7. */
         public Builder epsilon(double epsilon) {
-            this.epsilon = epsilonOrDefault(epsilon);
+            this.epsilon = KerasArguments.epsilonOrDefault(epsilon);
             return this;
         }
 
@@ -257,8 +249,9 @@ public final class Nadam extends Optimizer {
          * Keras 3's formula: momentum schedule {@code 0.96^t}, learning-rate schedules allowed, no
          * {@code decay} (set to 0). Default false (Keras 2).
          */
+        @Override
         public Builder keras3(boolean keras3) {
-            this.keras3 = keras3;
+            super.keras3(keras3);
             return decay(keras3 ? 0.0 : DEFAULT_SCHEDULE_DECAY);
         }
 

@@ -1,116 +1,88 @@
 package dev.panamax.optimizers;
 
 import dev.panamax.kernels.ChunkedExecutor;
-import dev.panamax.kernels.DeviceKernelsFactory;
 import dev.panamax.kernels.HostTensorKernels;
 import dev.panamax.kernels.KernelProvider;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.TensorKernels;
+import dev.panamax.kernels.TensorKernelsLookup;
+import dev.panamax.optimizers.state.Hyperparameters;
+import dev.panamax.optimizers.state.OptimizerVariable;
+import dev.panamax.optimizers.state.OptimizerVariables;
+import dev.panamax.optimizers.step.FilterEmptyGradients;
+import dev.panamax.optimizers.step.WeightDecay;
 import dev.panamax.schedules.LearningRateSchedule;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Gradient;
-import dev.panamax.tensor.IndexedSlices;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
- * The Keras optimizer machinery, with TF2 {@code OptimizerV2} semantics: hyperparameters,
- * {@code iterations}, slots, gradient clipping and transformers, legacy {@code decay},
- * weights and config. Subclasses only declare their slots, compute their per-step
- * coefficients, and call their kernel; no optimizer loops over elements.
+ * The Keras optimizer: one step ({@link #applyGradients}) runs every check, builds on first use,
+ * then a pipeline of small stages ({@link Step}, in TF2's order of {@code OptimizerV2} or Keras 3's
+ * of {@code BaseOptimizer}) over the optimizer's named state ({@link OptimizerVariables}) and
+ * hyperparameters ({@link Hyperparameters}). Subclasses only declare their slots, compute their
+ * per-step coefficients and call their kernel ({@link #prepare}), or, as Keras 3 user optimizers
+ * do, override {@link #updateStep}; no optimizer loops over elements.
  *
- * <p>One step, top to bottom ({@link #applyGradients}): drop null gradients; check every pair
- * (nothing is written if any check fails); create slots on first use; aggregate; clip by value,
- * by norm, by global norm, then the user's transformers; check the transformed gradients; for
- * each dtype compute the step's coefficients once; update each variable (chunked across
- * threads) and apply its constraint; {@code iterations += 1}.
- *
- * <p>Built-in clipping never modifies the caller's gradient tensors: it works on copies the
- * optimizer keeps per variable. An optimizer is not thread-safe; call it from one thread.
+ * <p>Every check of a step runs before anything is written. Built-in gradient stages never modify
+ * the caller's gradient tensors. An optimizer is not thread-safe; call it from one thread.
  */
 public abstract class Optimizer implements AutoCloseable {
-
-    private static final System.Logger LOG = System.getLogger(Optimizer.class.getName());
 
     /** Keras's fallback {@code backend.epsilon()}: used when epsilon is 0 or absent. */
     public static final double DEFAULT_EPSILON = 1e-7;
 
     private final String name;
-    private final Map<String, Hyperparameter> hyperparameters = new LinkedHashMap<>();
-    private final double initialDecay;
-    private Double clipnorm;
-    private final Double clipvalue;
-    private Double globalClipnorm;
-    private final List<GradientTransformer> gradientTransformers;
-    private final GradientTransformer gradientAggregator;
+    final boolean keras3;
+    final double initialDecay;
+    Double clipnorm;
+    final Double clipvalue;
+    Double globalClipnorm;
+    final List<GradientTransformer> gradientTransformers;
+    final GradientTransformer gradientAggregator;
     private final OptimizerKernels kernels;
     private ChunkedExecutor executor;
-    /** The kernels of host tensors, over this optimizer's kernels and threads. */
-    private HostTensorKernels host;
-    /** The device backends on the class path, loaded once. */
-    private static final List<DeviceKernelsFactory> DEVICE_FACTORIES =
-            ServiceLoader.load(DeviceKernelsFactory.class).stream().map(ServiceLoader.Provider::get).toList();
-
-    private long iterations;
-    private boolean built;
+    private final TensorKernelsLookup lookup;
+    final OptimizerVariables store;
+    final Hyperparameters hyperparameters;
+    final Step step;
+    private final OwnVariables own = new OwnVariables(this);
+    private final Double lossScaleFactor;
+    private final double emaMomentum;
+    private final Integer emaOverwriteFrequency;
     private boolean closed;
-    /** Slots per variable (by identity), each map in slot creation order. */
-    private final Map<Variable, SlotMap> slots = new IdentityHashMap<>();
-    /** Counts checkPairs calls, so each can mark the variables it has seen without a map of its own. */
-    private long checkCount;
-    /**
-     * Every slot and optimizer-wide weight (such as Nadam's {@code momentum_cache}) in creation
-     * order: the order of {@link #getWeights()} after iterations.
-     */
-    private final List<Tensor> weightsInOrder = new ArrayList<>();
-    private final List<String> slotNames = new ArrayList<>();
-    /** Per-variable off-heap copies of gradients, for the built-in clipping and for heap gradients. */
-    private final Map<Variable, Tensor> scratch = new IdentityHashMap<>();
-    /**
-     * Off-heap copies of variables that wrap Java arrays. The kernels only ever see off-heap
-     * segments: a vector loop that meets both heap and native segments (in one call, or anywhere
-     * in the same JVM) loses its compiled vector loads and runs about ten times slower.
-     */
-    private final Map<Variable, Tensor> staging = new IdentityHashMap<>();
-    /** Per-variable buffers of de-duplicated sparse rows, and of sparse gradients made dense. */
-    private final Map<Variable, Tensor> sparseSums = new IdentityHashMap<>();
-    private final Map<Variable, Tensor> denseScratch = new IdentityHashMap<>();
-    /** The variables checked so far in a step before the optimizer is built (reused, so a step allocates nothing). */
-    private final Map<Variable, Boolean> seenThisStep = new IdentityHashMap<>();
-    /** Hyperparameter values of the step in progress: each supplier is called once per step. */
-    private final Map<String, Double> stepValues = new LinkedHashMap<>();
 
     // The learning rate is declared here, through the overridable validation and default: subclasses
     // must not read their own fields in validateHyperparameter or defaultLearningRate.
     @SuppressWarnings("this-escape")
     protected Optimizer(Builder<?> b, String defaultName) {
+        this.keras3 = b.keras3;
         this.name = b.name == null ? defaultName : b.name;
-        checkNonNegative("clipnorm", b.clipnorm);
-        checkNonNegative("clipvalue", b.clipvalue);
-        checkNonNegative("global_clipnorm", b.globalClipnorm);
-        checkNonNegative("decay", b.decay);
+        KerasArguments.checkNonNegative("clipnorm", b.clipnorm);
+        KerasArguments.checkNonNegative("clipvalue", b.clipvalue);
+        KerasArguments.checkNonNegative("global_clipnorm", b.globalClipnorm);
+        KerasArguments.checkNonNegative("decay", b.decay);
+        if (b.usesKeras3Step()) {
+            KerasArguments.checkKeras3Base(b);
+        }
         if (b.clipnorm != null && b.globalClipnorm != null) {
             throw new IllegalArgumentException("Cannot accept both `clipnorm` and `global_clipnorm`. Received: `clipnorm`="
                     + b.clipnorm + ", `global_clipnorm`=" + b.globalClipnorm + ".");
         }
-        if (!b.gradientTransformers.isEmpty()) {
-            // Keras sets the transformers first, then its clip setters refuse to combine with them.
-            rejectClipWithTransformers("clipnorm", b.clipnorm, b.gradientTransformers);
-            rejectClipWithTransformers("clipvalue", b.clipvalue, b.gradientTransformers);
-            rejectClipWithTransformers("global_clipnorm", b.globalClipnorm, b.gradientTransformers);
-        }
+        // Keras sets the transformers first, then its clip setters refuse to combine with them.
+        KerasArguments.rejectClipWithTransformers("clipnorm", b.clipnorm, b.gradientTransformers);
+        KerasArguments.rejectClipWithTransformers("clipvalue", b.clipvalue, b.gradientTransformers);
+        KerasArguments.rejectClipWithTransformers("global_clipnorm", b.globalClipnorm, b.gradientTransformers);
         this.initialDecay = b.decay;
         this.clipnorm = b.clipnorm;
         this.clipvalue = b.clipvalue;
@@ -119,7 +91,14 @@ public abstract class Optimizer implements AutoCloseable {
         this.gradientAggregator = b.gradientAggregator;
         this.kernels = b.kernels != null ? b.kernels : KernelProvider.kernels();
         this.executor = b.threads != null ? ChunkedExecutor.shared(b.threads) : ChunkedExecutor.allCores();
-        this.host = new HostTensorKernels(kernels, executor);
+        this.lookup = new TensorKernelsLookup(new HostTensorKernels(kernels, executor));
+        // Keras 3 paths start with the optimizer's name; unnamed, Keras 3's default (snake case of the class).
+        this.store = new OptimizerVariables(b.name != null ? b.name : OptimizerConfig.snakeCase(defaultName));
+        this.hyperparameters = new Hyperparameters(name);
+        this.step = new Step(this, b, store, hyperparameters, lookup);
+        this.lossScaleFactor = b.lossScaleFactor;
+        this.emaMomentum = b.emaMomentum;
+        this.emaOverwriteFrequency = b.emaOverwriteFrequency;
         setHyperparameter("learning_rate", b.learningRate != null ? b.learningRate : Hyperparameter.of(defaultLearningRate()));
     }
 
@@ -128,17 +107,40 @@ public abstract class Optimizer implements AutoCloseable {
     /** The learning rate used when none is given. */
     protected abstract double defaultLearningRate();
 
-    /** Creates this algorithm's slots for {@code variables} with {@link #addSlot}, in Keras's order. */
-    protected abstract void createSlots(List<Variable> variables);
+    /**
+     * Creates this algorithm's slots for {@code variables} with {@link #addSlot} (TF2) or
+     * {@link #addVariableFromReference} (Keras 3), in Keras's order. None by default.
+     */
+    protected void createSlots(List<Variable> variables) {
+    }
 
     /**
      * Computes the step's coefficients for variables of {@code dtype} (each rounded to
      * {@code dtype}, as TensorFlow computes them in the variable's dtype) and returns the update
-     * that applies them to one variable. Called once per dtype per step.
+     * that applies them to one variable. Called once per dtype per step. By default each variable
+     * goes to {@link #updateStep}.
      *
      * @param learningRate the learning rate of this step, after the schedule and legacy decay
      */
-    protected abstract VariableUpdate prepare(DType dtype, double learningRate);
+    protected VariableUpdate prepare(DType dtype, double learningRate) {
+        return (variable, value, gradient) -> updateStep(gradient,
+                value == variable.value() ? variable : new Variable(variable.name(), value, variable.trainable(), null), learningRate);
+    }
+
+    /**
+     * Keras 3's {@code update_step(gradient, variable, learning_rate)}: the extension point of user
+     * optimizers that do not override {@link #prepare}. Write the variable and slots with
+     * {@link #assign}, {@link #assignAdd}, {@link #assignSub} or {@link #tensorKernels}.
+     *
+     * @param gradient     dense, of the variable's shape and dtype, after every gradient stage. Not modified.
+     * @param variable     the variable, whose value is the tensor to update (an off-heap working
+     *                     copy when the variable wraps a Java array). Modified.
+     * @param learningRate this step's learning rate, in the variable's dtype
+     */
+    protected void updateStep(Tensor gradient, Variable variable, double learningRate) {
+        throw new UnsupportedOperationException(getClass().getSimpleName()
+                + " must override updateStep(gradient, variable, learningRate) or prepare(dtype, learningRate)");
+    }
 
     /**
      * Called once per step, after the hyperparameters are evaluated and before any variable is
@@ -150,8 +152,7 @@ public abstract class Optimizer implements AutoCloseable {
     /**
      * Applies one step to one variable with a dense gradient of the same shape and dtype.
      * {@code value} holds the variable's elements and is the tensor to update: the variable's own
-     * tensor, or an off-heap copy of it when it wraps a Java array (see {@link #applyGradients}).
-     * Both {@code value} and {@code gradient} are off-heap.
+     * tensor, or an off-heap copy of it when it wraps a Java array. Both are off-heap or on a device.
      */
     @FunctionalInterface
     protected interface VariableUpdate {
@@ -165,16 +166,10 @@ public abstract class Optimizer implements AutoCloseable {
      */
     protected interface SparseVariableUpdate extends VariableUpdate {
 
-        /**
-         * Applies one step with gradient rows {@code gradient} to {@code value} (off-heap, as in
-         * {@link #apply}). Called even when there are no rows: some algorithms decay every row.
-         */
+        /** Applies one step with gradient rows; called even when there are none (some algorithms decay every row). */
         void applySparse(Variable variable, Tensor value, SparseRows gradient);
 
-        /**
-         * Whether repeated indices are summed first (Keras's
-         * {@code _deduplicate_indexed_slices}); false only where TensorFlow scatter-adds each one.
-         */
+        /** Whether repeated indices are summed first (Keras's {@code _deduplicate_indexed_slices}). */
         default boolean summingDuplicates() {
             return true;
         }
@@ -220,82 +215,25 @@ public abstract class Optimizer implements AutoCloseable {
     public final void applyGradients(List<GradientAndVariable> gradientsAndVariables) {
         checkOpen();
         Objects.requireNonNull(gradientsAndVariables, "gradientsAndVariables");
-        List<GradientAndVariable> pairs = filterEmptyGradients(gradientsAndVariables);
+        List<GradientAndVariable> pairs = FilterEmptyGradients.apply(gradientsAndVariables);
         if (pairs.isEmpty()) {
             return;
         }
-        checkPairs(pairs, "");
-        if (!built) {
+        step.checks.check(pairs, "");
+        if (!store.isBuilt()) {
             // As Keras 3, build with every variable given, those without a gradient this step too.
             build(variablesOf(gradientsAndVariables));
         }
-
-        pairs = offHeap(transformGradients(offHeap(aggregateGradients(pairs))));
-        if (gradientAggregator != null || !gradientTransformers.isEmpty()) {
-            // User code may have returned other gradients; built-in clipping and copies keep shapes and dtypes.
-            checkPairs(pairs, " after the gradient transformers");
-        }
-
-        evaluateHyperparameters();
-        try {
-            beginStep();
-            Map<DType, VariableUpdate> updates = new EnumMap<>(DType.class);
-            for (GradientAndVariable pair : pairs) {
-                Variable variable = pair.variable();
-                VariableUpdate update = updates.computeIfAbsent(variable.dtype(), t -> prepare(t, decayedLearningRate(t)));
-                Tensor value = variable.value();
-                if (!value.isHost() || value.isNative()) {
-                    applyOne(update, variable, value, pair.gradient());
-                } else {
-                    Tensor staged = staging.computeIfAbsent(variable, v -> Tensor.zeros(v.dtype(), v.shape()));
-                    staged.copyFrom(value);
-                    applyOne(update, variable, staged, pair.gradient());
-                    value.copyFrom(staged);
-                }
-                if (variable.constraint() != null) {
-                    variable.constraint().apply(variable.value());
-                }
-            }
-            iterations++;
-        } finally {
-            stepValues.clear();
-        }
-    }
-
-    private void applyOne(VariableUpdate update, Variable variable, Tensor value, Gradient gradient) {
-        if (gradient instanceof Tensor dense) {
-            update.apply(variable, value, dense);
-            return;
-        }
-        IndexedSlices sparse = (IndexedSlices) gradient;
-        DType dtype = variable.dtype();
-        long[] indices = SparseGradients.readIndices(sparse.indices());
-        long rows = value.shape()[0];
-        long rowLength = SparseGradients.rowLength(value.shape());
-        MemorySegment values = sparse.values().segment();
-        if (!(update instanceof SparseVariableUpdate s)) {
-            Tensor dense = denseScratch.computeIfAbsent(variable, v -> Tensor.zeros(v.dtype(), v.shape()));
-            SparseGradients.densify(kernels, dtype, indices, values, dense, rowLength);
-            update.apply(variable, value, dense);
-        } else if (s.summingDuplicates()) {
-            MemorySegment sums = sparseBuffer(variable, indices.length * rowLength);
-            s.applySparse(variable, value, SparseGradients.deduplicate(kernels, dtype, indices, values, sums, rows, rowLength));
+        if (usesKeras3Step()) {
+            step.keras3(pairs);
         } else {
-            s.applySparse(variable, value, new SparseRows(dtype, indices, values, rows, rowLength));
+            step.tf2(pairs);
         }
     }
 
-    /** The variable's reusable off-heap buffer for summed sparse rows, grown to at least {@code elements}. */
-    private MemorySegment sparseBuffer(Variable variable, long elements) {
-        Tensor buffer = sparseSums.get(variable);
-        if (buffer == null || buffer.size() < elements) {
-            if (buffer != null) {
-                buffer.close();
-            }
-            buffer = Tensor.zeros(variable.dtype(), Math.max(elements, 1));
-            sparseSums.put(variable, buffer);
-        }
-        return buffer.segment();
+    /** Whether steps run in Keras 3's order: a Keras 3 optimizer, or any of Keras 3's base options set. */
+    public final boolean usesKeras3Step() {
+        return keras3 || step.hasKeras3Stages();
     }
 
     /** Keras 3's {@code apply(grads, trainable_variables)}: the same step, as two parallel lists. */
@@ -314,37 +252,61 @@ public abstract class Optimizer implements AutoCloseable {
     }
 
     /**
-     * Creates the slots of {@code variables} (Keras 3's {@code build}). Optional: the first step
-     * builds with its variables. After that, a step on any other variable is an error. Building
-     * again with variables it already has does nothing.
+     * Keras 3's {@code apply(grads)}: one gradient (or null) per variable of the build, in its order.
+     *
+     * @throws IllegalStateException    Keras's message when the optimizer is not built
+     * @throws IllegalArgumentException Keras's message when the counts differ
+     */
+    public final void apply(List<? extends Gradient> gradients) {
+        checkOpen();
+        if (!store.isBuilt()) {
+            throw new IllegalStateException("When passing `grads` without `variables`, the optimizer must already be built on a "
+                    + "list of variables. Call `optimizer.build(trainable_variables)` first. ");
+        }
+        List<Variable> built = store.trainableVariables();
+        if (gradients.size() != built.size()) {
+            throw new IllegalArgumentException("When passing `grads` as a list of gradient tensors, the gradients must match "
+                    + "`optimizer.variables` one-to-on. Received a list of " + gradients.size() + " gradients, but the optimizer "
+                    + "is tracking " + built.size() + " trainable variables.");
+        }
+        apply(gradients, built);
+    }
+
+    /**
+     * Creates the optimizer's variables for {@code variables} (Keras 3's {@code build}): EMA
+     * averages, gradient accumulators, then the algorithm's slots. Optional: the first step builds
+     * with its variables. After that, a step on any other variable is an error. Building again with
+     * variables it already has does nothing.
      */
     public final void build(List<Variable> variables) {
         checkOpen();
-        if (built) {
+        if (store.isBuilt()) {
             for (Variable v : variables) {
-                if (!slots.containsKey(v)) {
-                    throw new IllegalStateException("Optimizer '" + name + "' is already built with " + slots.size()
-                            + " variables and cannot add variable '" + v.name() + "'; build it once with every variable");
+                if (!store.contains(v)) {
+                    throw new IllegalStateException("Optimizer '" + name + "' is already built with "
+                            + store.trainableVariables().size() + " variables and cannot add variable '" + v.name()
+                            + "'; build it once with every variable");
                 }
             }
             return;
         }
+        Set<Variable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         List<Variable> unique = new ArrayList<>();
-        Map<Variable, Boolean> seen = new IdentityHashMap<>();
         for (Variable v : variables) {
-            checkVariable(Objects.requireNonNull(v, "variable"));
-            if (seen.put(v, Boolean.TRUE) == null) {
+            step.checks.checkVariable(Objects.requireNonNull(v, "variable"));
+            if (seen.add(v)) {
                 unique.add(v);
             }
         }
-        for (Variable v : unique) {
-            slots.put(v, new SlotMap());
-        }
-        createSlots(Collections.unmodifiableList(unique));
-        built = true;
+        List<Variable> view = Collections.unmodifiableList(unique);
+        step.checkBuild(view);
+        store.startBuild(unique);
+        step.build(view);
+        createSlots(view);
+        store.finishBuild();
     }
 
-    private static List<Variable> variablesOf(List<GradientAndVariable> pairs) {
+    static List<Variable> variablesOf(List<GradientAndVariable> pairs) {
         List<Variable> vars = new ArrayList<>(pairs.size());
         for (GradientAndVariable p : pairs) {
             vars.add(p.variable());
@@ -352,246 +314,29 @@ public abstract class Optimizer implements AutoCloseable {
         return vars;
     }
 
-    private List<GradientAndVariable> filterEmptyGradients(List<GradientAndVariable> pairs) {
-        List<GradientAndVariable> kept = new ArrayList<>(pairs.size());
-        List<String> empty = new ArrayList<>();
-        for (GradientAndVariable p : pairs) {
-            Objects.requireNonNull(p, "gradientsAndVariables contains a null pair");
-            if (p.gradient() == null) {
-                empty.add(p.variable().name());
-            } else {
-                kept.add(p);
-            }
-        }
-        if (kept.isEmpty() && !pairs.isEmpty()) {
-            throw new IllegalArgumentException("No gradients provided for any variable: " + pythonList(empty) + ".");
-        }
-        if (!empty.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "Gradients do not exist for variables " + pythonList(empty)
-                    + " when minimizing the loss. If you're using `model.compile()`, did you forget to provide a `loss` argument?");
-        }
-        return kept;
-    }
-
-    /** Formats names as Python prints a list of strings, as Keras's messages show them. */
-    static String pythonList(List<String> names) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < names.size(); i++) {
-            sb.append(i == 0 ? "'" : ", '").append(names.get(i)).append("'");
-        }
-        return sb.append("]").toString();
-    }
-
-    /** Every check of a step, before anything is written. */
-    private void checkPairs(List<GradientAndVariable> pairs, String where) {
-        long check = ++checkCount;
-        if (!built) {
-            seenThisStep.clear();
-        }
-        for (int position = 0; position < pairs.size(); position++) {
-            GradientAndVariable p = pairs.get(position);
-            Variable v = p.variable();
-            checkVariable(v);
-            SlotMap state = slots.get(v);
-            boolean repeated = state != null ? state.checkedIn == check : seenThisStep.put(v, Boolean.TRUE) != null;
-            if (state != null) {
-                state.checkedIn = check;
-            }
-            if (repeated) {
-                // Each variable has one gradient buffer for clipping and staging; add the gradients first.
-                int earlier = 0;
-                while (pairs.get(earlier).variable() != v) {
-                    earlier++;
-                }
-                throw new IllegalArgumentException("Variable '" + v.name() + "' has two gradients in one step (pairs "
-                        + earlier + " and " + position + ")" + where + "; add them into one gradient");
-            }
-            if (built && state == null) {
-                throw new IllegalArgumentException("The optimizer cannot recognize variable " + v.name() + where
-                        + ". This usually means you are trying to call the optimizer to update different parts of the model"
-                        + " separately. Please call `optimizer.build(variables)` with the full list of trainable variables"
-                        + " before the training loop.");
-            }
-            Gradient g = p.gradient();
-            if (g == null) {
-                throw new IllegalArgumentException("Gradient for variable '" + v.name() + "' is null" + where);
-            }
-            if (g instanceof IndexedSlices sparse) {
-                if (!v.value().isHost()) {
-                    throw new UnsupportedOperationException("Gradient for variable '" + v.name() + "' is an IndexedSlices and"
-                            + " the variable lives on device '" + v.value().storage().device() + "': sparse updates run on"
-                            + " the host only, so far");
-                }
-                // Keras 2 refuses a constraint on a sparse update; Keras 3 applies it after the update.
-                SparseGradients.check(v.name(), v.value(), v.constraint() != null && !isKeras3(), sparse, where);
-                continue;
-            }
-            Tensor t = (Tensor) g;
-            if (!t.isAlive()) {
-                throw new IllegalStateException("Gradient for variable '" + v.name() + "' is closed" + where);
-            }
-            if (!t.storage().device().equals(v.value().storage().device())) {
-                throw new IllegalArgumentException("Gradient for variable '" + v.name() + "' lives on device '"
-                        + t.storage().device() + "', the variable on '" + v.value().storage().device() + "'" + where);
-            }
-            if (t.dtype() != v.dtype()) {
-                throw new IllegalArgumentException("Gradient for variable '" + v.name() + "' has dtype " + t.dtype().kerasName()
-                        + ", expected " + v.dtype().kerasName() + " (the variable's dtype)" + where);
-            }
-            if (!t.hasSameShape(v.value())) {
-                throw new IllegalArgumentException("Gradient for variable '" + v.name() + "' has shape "
-                        + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(v.value().shape())
-                        + " (the variable's shape)" + where);
-            }
-        }
-    }
-
-    private void checkVariable(Variable v) {
-        if (!v.value().isAlive()) {
-            throw new IllegalStateException("Variable '" + v.name() + "' is closed");
-        }
-        if (!v.value().isHost() && deviceKernels(v.value()) == null) {
-            throw new IllegalArgumentException("Variable '" + v.name() + "' lives on device '" + v.value().storage().device()
-                    + "', and no backend for it is on the class path (for OpenCL buffers: panamax-gpu-opencl)");
-        }
-        if (!v.value().isHost() && v.constraint() != null) {
-            // Constraints are host code (Constraint.nonNeg reads elements one by one).
-            throw new UnsupportedOperationException("Variable '" + v.name() + "' lives on device '"
-                    + v.value().storage().device() + "' and has a constraint: constraints run on the host only, so far");
-        }
-    }
-
     /**
-     * The dense kernels of where {@code tensor} lives: the host's, over this optimizer's kernels
-     * and threads, or a device's, found once per device through {@link DeviceKernelsFactory}.
+     * TF2's {@code minimize(loss, var_list)}: computes the loss and its gradients with
+     * {@code lossAndGradients} (Java has no gradient tape), then applies the gradients of
+     * {@code variables}, asked for after the loss so that variables the loss creates on its first
+     * call are included. A variable without a gradient is skipped with Keras's warning.
+     *
+     * @return the loss
      */
-    protected final TensorKernels tensorKernels(Tensor tensor) {
-        if (tensor.isHost()) {
-            return host;
+    public final double minimize(Supplier<LossAndGradients> lossAndGradients, Supplier<List<Variable>> variables) {
+        LossAndGradients result = Objects.requireNonNull(lossAndGradients.get(), "the loss function returned null");
+        List<Variable> vars = Objects.requireNonNull(variables.get(), "the variable list is null");
+        List<GradientAndVariable> pairs = new ArrayList<>(vars.size());
+        for (Variable v : vars) {
+            pairs.add(new GradientAndVariable(result.gradients().get(v), v));
         }
-        TensorKernels k = deviceKernels(tensor);
-        if (k == null) {
-            throw new IllegalArgumentException("Tensor " + tensor.describe() + " lives on device '" + tensor.storage().device()
-                    + "', and no backend for it is on the class path");
-        }
-        return k;
+        applyGradients(pairs);
+        return result.loss();
     }
 
-    /** Asked per tensor: a device name is not enough (two contexts of one GPU); the factories cache. */
-    private static TensorKernels deviceKernels(Tensor tensor) {
-        for (DeviceKernelsFactory f : DEVICE_FACTORIES) {
-            TensorKernels k = f.kernelsFor(tensor);
-            if (k != null) {
-                return k;
-            }
-        }
-        return null;
-    }
-
-    /** Keras's {@code _aggregate_gradients}: the user's aggregator, if any (single device: identity). */
-    private List<GradientAndVariable> aggregateGradients(List<GradientAndVariable> pairs) {
-        return gradientAggregator == null ? pairs : List.copyOf(gradientAggregator.apply(pairs));
-    }
-
-    /** Keras's {@code _transform_gradients}: clipvalue, clipnorm, global_clipnorm, then the transformers. */
-    private List<GradientAndVariable> transformGradients(List<GradientAndVariable> pairs) {
-        if (clipvalue != null) {
-            double c = clipvalue;
-            pairs = mapDense(pairs, (t, g) -> tensorKernels(g).clipByValue(g, t.round(-c), t.round(c)));
-        }
-        if (clipnorm != null) {
-            double c = clipnorm;
-            pairs = mapDense(pairs, (t, g) -> {
-                // tf.clip_by_norm: t * clip_norm / max(l2norm, clip_norm), in the tensor's dtype.
-                double norm = t.round(Math.sqrt(t.round(sumOfSquares(g))));
-                double clip = t.round(c);
-                tensorKernels(g).scaleDivide(g, clip, Math.max(norm, clip));
-            });
-        }
-        if (globalClipnorm != null) {
-            // tf.global_norm: sqrt(2 * sum of l2_loss(t) = sum(t^2) / 2), in the gradients' dtype (float32
-            // squares can overflow to inf there); the widest dtype when they are mixed.
-            DType r = DType.FLOAT32;
-            for (GradientAndVariable p : pairs) {
-                r = p.gradient().dtype() == DType.FLOAT64 ? DType.FLOAT64 : r;
-            }
-            double halfSquaredNorm = 0;
-            for (GradientAndVariable p : pairs) {
-                halfSquaredNorm = r.round(halfSquaredNorm + r.round(r.round(sumOfSquares(denseValues(p.gradient()))) / 2));
-            }
-            double norm = r.round(Math.sqrt(r.round(halfSquaredNorm * 2)));
-            // tf.clip_by_global_norm: scale = clip_norm * min(1 / norm, 1 / clip_norm), NaN if the norm is not finite.
-            double c = r.round(globalClipnorm);
-            double scale = Double.isFinite(norm) ? r.round(c * Math.min(r.round(1.0 / norm), r.round(1.0 / c))) : Double.NaN;
-            pairs = mapDense(pairs, (t, g) -> tensorKernels(g).scale(g, t.round(scale)));
-        }
-        for (GradientTransformer f : gradientTransformers) {
-            pairs = List.copyOf(f.apply(pairs));
-        }
-        return pairs;
-    }
-
-    /** The dense tensor of a gradient: itself, or an IndexedSlices' values (clipping sees those, duplicates included). */
-    private static Tensor denseValues(Gradient g) {
-        return g instanceof IndexedSlices s ? s.values() : (Tensor) g;
-    }
-
-    /** {@code g} with its dense tensor replaced by {@code values}. */
-    private static Gradient withValues(Gradient g, Tensor values) {
-        return g instanceof IndexedSlices s ? new IndexedSlices(values, s.indices(), s.denseShape()) : values;
-    }
-
-    /** Replaces every gradient (or IndexedSlices values) that wraps a Java array by an off-heap copy (see {@link #staging}). */
-    private List<GradientAndVariable> offHeap(List<GradientAndVariable> pairs) {
-        boolean allNative = true;
-        for (GradientAndVariable p : pairs) {
-            Tensor t = denseValues(p.gradient());
-            allNative &= !t.isHost() || t.isNative();
-        }
-        if (allNative) {
-            return pairs;
-        }
-        List<GradientAndVariable> out = new ArrayList<>(pairs.size());
-        for (GradientAndVariable p : pairs) {
-            Tensor t = denseValues(p.gradient());
-            out.add(!t.isHost() || t.isNative() ? p : new GradientAndVariable(withValues(p.gradient(), scratchCopy(p.variable(), t)), p.variable()));
-        }
-        return out;
-    }
-
-    /** The variable's off-heap scratch tensor, holding a copy of {@code gradient}. */
-    private Tensor scratchCopy(Variable variable, Tensor gradient) {
-        Tensor copy = scratch.get(variable);
-        if (gradient != copy) {
-            if (copy == null || copy.dtype() != gradient.dtype() || !copy.hasSameShape(gradient)) {
-                if (copy != null) {
-                    copy.close();
-                }
-                copy = tensorKernels(gradient).full(gradient.dtype(), 0.0, gradient.shape());
-                scratch.put(variable, copy);
-            }
-            tensorKernels(gradient).copy(gradient, copy);
-        }
-        return copy;
-    }
-
-    private interface InPlace {
-        void apply(DType dtype, Tensor gradient);
-    }
-
-    /**
-     * Applies {@code op} to a private copy of each gradient, or of an IndexedSlices' values, as
-     * TF's clip ops do (the caller's tensors stay as they are).
-     */
-    private List<GradientAndVariable> mapDense(List<GradientAndVariable> pairs, InPlace op) {
-        List<GradientAndVariable> out = new ArrayList<>(pairs.size());
-        for (GradientAndVariable p : pairs) {
-            Tensor g = denseValues(p.gradient());
-            Tensor copy = scratchCopy(p.variable(), g);
-            op.apply(g.dtype(), copy);
-            out.add(new GradientAndVariable(withValues(p.gradient(), copy), p.variable()));
-        }
-        return out;
+    /** {@link #minimize(Supplier, Supplier)} with a fixed variable list. */
+    public final double minimize(Supplier<LossAndGradients> lossAndGradients, List<Variable> variables) {
+        Objects.requireNonNull(variables, "variables");
+        return minimize(lossAndGradients, () -> variables);
     }
 
     // ---- helpers for subclasses ------------------------------------------------------------------
@@ -599,6 +344,11 @@ public abstract class Optimizer implements AutoCloseable {
     /** The element kernels of host tensors (sparse rows use them directly; dense steps go through {@link #tensorKernels}). */
     protected final OptimizerKernels kernels() {
         return kernels;
+    }
+
+    /** The dense kernels of where {@code tensor} lives: the host's (this optimizer's kernels and threads) or a device's. */
+    protected final TensorKernels tensorKernels(Tensor tensor) {
+        return lookup.of(tensor);
     }
 
     /** The work on one gradient row {@code i} of a sparse gradient. */
@@ -610,8 +360,7 @@ public abstract class Optimizer implements AutoCloseable {
     /**
      * Runs {@code task} for every row of a de-duplicated sparse gradient, across this optimizer's
      * threads when there are enough elements. Rows are unique, so the order does not matter and
-     * results do not depend on the thread count. (Each executor chunk of the {@code count x
-     * rowLength} elements takes the rows that start in it.)
+     * results do not depend on the thread count.
      */
     protected final void forEachRow(SparseRows gradient, RowTask task) {
         long length = gradient.rowLength();
@@ -625,69 +374,80 @@ public abstract class Optimizer implements AutoCloseable {
         });
     }
 
-    /**
-     * Runs {@code task} over every element range of a sparse gradient's variable that no row
-     * touches, large ranges in chunks across this optimizer's threads.
-     */
+    /** Runs {@code task} over every element range that no row of {@code gradient} touches, in chunks across threads. */
     protected final void forEachUntouchedRange(SparseRows gradient, ChunkedExecutor.RangeTask task) {
         gradient.forEachUntouchedRange((start, end) -> executor.forEach(end - start, (from, to) -> task.run(start + from, start + to)));
     }
 
-    private double sumOfSquares(Tensor t) {
-        return tensorKernels(t).sumOfSquares(t);
-    }
-
     /**
-     * Keras's {@code add_slot}: a tensor of the variable's shape and dtype, filled with
-     * {@code initialValue}, named {@code slotName}. Call from {@link #createSlots}.
+     * Keras's {@code add_slot}: a tensor of the variable's shape and dtype where it lives, filled
+     * with {@code initialValue}, named {@code slotName}. Call from {@link #createSlots}.
      */
     protected final Tensor addSlot(Variable variable, String slotName, double initialValue) {
-        Map<String, Tensor> perVariable = slots.get(variable);
-        if (perVariable == null) {
-            throw new IllegalStateException("addSlot is only for createSlots(): variable " + variable.name() + " is not being built");
-        }
-        Tensor existing = perVariable.get(slotName);
-        if (existing != null) {
-            return existing;
-        }
-        Tensor slot = tensorKernels(variable.value()).full(variable.dtype(), initialValue, variable.value().shape());
-        perVariable.put(slotName, slot);
-        weightsInOrder.add(slot);
-        if (!slotNames.contains(slotName)) {
-            slotNames.add(slotName);
-        }
-        return slot;
+        return store.addFor(variable, slotName, true,
+                () -> lookup.of(variable.value()).full(variable.dtype(), initialValue, variable.value().shape()));
     }
 
     /**
-     * Keras's {@code add_weight} for optimizer-wide state (not per variable): a scalar of
-     * {@code dtype} set to {@code initialValue}, listed in {@link #getWeights()} in creation order.
+     * Keras 3's {@code add_variable_from_reference(reference, name, initializer)}: a slot of
+     * {@code reference}'s shape and dtype where it lives, filled with {@code initialValue} (Keras's
+     * {@code "zeros"} is 0), with path {@code <optimizer>/<reference path with '/' as '_'>_<name>}.
      * Call from {@link #createSlots}.
      */
-    protected final Tensor addWeight(DType dtype, double initialValue) {
-        Tensor weight = Tensor.full(dtype, initialValue);
-        weightsInOrder.add(weight);
-        return weight;
+    protected final Tensor addVariableFromReference(Variable reference, String name, double initialValue) {
+        return addSlot(reference, name, initialValue);
+    }
+
+    /** {@link #addVariableFromReference(Variable, String, double)} filled with zeros, Keras's default. */
+    protected final Tensor addVariableFromReference(Variable reference, String name) {
+        return addSlot(reference, name, 0.0);
+    }
+
+    /**
+     * Keras's {@code add_weight} / Keras 3's {@code add_variable(shape, initializer, dtype, name)}
+     * for optimizer-wide state (not per variable): a host tensor of {@code dtype} and
+     * {@code shape} filled with {@code initialValue}, path {@code <optimizer>/<name>}, listed in
+     * {@link #getWeights()} and {@link #variables()} in creation order. Call from {@link #createSlots}.
+     */
+    protected final Tensor addVariable(long[] shape, double initialValue, DType dtype, String variableName) {
+        return store.add(Objects.requireNonNull(variableName, "name"), Tensor.full(dtype, initialValue, shape));
     }
 
     /** Keras's {@code get_slot(var, slot_name)}. */
     public final Tensor getSlot(Variable variable, String slotName) {
-        Map<String, Tensor> perVariable = slots.get(variable);
-        if (perVariable == null) {
-            throw new IllegalArgumentException("Optimizer '" + name + "' has no slots for variable '" + variable.name()
-                    + "': it was not built with it");
-        }
-        Tensor slot = perVariable.get(slotName);
+        Tensor slot = store.find(variable, slotName);
         if (slot == null) {
+            if (!store.contains(variable)) {
+                throw new IllegalArgumentException("Optimizer '" + name + "' has no slots for variable '" + variable.name()
+                        + "': it was not built with it");
+            }
             throw new IllegalArgumentException("Slot '" + slotName + "' not found for variable '" + variable.name()
-                    + "'; its slots are " + perVariable.keySet());
+                    + "'; its slots are " + store.namesFor(variable));
         }
         return slot;
     }
 
     /** Keras's {@code get_slot_names()}: the slot names in creation order. */
     public final List<String> getSlotNames() {
-        return List.copyOf(slotNames);
+        return store.slotNames();
+    }
+
+    /** Keras 3's {@code assign(variable, value)}: copies {@code value} into {@code target} (same dtype, shape and place). */
+    public final void assign(Tensor target, Tensor value) {
+        OwnVariables.checkAssign("assign", target, value);
+        lookup.of(target).copy(value, target);
+    }
+
+    /** Keras 3's {@code assign_add(variable, value)}: {@code target += value}. */
+    public final void assignAdd(Tensor target, Tensor value) {
+        OwnVariables.checkAssign("assign_add", target, value);
+        lookup.of(target).axpy(value, target, 1.0);
+    }
+
+    /** Keras 3's {@code assign_sub(variable, value)}: {@code target -= value}. */
+    public final void assignSub(Tensor target, Tensor value) {
+        OwnVariables.checkAssign("assign_sub", target, value);
+        lookup.of(target).axpy(value, target, -1.0);
     }
 
     // ---- hyperparameters ---------------------------------------------------------------------------
@@ -696,7 +456,7 @@ public abstract class Optimizer implements AutoCloseable {
     protected final void setHyperparameter(String key, Hyperparameter value) {
         Objects.requireNonNull(value, key);
         validateHyperparameter(key, value);
-        hyperparameters.put(key, value);
+        hyperparameters.set(key, value);
     }
 
     /** Called for every hyperparameter set; subclasses reject what Keras rejects. */
@@ -705,33 +465,22 @@ public abstract class Optimizer implements AutoCloseable {
 
     /** The hyperparameter {@code key} as set: a constant, a supplier or a schedule. */
     public final Hyperparameter getHyperparameter(String key) {
-        Hyperparameter h = hyperparameters.get(key);
-        if (h == null) {
-            throw new IllegalArgumentException("Optimizer '" + name + "' has no hyperparameter '" + key + "'; it has "
-                    + hyperparameters.keySet());
-        }
-        return h;
+        return hyperparameters.get(key);
     }
 
-    /**
-     * The value of hyperparameter {@code key} for the step in progress, as Keras 2 feeds it to a
-     * kernel: a constant is stored in a float32 variable, then cast to {@code dtype} (so a
-     * float64 model sees {@code (float) 0.9}); a supplier's or schedule's value is cast directly.
-     */
+    /** The value of {@code key} for the step in progress, as Keras 2 feeds it to a kernel of {@code dtype}. */
     protected final double hyperparameter(String key, DType dtype) {
-        double v = exactHyperparameter(key);
-        return dtype.round(getHyperparameter(key) instanceof Hyperparameter.Constant ? (float) v : v);
+        return hyperparameters.forDtype(key, dtype, store.iterations());
     }
 
     /** The value of {@code key} for the step in progress, without Keras 2's float32 storage (Keras 3 casts Python floats directly). */
     protected final double exactHyperparameter(String key) {
-        Double v = stepValues.get(key);
-        return v != null ? v : getHyperparameter(key).value(iterations);
+        return hyperparameters.exact(key, store.iterations());
     }
 
-    private void evaluateHyperparameters() {
-        stepValues.clear();
-        hyperparameters.forEach((key, h) -> stepValues.put(key, h.value(iterations)));
+    /** Keras 3's {@code learning_rate} of this step in {@code dtype} (a schedule sees the calls so far). */
+    final double learningRate(DType dtype) {
+        return hyperparameter("learning_rate", dtype);
     }
 
     public final void setLearningRate(double learningRate) {
@@ -751,30 +500,40 @@ public abstract class Optimizer implements AutoCloseable {
     }
 
     /**
-     * Keras's {@code _decayed_lr(var_dtype)}: the learning rate (a schedule evaluated at
-     * {@code iterations}), divided by {@code 1 + decay * iterations} when legacy decay is set,
-     * computed in {@code dtype}.
+     * Keras's {@code _decayed_lr(var_dtype)}: the learning rate (a schedule evaluated at the calls
+     * so far), divided by {@code 1 + decay * iterations} when legacy decay is set, in {@code dtype}.
      */
     public final double decayedLearningRate(DType dtype) {
-        double lr = hyperparameter("learning_rate", dtype);
+        double lr = learningRate(dtype);
         if (initialDecay > 0) {
             double decay = dtype.round(initialDecay);
-            double step = dtype.round(iterations);
-            lr = dtype.round(lr / dtype.round(1.0 + dtype.round(decay * step)));
+            double steps = dtype.round(store.iterations());
+            lr = dtype.round(lr / dtype.round(1.0 + dtype.round(decay * steps)));
         }
         return lr;
     }
 
+    // ---- state -------------------------------------------------------------------------------------
+
     /**
-     * Whether this optimizer uses Keras 3's formulas where they differ from Keras 2's (RMSprop,
-     * Adagrad, Nadam); it is then serialized in Keras 3's form.
+     * Whether this optimizer is a Keras 3 one ({@link Builder#keras3}): Keras 3's formulas where
+     * they differ from Keras 2's (RMSprop, Adagrad, Nadam), step order, config form and messages.
      */
-    public boolean isKeras3() {
-        return false;
+    public final boolean isKeras3() {
+        return keras3;
     }
 
+    /**
+     * Keras's {@code optimizer.iterations}: the updates so far. With gradient accumulation, the
+     * calls divided by the steps (Keras 3); bias corrections count these, schedules count calls.
+     */
     public final long getIterations() {
-        return iterations;
+        return step.accumulation == null ? store.iterations() : Math.floorDiv(store.iterations(), step.accumulation.steps());
+    }
+
+    /** Keras 3's {@code optimizer._iterations}: the calls of {@code apply} so far, the counter schedules see. */
+    public final long getCalls() {
+        return store.iterations();
     }
 
     public final String getName() {
@@ -792,7 +551,7 @@ public abstract class Optimizer implements AutoCloseable {
      */
     public final void setThreads(int threads) {
         executor = ChunkedExecutor.shared(threads);
-        host = new HostTensorKernels(kernels, executor);
+        lookup.setHost(new HostTensorKernels(kernels, executor));
     }
 
     /** Legacy inverse-time decay of the learning rate ({@code decay}); 0 when off. */
@@ -814,8 +573,8 @@ public abstract class Optimizer implements AutoCloseable {
 
     /** Keras's {@code clipnorm} setter: may not be set while {@code global_clipnorm} is. */
     public final void setClipnorm(Double value) {
-        checkNonNegative("clipnorm", value);
-        rejectClipWithTransformers("clipnorm", value, gradientTransformers);
+        KerasArguments.checkNonNegative("clipnorm", value);
+        KerasArguments.rejectClipWithTransformers("clipnorm", value, gradientTransformers);
         if (value != null && globalClipnorm != null) {
             throw new IllegalArgumentException("`clipnorm` cannot be set when `global_clipnorm` is set. Instead, use the "
                     + "`global_clipnorm` argument. Received: clipnorm=" + value + ", global_clipnorm=" + globalClipnorm + ".");
@@ -825,8 +584,8 @@ public abstract class Optimizer implements AutoCloseable {
 
     /** Keras's {@code global_clipnorm} setter: may not be set while {@code clipnorm} is. */
     public final void setGlobalClipnorm(Double value) {
-        checkNonNegative("global_clipnorm", value);
-        rejectClipWithTransformers("global_clipnorm", value, gradientTransformers);
+        KerasArguments.checkNonNegative("global_clipnorm", value);
+        KerasArguments.rejectClipWithTransformers("global_clipnorm", value, gradientTransformers);
         if (value != null && clipnorm != null) {
             throw new IllegalArgumentException("`global_clipnorm` cannot be set when `clipnorm` is set. Instead, use the "
                     + "`clipnorm` argument. Received: clipnorm=" + clipnorm + ", global_clipnorm=" + value + ".");
@@ -834,167 +593,185 @@ public abstract class Optimizer implements AutoCloseable {
         globalClipnorm = value;
     }
 
-    private static void rejectClipWithTransformers(String key, Double value, List<GradientTransformer> transformers) {
-        if (value != null) {
-            throw new IllegalArgumentException("`" + key + "` cannot be set when `gradient_transformers` is set. Instead, use the "
-                    + "`gradient_transformers` to specify clipping and other transformations. Received: val=" + value
-                    + ", gradient_transformers=" + transformers + ".");
-        }
+    // ---- Keras 3's base options ----------------------------------------------------------------------
+
+    /** Keras 3's {@code weight_decay}, or null when off. */
+    public final Double getWeightDecay() {
+        return step.weightDecay == null ? null : step.weightDecay.weightDecay();
     }
 
     /**
-     * Keras's test for using a momentum slot (SGD, RMSprop): a callable momentum always gets one,
-     * a constant only when it is above 0.
+     * Keras 3's {@code exclude_from_weight_decay(var_list, var_names)}: no weight decay for the
+     * variables of {@code variables}, nor for those whose Keras name (the last part of the path)
+     * contains a match of one of {@code names}, read as regular expressions. Each call replaces the
+     * exclusions of the one before. Every exclusion must name a variable of the build (checked at the
+     * build, or now if built).
+     *
+     * @param variables not modified; may be null
+     * @param names     not modified; may be null
+     * @throws IllegalStateException    when the optimizer has no weight decay
+     * @throws IllegalArgumentException when a name is not a regular expression, or an exclusion
+     *                                  names no variable of the build
      */
-    static boolean usesMomentum(Hyperparameter momentum) {
-        return !(momentum instanceof Hyperparameter.Constant c) || c.constant() > 0;
-    }
-
-    /** Keras's check on a constant momentum (SGD, RMSprop). */
-    static void checkMomentumRange(Hyperparameter value) {
-        if (value instanceof Hyperparameter.Constant(double m) && !(m >= 0 && m <= 1)) {
-            throw new IllegalArgumentException("`momentum` must be between [0, 1]. Received: momentum=" + m + " (of type <class 'float'>).");
+    public final void excludeFromWeightDecay(List<Variable> variables, List<String> names) {
+        checkOpen();
+        if (step.weightDecay == null) {
+            throw new IllegalStateException("Optimizer '" + name + "' has no weight_decay: exclude_from_weight_decay() "
+                    + "would have no effect");
         }
-    }
-
-    /** Keras's {@code epsilon or backend.epsilon()}: 0 means the default; negative is an error. */
-    static double epsilonOrDefault(double epsilon) {
-        if (!(epsilon >= 0)) {
-            throw new IllegalArgumentException("Expected epsilon >= 0, received: " + epsilon);
+        if (store.isBuilt()) {
+            WeightDecay check = new WeightDecay(0, null, null);
+            check.exclude(variables, names);
+            check.checkExclusions(store.trainableVariables());
         }
-        return epsilon == 0 ? DEFAULT_EPSILON : epsilon;
+        step.weightDecay.exclude(variables, names);
     }
 
-    private static void checkNonNegative(String key, Double value) {
-        if (value != null && !(value >= 0)) {
-            throw new IllegalArgumentException("Expected " + key + " >= 0, received: " + value);
-        }
+    /** Keras 3's {@code use_ema}. */
+    public final boolean usesEma() {
+        return step.ema != null;
     }
 
-    // ---- weights and config --------------------------------------------------------------------------
+    /** Keras 3's {@code ema_momentum} (0.99 unless set; used only with EMA). */
+    public final double getEmaMomentum() {
+        return emaMomentum;
+    }
+
+    /** Keras 3's {@code ema_overwrite_frequency}, or null. */
+    public final Integer getEmaOverwriteFrequency() {
+        return emaOverwriteFrequency;
+    }
 
     /**
-     * Keras's {@code get_weights()}: {@code iterations} (an int64 scalar) first, then every slot
-     * in creation order. The tensors are heap copies that need no closing.
+     * Keras 3's {@code finalize_variable_values(var_list)}: with EMA, each variable takes its moving
+     * average (as {@code model.fit} does at the end of training); without, nothing.
+     *
+     * @throws IllegalArgumentException Keras's message when {@code variables} is not as long as the
+     *                                  build's list; nothing is written then
+     */
+    public final void finalizeVariableValues(List<Variable> variables) {
+        checkOpen();
+        if (step.ema != null) {
+            step.ema.overwriteVariables(variables);
+        }
+    }
+
+    /** Keras 3's {@code loss_scale_factor}, or null. */
+    public final Double getLossScaleFactor() {
+        return lossScaleFactor;
+    }
+
+    /** Keras 3's {@code scale_loss(loss)}: {@code loss * loss_scale_factor}, or the loss when there is none. */
+    public final double scaleLoss(double loss) {
+        return lossScaleFactor == null ? loss : loss * lossScaleFactor;
+    }
+
+    /** Keras 3's {@code gradient_accumulation_steps}, or null. */
+    public final Integer getGradientAccumulationSteps() {
+        return step.accumulation == null ? null : step.accumulation.steps();
+    }
+
+    // ---- the optimizer's variables -----------------------------------------------------------------
+
+    /**
+     * Keras 3's {@code optimizer.variables}: {@code iteration} (an int64 scalar), {@code learning_rate}
+     * (a float32 scalar, when it is a number), then every variable the optimizer created, in creation
+     * order (EMA averages, gradient accumulators, the algorithm's slots), each with its Keras 3 path.
+     * Slots are the live tensors; {@code iteration} and {@code learning_rate} are copies.
+     */
+    public final List<OptimizerVariable> variables() {
+        checkOpen();
+        return own.variables();
+    }
+
+    /** Keras 3's {@code save_own_variables(store)}: {@code store["0"]}, {@code store["1"]}, ... = heap copies of {@link #variables()}. */
+    public final void saveOwnVariables(Map<String, Tensor> target) {
+        checkOpen();
+        own.save(target);
+    }
+
+    /**
+     * Keras 3's {@code load_own_variables(store)}, all or nothing: every entry is checked (count,
+     * keys, shapes, values) before any is written. Where Keras warns "Skipping variable loading for
+     * optimizer ..." and loads nothing, this throws with the same message.
+     *
+     * @param source not modified
+     * @throws IllegalArgumentException when the store does not fit this optimizer's variables
+     */
+    public final void loadOwnVariables(Map<String, ? extends Tensor> source) {
+        checkOpen();
+        own.load(source);
+    }
+
+    /**
+     * Keras 3's {@code stateless_apply(optimizer_variables, grads, trainable_variables)}: the step
+     * {@link #apply(List)} would take from the given values, without changing this optimizer, its
+     * variables or the arguments.
+     *
+     * @param optimizerVariables one tensor per {@link #variables()} entry. Not modified.
+     * @param gradients          one gradient (or null) per variable of the build. Not modified.
+     * @param trainableValues    one tensor per variable of the build. Not modified.
+     * @return new heap tensors: the variables' values and the optimizer's variables after the step
+     */
+    public final StatelessResult statelessApply(List<Tensor> optimizerVariables, List<? extends Gradient> gradients,
+                                                List<Tensor> trainableValues) {
+        checkOpen();
+        return own.statelessApply(optimizerVariables, gradients, trainableValues);
+    }
+
+    /**
+     * Keras 2's {@code get_weights()}: {@code iterations} (an int64 scalar) first, then every
+     * tensor the optimizer created, in creation order. Heap copies that need no closing.
      */
     public final List<Tensor> getWeights() {
         checkOpen();
-        List<Tensor> out = new ArrayList<>(1 + weightsInOrder.size());
-        out.add(Tensor.scalar(iterations));
-        for (Tensor weight : weightsInOrder) {
-            out.add(weight.copyToHeap());
-        }
-        return out;
+        return own.weights();
     }
 
     /**
-     * Keras's {@code set_weights(weights)}, in {@link #getWeights()}'s order. Every length and
+     * Keras 2's {@code set_weights(weights)}, in {@link #getWeights()}'s order. Every length and
      * shape is checked before anything is written. Build the optimizer first to have slots.
      */
     public final void setWeights(List<Tensor> weights) {
         checkOpen();
-        int expected = 1 + weightsInOrder.size();
-        if (weights.size() != expected) {
-            throw new IllegalArgumentException("You called `set_weights(weights)` on optimizer " + name + " with a  weight list of length "
-                    + weights.size() + ", but the optimizer was expecting " + expected + " weights"
-                    + (built ? "" : " (it is not built yet: call build(variables) first)") + ".");
-        }
-        for (int i = 0; i < expected; i++) {
-            Tensor w = Objects.requireNonNull(weights.get(i), "weight " + i);
-            long[] shape = i == 0 ? new long[0] : weightsInOrder.get(i - 1).shape();
-            if (!w.isAlive() || !w.isHost()) {
-                throw new IllegalArgumentException("Weight " + i + " is closed or not on the host");
-            }
-            if (!w.hasShape(shape)) {
-                throw new IllegalArgumentException("Optimizer weight shape " + Arrays.toString(shape)
-                        + " not compatible with provided weight shape " + Arrays.toString(w.shape()) + " (weight " + i + ").");
-            }
-        }
-        for (Tensor slot : weightsInOrder) {
-            if (!slot.isHost()) {
-                throw new UnsupportedOperationException("setWeights: the slots live on device '" + slot.storage().device()
-                        + "'; setting device slots from host tensors is not supported yet");
-            }
-        }
-        double step = weights.get(0).getDouble(0);
-        if (step < 0 || step != Math.rint(step)) {
-            throw new IllegalArgumentException("Weight 0 (iterations) must be a non-negative integer, got " + step);
-        }
-        for (int i = 1; i < expected; i++) {
-            Tensor slot = weightsInOrder.get(i - 1);
-            Tensor w = weights.get(i);
-            if (w.dtype() == slot.dtype()) {
-                slot.copyFrom(w);
-            } else {
-                for (long j = 0; j < w.size(); j++) {
-                    slot.setDouble(j, w.getDouble(j));
-                }
-            }
-        }
-        iterations = (long) step;
+        own.setWeights(weights);
     }
+
+    // ---- config --------------------------------------------------------------------------------------
 
     /**
-     * Keras's {@code get_config()}: {@code name}, the clipping options that are set, then the
-     * algorithm's keys (see {@link #addConfig}).
+     * Keras's {@code get_config()}: Keras 3's keys for a {@linkplain #isKeras3() Keras 3}
+     * optimizer; otherwise TF2's ({@code name}, the clipping options that are set, the algorithm's
+     * keys), with Keras 3's base options appended when set, as Keras 2.11+ wrote them.
      */
     public final Map<String, Object> getConfig() {
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("name", name);
-        if (clipnorm != null) {
-            config.put("clipnorm", clipnorm);
-        }
-        if (clipvalue != null) {
-            config.put("clipvalue", clipvalue);
-        }
-        if (globalClipnorm != null) {
-            config.put("global_clipnorm", globalClipnorm);
-        }
-        addConfig(config);
-        return config;
+        return keras3 ? OptimizerConfig.keras3(this) : OptimizerConfig.tf2(this);
     }
 
-    /** Adds the algorithm's keys to {@code config}, in Keras's order. */
-    protected abstract void addConfig(Map<String, Object> config);
+    /** Adds the algorithm's keys to {@code config}, in Keras's order. By default, only the learning rate. */
+    protected void addConfig(Map<String, Object> config) {
+        config.put("learning_rate", serializeHyperparameter("learning_rate"));
+    }
 
     /** Keras's {@code _serialize_hyperparameter}: the value, a callable's current value, or a schedule's config. */
     protected final Object serializeHyperparameter(String key) {
-        return getHyperparameter(key).serialize(iterations);
-    }
-
-    /** Reads the keys every optimizer accepts into {@code b}. */
-    static void readBaseConfig(ConfigReader r, Builder<?> b, double defaultLearningRate) {
-        b.name = r.string("name", null);
-        b.clipnorm = r.number("clipnorm");
-        b.clipvalue = r.number("clipvalue");
-        b.globalClipnorm = r.number("global_clipnorm");
-        b.decay = r.number("decay", 0.0);
-        b.learningRate = r.learningRate(defaultLearningRate);
+        return hyperparameters.serialize(key, store.iterations());
     }
 
     // ---- lifetime ----------------------------------------------------------------------------------
 
-    /** Frees the slots and scratch memory. The variables are not touched. Idempotent. */
+    /** Frees the optimizer's variables and scratch memory. The model's variables are not touched. Idempotent. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        weightsInOrder.forEach(Tensor::close);
-        scratch.values().forEach(Tensor::close);
-        staging.values().forEach(Tensor::close);
-        sparseSums.values().forEach(Tensor::close);
-        denseScratch.values().forEach(Tensor::close);
-        staging.clear();
-        sparseSums.clear();
-        denseScratch.clear();
-        weightsInOrder.clear();
-        scratch.clear();
-        slots.clear();
+        store.close();
+        step.close();
     }
 
-    private void checkOpen() {
+    final void checkOpen() {
         if (closed) {
             throw new IllegalStateException("Optimizer '" + name + "' is closed");
         }
@@ -1009,104 +786,13 @@ public abstract class Optimizer implements AutoCloseable {
         }
     }
 
-    /** A variable's slots by name, in creation order, and the last checkPairs call that saw the variable. */
-    private static final class SlotMap extends LinkedHashMap<String, Tensor> {
-        long checkedIn;
-    }
-
-    // ---- builder -------------------------------------------------------------------------------------
-
     /**
-     * Keyword arguments shared by every optimizer. Unset options take Keras's defaults.
+     * The builder of an optimizer: {@link OptimizerOptions}' keyword arguments, and the algorithm's.
      *
      * @param <B> the concrete builder
      */
-    public abstract static class Builder<B extends Builder<B>> {
-        String name;
-        Hyperparameter learningRate;
-        Double clipnorm;
-        Double clipvalue;
-        Double globalClipnorm;
-        double decay;
-        final List<GradientTransformer> gradientTransformers = new ArrayList<>();
-        GradientTransformer gradientAggregator;
-        Integer threads;
-        OptimizerKernels kernels;
-
-        protected abstract B self();
+    public abstract static class Builder<B extends Builder<B>> extends OptimizerOptions<B> {
 
         public abstract Optimizer build();
-
-        public B name(String name) {
-            this.name = Objects.requireNonNull(name, "name");
-            return self();
-        }
-
-        public B learningRate(double learningRate) {
-            this.learningRate = Hyperparameter.of(learningRate);
-            return self();
-        }
-
-        public B learningRate(DoubleSupplier learningRate) {
-            this.learningRate = Hyperparameter.of(learningRate);
-            return self();
-        }
-
-        public B learningRate(LearningRateSchedule learningRate) {
-            this.learningRate = Hyperparameter.of(learningRate);
-            return self();
-        }
-
-        /** Clip each gradient to this L2 norm (tf.clip_by_norm). */
-        public B clipnorm(double clipnorm) {
-            this.clipnorm = clipnorm;
-            return self();
-        }
-
-        /** Clip each gradient element to [-clipvalue, clipvalue]. */
-        public B clipvalue(double clipvalue) {
-            this.clipvalue = clipvalue;
-            return self();
-        }
-
-        /** Clip all gradients together to this global L2 norm (tf.clip_by_global_norm). */
-        public B globalClipnorm(double globalClipnorm) {
-            this.globalClipnorm = globalClipnorm;
-            return self();
-        }
-
-        /** Legacy inverse-time decay: {@code lr / (1 + decay * iterations)}. */
-        public B decay(double decay) {
-            this.decay = decay;
-            return self();
-        }
-
-        /** Functions applied to the gradients after clipping, in order. */
-        public B gradientTransformers(List<GradientTransformer> transformers) {
-            this.gradientTransformers.clear();
-            this.gradientTransformers.addAll(transformers);
-            return self();
-        }
-
-        /** Replaces the (single-device: identity) gradient aggregation. */
-        public B gradientAggregator(GradientTransformer aggregator) {
-            this.gradientAggregator = aggregator;
-            return self();
-        }
-
-        /** Threads that share the update of a large tensor (default: every core). Results do not depend on it. */
-        public B threads(int threads) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-            }
-            this.threads = threads;
-            return self();
-        }
-
-        /** Kernels to call instead of {@link KernelProvider#kernels()} (tests and benchmarks). */
-        public B kernels(OptimizerKernels kernels) {
-            this.kernels = Objects.requireNonNull(kernels, "kernels");
-            return self();
-        }
     }
 }

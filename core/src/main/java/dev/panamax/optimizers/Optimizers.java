@@ -39,24 +39,14 @@ import java.util.function.Function;
  *       {@code registered_name}, as Keras 3's {@code serialization_lib} writes custom objects.</li>
  * </ul>
  *
- * <h2>Keys of the Keras 2.11+ and Keras 3 optimizers</h2>
- * The built-in classes have TF2 {@code OptimizerV2} semantics. The optimizers of Keras 2.11 to
- * 2.15 ({@code tf.keras.optimizers.Adam}, formerly "experimental") and of Keras 3 write base keys
- * that OptimizerV2 does not have. When a built-in is deserialized, each such key is removed if its
- * value leaves the update unchanged, and is otherwise an {@link IllegalArgumentException} that
- * names the key, before any optimizer is made:
- * <table>
- *   <caption>Keras 2.11+ / Keras 3 base keys</caption>
- *   <tr><th>key</th><th>loaded when</th><th>Keras default</th></tr>
- *   <tr><td>{@code weight_decay}</td><td>null or 0</td><td>null</td></tr>
- *   <tr><td>{@code use_ema}</td><td>null or false</td><td>false</td></tr>
- *   <tr><td>{@code ema_momentum}</td><td>any number or null, since EMA is off</td><td>0.99</td></tr>
- *   <tr><td>{@code ema_overwrite_frequency}</td><td>any number or null, since EMA is off</td><td>null</td></tr>
- *   <tr><td>{@code loss_scale_factor}</td><td>null or 1 (gradients are divided by it)</td><td>null</td></tr>
- *   <tr><td>{@code gradient_accumulation_steps}</td><td>null or 0 (Keras: falsy means off)</td><td>null</td></tr>
- *   <tr><td>{@code jit_compile}</td><td>any boolean or null: XLA compilation, not the update rule</td><td>true (2.11-2.15)</td></tr>
- *   <tr><td>{@code is_legacy_optimizer}</td><td>any boolean or null: a serialization marker</td><td>false (2.11-2.15)</td></tr>
- * </table>
+ * <h2>Keras 2 and Keras 3 optimizers</h2>
+ * A config in Keras 3's form makes a Keras 3 optimizer ({@link Optimizer#isKeras3()}): Keras 3's
+ * formulas, step order, keys and messages ({@code Argument(s) not recognized: {...}}; {@code decay}
+ * dropped with Keras 3's warning). A config in TF2's form makes a TF2 one, and may carry the base
+ * options of Keras 2.11 to 2.15 ({@code weight_decay}, {@code use_ema}, {@code ema_momentum},
+ * {@code ema_overwrite_frequency}, {@code loss_scale_factor}, {@code gradient_accumulation_steps};
+ * {@code jit_compile} and {@code is_legacy_optimizer} are read and ignored), which run as Keras 3's
+ * stages.
  * {@code clipnorm}, {@code clipvalue} and {@code global_clipnorm} are keys of every optimizer;
  * null means "not set". A user optimizer's {@code fromConfig} receives its config exactly as
  * written.
@@ -94,24 +84,25 @@ public final class Optimizers {
         // in Keras 3's serialized form (with "module") loads the Keras 3 variant.
         builtIn("SGD", SGD.class, SGD::fromConfig);
         builtIn("Adam", Adam.class, Adam::fromConfig);
-        builtIn("RMSprop", RMSprop.class, RMSprop::fromConfig, c -> RMSprop.fromConfig(c, true));
-        builtIn("Adagrad", Adagrad.class, Adagrad::fromConfig, c -> Adagrad.fromConfig(c, true));
+        builtIn("RMSprop", RMSprop.class, RMSprop::fromConfig);
+        builtIn("Adagrad", Adagrad.class, Adagrad::fromConfig);
         builtIn("Adadelta", Adadelta.class, Adadelta::fromConfig);
         builtIn("Adamax", Adamax.class, Adamax::fromConfig);
-        builtIn("Nadam", Nadam.class, Nadam::fromConfig, c -> Nadam.fromConfig(c, true));
+        builtIn("Nadam", Nadam.class, Nadam::fromConfig);
         builtIn("Ftrl", Ftrl.class, Ftrl::fromConfig);
     }
 
     private Optimizers() {
     }
 
-    private static <T extends Optimizer> void builtIn(String className, Class<T> type, Function<Map<String, ?>, T> fromConfig) {
-        builtIn(className, type, fromConfig, fromConfig);
+    /** A built-in's {@code fromConfig(config, keras3)}: a config in Keras 3's form makes a Keras 3 optimizer. */
+    private interface BuiltInFromConfig<T extends Optimizer> {
+        T fromConfig(Map<String, ?> config, boolean keras3);
     }
 
-    private static <T extends Optimizer> void builtIn(String className, Class<T> type, Function<Map<String, ?>, T> fromConfig,
-                                                      Function<Map<String, ?>, T> fromKeras3Config) {
-        REGISTRY.put(key(className), new Entry(className, type, fromConfig, true, fromKeras3Config));
+    private static <T extends Optimizer> void builtIn(String className, Class<T> type, BuiltInFromConfig<T> fromConfig) {
+        REGISTRY.put(key(className), new Entry(className, type, c -> fromConfig.fromConfig(c, false), true,
+                c -> fromConfig.fromConfig(c, true)));
         BUILT_INS.add(className);
     }
 
@@ -329,12 +320,12 @@ public final class Optimizers {
      * simple class name and its registered name (its simple class name when it is not registered, as
      * Keras's {@code get_registered_name}).
      *
-     * <p>The config is {@link Optimizer#getConfig()} with two changes Keras 3 asks for: a
-     * {@code decay} of 0 is left out (Keras 3 warns that {@code decay} is no longer supported; a
-     * non-zero decay is kept, and Keras 3 would ignore it with that warning), and a learning-rate
-     * schedule is written in Keras 3's form too. Note that Keras 3 accepts only one of
-     * {@code clipnorm}, {@code clipvalue} and {@code global_clipnorm}; an optimizer with
-     * {@code clipvalue} and {@code clipnorm} is written, but Keras 3 cannot load it.
+     * <p>A built-in's config is Keras 3's {@code get_config()}: every base key, a number learning
+     * rate as its float32 value, a schedule in Keras 3's form, no {@code decay} (Keras 3 ignores it);
+     * read back, it makes a Keras 3 optimizer. A user optimizer's is its own {@link Optimizer#getConfig()}
+     * with a zero {@code decay} left out and a schedule in Keras 3's form. Keras 3 accepts only one
+     * of {@code clipnorm}, {@code clipvalue} and {@code global_clipnorm}: an optimizer with two is
+     * written, but cannot be read back.
      *
      * @param optimizer not modified
      * @return a new mutable map, keys in Keras's order
@@ -342,18 +333,7 @@ public final class Optimizers {
     public static Map<String, Object> serializeKeras3(Optimizer optimizer) {
         Objects.requireNonNull(optimizer, "optimizer");
         Entry e = entryOf(optimizer);
-        Map<String, Object> config = optimizer.getConfig();
-        if (config.get("decay") instanceof Number d && d.doubleValue() == 0) {
-            config.remove("decay");
-        }
-        if (config.get("learning_rate") instanceof Map<?, ?> schedule && !schedule.containsKey("module")) {
-            Map<String, Object> keras3 = new LinkedHashMap<>();
-            keras3.put("module", "keras.optimizers.schedules");
-            keras3.put("class_name", schedule.get("class_name"));
-            keras3.put("config", schedule.get("config"));
-            keras3.put("registered_name", null);
-            config.put("learning_rate", keras3);
-        }
+        Map<String, Object> config = e != null && e.builtIn() ? OptimizerConfig.keras3(optimizer) : userKeras3Config(optimizer);
         Map<String, Object> out = new LinkedHashMap<>();
         if (e != null && e.builtIn()) {
             out.put("module", KERAS_MODULE);
@@ -367,6 +347,21 @@ public final class Optimizers {
             out.put("registered_name", e != null ? e.name() : optimizer.getClass().getSimpleName());
         }
         return out;
+    }
+
+    /**
+     * A user optimizer's config in Keras 3's form: its own config (its {@code fromConfig} reads it
+     * back), with a zero {@code decay} left out and a schedule in Keras 3's form.
+     */
+    private static Map<String, Object> userKeras3Config(Optimizer optimizer) {
+        Map<String, Object> config = optimizer.getConfig();
+        if (config.get("decay") instanceof Number d && d.doubleValue() == 0) {
+            config.remove("decay");
+        }
+        if (config.get("learning_rate") instanceof Map<?, ?> schedule && !schedule.containsKey("module")) {
+            config.put("learning_rate", OptimizerConfig.keras3Schedule(schedule));
+        }
+        return config;
     }
 
     // ---- deserialize -------------------------------------------------------------------------------
@@ -400,9 +395,6 @@ public final class Optimizers {
                     + "`@keras.saving.register_keras_serializable()`). Registered optimizers: " + registeredNames());
         }
         Map<String, Object> copy = new LinkedHashMap<>(config);
-        if (e.builtIn()) {
-            removeNeutralKeras3Keys(e.name(), copy);
-        }
         boolean keras3Form = serialized.containsKey("module");
         Optimizer optimizer = (keras3Form ? e.fromKeras3Config() : e.fromConfig()).apply(copy);
         if (optimizer == null) {
@@ -459,72 +451,6 @@ public final class Optimizers {
 
     private static String describe(Object value) {
         return value == null ? "null" : value.getClass().getSimpleName() + " " + value;
-    }
-
-    /**
-     * Removes the Keras 2.11+ / Keras 3 base keys whose values are neutral (see the class comment)
-     * and rejects the others. Remove a key from here once {@link Optimizer#readBaseConfig} reads it.
-     */
-    private static void removeNeutralKeras3Keys(String optimizer, Map<String, Object> config) {
-        if (config.containsKey("use_ema")) {
-            Object v = config.get("use_ema");
-            if (v != null && !(v instanceof Boolean)) {
-                throw illTyped(optimizer, "use_ema", "a boolean", v);
-            }
-            if (Boolean.TRUE.equals(v)) {
-                throw unsupported(optimizer, "use_ema", v, "an exponential moving average of the weights (EMA)", "false or null");
-            }
-            config.remove("use_ema");
-        }
-        for (String key : List.of("ema_momentum", "ema_overwrite_frequency")) {
-            // Only used when use_ema is on, which was just rejected: any value leaves the update unchanged.
-            if (config.containsKey(key)) {
-                Object v = config.get(key);
-                if (v != null && !(v instanceof Number)) {
-                    throw illTyped(optimizer, key, "a number", v);
-                }
-                config.remove(key);
-            }
-        }
-        removeIfNumber(optimizer, config, "weight_decay", 0.0, "decoupled weight decay", "null or 0");
-        removeIfNumber(optimizer, config, "loss_scale_factor", 1.0, "loss scaling", "null or 1");
-        removeIfNumber(optimizer, config, "gradient_accumulation_steps", 0.0, "gradient accumulation", "null or 0");
-        for (String key : List.of("jit_compile", "is_legacy_optimizer")) {
-            // XLA compilation and a serialization marker: neither changes the update.
-            if (config.containsKey(key)) {
-                Object v = config.get(key);
-                if (v != null && !(v instanceof Boolean)) {
-                    throw illTyped(optimizer, key, "a boolean", v);
-                }
-                config.remove(key);
-            }
-        }
-    }
-
-    private static void removeIfNumber(String optimizer, Map<String, Object> config, String key, double neutral, String feature,
-                                       String neutralText) {
-        if (!config.containsKey(key)) {
-            return;
-        }
-        Object v = config.get(key);
-        if (v != null && !(v instanceof Number)) {
-            throw illTyped(optimizer, key, "a number", v);
-        }
-        if (v != null && ((Number) v).doubleValue() != neutral) {
-            throw unsupported(optimizer, key, v, feature, neutralText);
-        }
-        config.remove(key);
-    }
-
-    private static IllegalArgumentException illTyped(String optimizer, String key, String expected, Object v) {
-        return new IllegalArgumentException(optimizer + " config key '" + key + "' must be " + expected + " or null, got "
-                + describe(v));
-    }
-
-    private static IllegalArgumentException unsupported(String optimizer, String key, Object v, String feature, String neutral) {
-        return new IllegalArgumentException(optimizer + " config key '" + key + "' = " + v + " is not supported: '" + key
-                + "' is an option of the Keras 2.11+ / Keras 3 optimizers, and this " + optimizer + " is the TF2 (OptimizerV2) one, "
-                + "which has no " + feature + ". Only " + neutral + " can be loaded.");
     }
 
     // ---- JSON --------------------------------------------------------------------------------------

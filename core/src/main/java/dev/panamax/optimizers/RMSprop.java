@@ -28,16 +28,14 @@ public final class RMSprop extends Optimizer {
     private final boolean hasMomentum;
     private final double epsilon;
     private final boolean centered;
-    private final boolean keras3;
 
     private RMSprop(Builder b) {
         super(b, "RMSprop");
         setHyperparameter("rho", b.rho);
         setHyperparameter("momentum", b.momentum);
-        this.hasMomentum = usesMomentum(b.momentum);
-        this.epsilon = epsilonOrDefault(b.epsilon);
+        this.hasMomentum = KerasArguments.usesMomentum(b.momentum);
+        this.epsilon = KerasArguments.epsilonOrDefault(b.epsilon);
         this.centered = b.centered;
-        this.keras3 = b.keras3;
     }
 
     /** RMSprop with Keras's defaults: learning rate 0.001, rho 0.9, no momentum, epsilon 1e-7. */
@@ -60,9 +58,9 @@ public final class RMSprop extends Optimizer {
 
     /** {@link #fromConfig(Map)} with Keras 3's formula when {@code keras3} (a config in Keras 3's serialized form). */
     public static RMSprop fromConfig(Map<String, ?> config, boolean keras3) {
-        ConfigReader r = new ConfigReader("RMSprop", config);
+        ConfigReader r = new ConfigReader("RMSprop", config, keras3);
         Builder b = builder().keras3(keras3);
-        readBaseConfig(r, b, DEFAULT_LEARNING_RATE);
+        OptimizerConfig.readBase(r, b, DEFAULT_LEARNING_RATE);
         b.rho(r.number("rho", 0.9));
         b.momentum(r.number("momentum", 0.0));
         b.epsilon(r.number("epsilon", DEFAULT_EPSILON));
@@ -74,7 +72,7 @@ public final class RMSprop extends Optimizer {
     @Override
     protected void validateHyperparameter(String key, Hyperparameter value) {
         if (key.equals("momentum")) {
-            checkMomentumRange(value);
+            KerasArguments.checkMomentumRange(value);
         }
     }
 
@@ -86,11 +84,6 @@ public final class RMSprop extends Optimizer {
         return centered;
     }
 
-    /** Whether Keras 3's formula (epsilon inside the square root) is used. */
-    @Override
-    public boolean isKeras3() {
-        return keras3;
-    }
 
     @Override
     protected double defaultLearningRate() {
@@ -182,7 +175,6 @@ public final class RMSprop extends Optimizer {
         private Hyperparameter momentum = Hyperparameter.of(0.0);
         private double epsilon = DEFAULT_EPSILON;
         private boolean centered;
-        private boolean keras3;
 
         private Builder() {
         }
@@ -211,18 +203,12 @@ public final class RMSprop extends Optimizer {
 
         /** 0 means Keras's default 1e-7. */
         public Builder epsilon(double epsilon) {
-            this.epsilon = epsilonOrDefault(epsilon);
+            this.epsilon = KerasArguments.epsilonOrDefault(epsilon);
             return this;
         }
 
         public Builder centered(boolean centered) {
             this.centered = centered;
-            return this;
-        }
-
-        /** Keras 3's formula: {@code lr g / sqrt(ms + epsilon)} in every case. Default false (Keras 2). */
-        public Builder keras3(boolean keras3) {
-            this.keras3 = keras3;
             return this;
         }
 

@@ -26,7 +26,7 @@ public final class SGD extends Optimizer {
     private SGD(Builder b) {
         super(b, "SGD");
         Hyperparameter momentum = b.momentum;
-        this.hasMomentum = usesMomentum(momentum);
+        this.hasMomentum = KerasArguments.usesMomentum(momentum);
         this.nesterov = b.nesterov;
         setHyperparameter("momentum", momentum);
     }
@@ -50,9 +50,14 @@ public final class SGD extends Optimizer {
 
     /** Keras's {@code SGD.from_config(config)}. Unknown or ill-typed keys are errors. */
     public static SGD fromConfig(Map<String, ?> config) {
-        ConfigReader r = new ConfigReader("SGD", config);
+        return fromConfig(config, false);
+    }
+
+    /** {@link #fromConfig(Map)} of a config in Keras 3's form when {@code keras3}: a Keras 3 optimizer, Keras 3's keys. */
+    public static SGD fromConfig(Map<String, ?> config, boolean keras3) {
+        ConfigReader r = new ConfigReader("SGD", config, keras3);
         Builder b = builder();
-        readBaseConfig(r, b, DEFAULT_LEARNING_RATE);
+        OptimizerConfig.readBase(r, b, DEFAULT_LEARNING_RATE);
         b.momentum(r.number("momentum", 0.0));
         b.nesterov(r.bool("nesterov", false));
         r.finish();
@@ -62,7 +67,7 @@ public final class SGD extends Optimizer {
     @Override
     protected void validateHyperparameter(String key, Hyperparameter value) {
         if (key.equals("momentum")) {
-            checkMomentumRange(value);
+            KerasArguments.checkMomentumRange(value);
         }
     }
 

@@ -8,8 +8,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
-/** The checks and the de-duplication of {@link IndexedSlices} gradients, for {@link Optimizer}. */
-final class SparseGradients {
+/**
+ * The checks and the de-duplication of {@link IndexedSlices} gradients, for {@link Optimizer} and
+ * the stages of its step. Not an API of its own.
+ */
+public final class SparseGradients {
 
     private SparseGradients() {
     }
@@ -43,7 +46,7 @@ final class SparseGradients {
      * Every check of a sparse gradient against its variable, before anything is written: the
      * messages name the variable, what was expected and what came.
      */
-    static void check(String variableName, Tensor variable, boolean hasConstraint, IndexedSlices g, String where) {
+    public static void check(String variableName, Tensor variable, boolean hasConstraint, IndexedSlices g, String where) {
         Tensor values = g.values();
         Tensor indices = g.indices();
         if (!values.isAlive() || !indices.isAlive()) {
@@ -125,6 +128,11 @@ final class SparseGradients {
                     0, rowLength);
         }
         return new SparseRows(dtype, Arrays.copyOf(unique, count), used, rows, rowLength);
+    }
+
+    /** {@link #densify(OptimizerKernels, DType, long[], MemorySegment, Tensor, long)} of a checked gradient into {@code dense}. */
+    public static void densify(OptimizerKernels kernels, IndexedSlices gradient, Tensor dense) {
+        densify(kernels, dense.dtype(), readIndices(gradient.indices()), gradient.values().segment(), dense, rowLength(dense.shape()));
     }
 
     /** {@code tf.convert_to_tensor(IndexedSlices)}: zeros with every value row added to its row, in input order. */

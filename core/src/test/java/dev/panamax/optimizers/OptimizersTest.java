@@ -167,12 +167,26 @@ class OptimizersTest {
             assertEquals("Adam", s.get("class_name"));
             assertTrue(s.containsKey("registered_name"));
             assertNull(s.get("registered_name"));
-            // Keras 3 warns on any `decay`; a zero one is left out, a non-zero one kept.
-            Map<String, Object> expected = adam.getConfig();
-            expected.remove("decay");
+            // Keras 3.15's Adam(learning_rate=0.01).get_config(): every base key, the float32 learning rate.
+            Map<String, Object> expected = new LinkedHashMap<>();
+            expected.put("name", "Adam");
+            expected.put("learning_rate", 0.009999999776482582);
+            for (String key : List.of("weight_decay", "clipnorm", "global_clipnorm", "clipvalue")) {
+                expected.put(key, null);
+            }
+            expected.put("use_ema", false);
+            expected.put("ema_momentum", 0.99);
+            expected.put("ema_overwrite_frequency", null);
+            expected.put("loss_scale_factor", null);
+            expected.put("gradient_accumulation_steps", null);
+            expected.put("beta_1", 0.9);
+            expected.put("beta_2", 0.999);
+            expected.put("epsilon", 1e-7);
+            expected.put("amsgrad", false);
             assertEquals(expected, s.get("config"));
             assertEquals(keys(expected), keys(cast(s.get("config"))));
-            assertEquals(0.1, cast(Optimizers.serializeKeras3(decayed).get("config")).get("decay"));
+            // Keras 3 has no legacy decay: it is not written.
+            assertFalse(cast(Optimizers.serializeKeras3(decayed).get("config")).containsKey("decay"));
         }
     }
 
@@ -186,14 +200,33 @@ class OptimizersTest {
         for (Optimizer original : nonDefaultOptimizers()) {
             try (original) {
                 Map<String, Object> config = original.getConfig();
-                for (Map<String, Object> s : List.of(Optimizers.serialize(original), Optimizers.serializeKeras3(original))) {
-                    try (Optimizer copy = Optimizers.deserialize(s)) {
-                        assertEquals(original.getClass(), copy.getClass());
-                        assertEquals(config, copy.getConfig());
-                        assertEquals(keys(config), keys(copy.getConfig()));
-                    }
+                try (Optimizer copy = Optimizers.deserialize(Optimizers.serialize(original))) {
+                    assertEquals(original.getClass(), copy.getClass());
+                    assertEquals(config, copy.getConfig());
+                    assertEquals(keys(config), keys(copy.getConfig()));
                 }
+                assertKeras3RoundTrip(original, Optimizers::deserialize, Optimizers.serializeKeras3(original));
             }
+        }
+    }
+
+    /**
+     * The Keras 3 form reads back as a Keras 3 optimizer with the same config, except that Keras 3
+     * refuses two clipping options.
+     */
+    private static <T> void assertKeras3RoundTrip(Optimizer original, java.util.function.Function<T, Optimizer> read, T serialized) {
+        Map<String, Object> keras3Config = cast(Optimizers.serializeKeras3(original).get("config"));
+        if (original.getClipnorm() != null && original.getClipvalue() != null) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read.apply(serialized));
+            assertTrue(e.getMessage().startsWith("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set."),
+                    e.getMessage());
+            return;
+        }
+        try (Optimizer copy = read.apply(serialized)) {
+            assertEquals(original.getClass(), copy.getClass());
+            assertTrue(copy.isKeras3());
+            assertEquals(keras3Config, copy.getConfig());
+            assertEquals(keys(keras3Config), keys(copy.getConfig()));
         }
     }
 
@@ -221,7 +254,10 @@ class OptimizersTest {
             assertEquals("{\"class_name\":\"SGD\",\"config\":{\"name\":\"SGD\",\"learning_rate\":0.01,\"decay\":0.0,"
                     + "\"momentum\":0.0,\"nesterov\":false}}", Optimizers.toJson(sgd));
             assertEquals("{\"module\":\"keras.optimizers\",\"class_name\":\"Adam\",\"config\":{\"name\":\"Adam\","
-                    + "\"learning_rate\":0.001,\"beta_1\":0.9,\"beta_2\":0.999,\"epsilon\":1.0E-7,\"amsgrad\":false},"
+                    + "\"learning_rate\":0.0010000000474974513,\"weight_decay\":null,\"clipnorm\":null,\"global_clipnorm\":null,"
+                    + "\"clipvalue\":null,\"use_ema\":false,\"ema_momentum\":0.99,\"ema_overwrite_frequency\":null,"
+                    + "\"loss_scale_factor\":null,\"gradient_accumulation_steps\":null,"
+                    + "\"beta_1\":0.9,\"beta_2\":0.999,\"epsilon\":1.0E-7,\"amsgrad\":false},"
                     + "\"registered_name\":null}", Optimizers.toJsonKeras3(adam));
         }
     }
@@ -230,13 +266,13 @@ class OptimizersTest {
     void toJsonThenFromJsonGivesAnEqualConfig() {
         for (Optimizer original : nonDefaultOptimizers()) {
             try (original) {
-                for (String json : List.of(Optimizers.toJson(original), Optimizers.toJsonKeras3(original))) {
-                    try (Optimizer copy = Optimizers.fromJson(json)) {
-                        assertEquals(original.getClass(), copy.getClass(), json);
-                        assertEquals(original.getConfig(), copy.getConfig(), json);
-                        assertEquals(keys(original.getConfig()), keys(copy.getConfig()), json);
-                    }
+                String json = Optimizers.toJson(original);
+                try (Optimizer copy = Optimizers.fromJson(json)) {
+                    assertEquals(original.getClass(), copy.getClass(), json);
+                    assertEquals(original.getConfig(), copy.getConfig(), json);
+                    assertEquals(keys(original.getConfig()), keys(copy.getConfig()), json);
                 }
+                assertKeras3RoundTrip(original, Optimizers::fromJson, Optimizers.toJsonKeras3(original));
             }
         }
     }
@@ -327,29 +363,45 @@ class OptimizersTest {
     }
 
     @Test
-    void nonNeutralKeras3ValuesAreRejectedNamingTheKey() {
-        Map<String, Object> cases = new LinkedHashMap<>();
-        cases.put("weight_decay", 0.01);
-        cases.put("use_ema", true);
-        cases.put("loss_scale_factor", 128.0);
-        cases.put("gradient_accumulation_steps", 4);
-        for (Map.Entry<String, Object> c : cases.entrySet()) {
-            Map<String, Object> config = keras3AdamConfigWith(c.getKey(), c.getValue());
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> Optimizers.deserialize(serialized("Adam", config)), c.getKey());
-            assertTrue(e.getMessage().startsWith("Adam config key '" + c.getKey() + "' = " + c.getValue() + " is not supported"),
-                    e.getMessage());
-            assertTrue(e.getMessage().contains("Keras 3"), e.getMessage());
+    void keras3BaseOptionsAreReadFromBothForms() {
+        // A Keras 2.11+ (TF2-form) or Keras 3 config with the base options makes an optimizer that runs them.
+        Map<String, Object> config = keras3AdamConfigWith("weight_decay", 0.01);
+        config.put("use_ema", true);
+        config.put("ema_momentum", 0.9);
+        config.put("ema_overwrite_frequency", 5);
+        config.put("loss_scale_factor", 128.0);
+        config.put("gradient_accumulation_steps", 4);
+        for (Map<String, Object> s : List.of(serialized("Adam", config), keras3Serialized("Adam", config))) {
+            try (Optimizer o = Optimizers.deserialize(s)) {
+                assertEquals(0.01, o.getWeightDecay());
+                assertTrue(o.usesEma());
+                assertEquals(0.9, o.getEmaMomentum());
+                assertEquals(5, o.getEmaOverwriteFrequency());
+                assertEquals(128.0, o.getLossScaleFactor());
+                assertEquals(4, o.getGradientAccumulationSteps());
+                assertTrue(o.usesKeras3Step());
+                assertEquals(s.containsKey("module"), o.isKeras3());
+            }
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Optimizers.deserialize(serialized("SGD", Map.of("weight_decay", 0.004))));
-        assertTrue(e.getMessage().startsWith("SGD config key 'weight_decay' = 0.004 is not supported"), e.getMessage());
+        try (Optimizer sgd = Optimizers.deserialize(serialized("SGD", Map.of("weight_decay", 0.004)))) {
+            assertEquals(0.004, sgd.getWeightDecay());
+            assertEquals(0.004, sgd.getConfig().get("weight_decay"));
+        }
         IllegalArgumentException typed = assertThrows(IllegalArgumentException.class,
                 () -> Optimizers.deserialize(serialized("SGD", Map.of("use_ema", "yes"))));
-        assertEquals("SGD config key 'use_ema' must be a boolean or null, got String yes", typed.getMessage());
+        assertEquals("SGD config key 'use_ema' must be a boolean, got String yes", typed.getMessage());
         IllegalArgumentException typed2 = assertThrows(IllegalArgumentException.class,
                 () -> Optimizers.deserialize(serialized("SGD", Map.of("ema_momentum", "high"))));
         assertTrue(typed2.getMessage().contains("'ema_momentum'"), typed2.getMessage());
+    }
+
+    private static Map<String, Object> keras3Serialized(String className, Map<String, Object> config) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("module", "keras.optimizers");
+        m.put("class_name", className);
+        m.put("config", config);
+        m.put("registered_name", null);
+        return m;
     }
 
     // ---- errors of the serialized form ---------------------------------------------------------------

@@ -81,6 +81,14 @@ public final class OpenClTensorKernels implements TensorKernels {
     }
 
     @Override
+    public void zero(Tensor x) {
+        OpenClStorage s = storage("x", x);
+        Runnable after = syncBefore(s);
+        queue.fillZero(s.buffer());
+        after.run();
+    }
+
+    @Override
     public void scale(Tensor x, double factor) {
         OpenClStorage s = storage("x", x);
         Runnable after = syncBefore(s);
@@ -102,6 +110,13 @@ public final class OpenClTensorKernels implements TensorKernels {
         Runnable after = syncBefore(s);
         kernels.clipByValue(dtype(x), s.buffer(), 0, x.size(), min, max);
         after.run();
+    }
+
+    @Override
+    public void axpy(Tensor x, Tensor y, double alpha) {
+        Args a = new Args(y).add("x", x).start();
+        kernels.axpy(a.dtype, alpha, a.b(1), a.b(0), 0, a.size);
+        a.done();
     }
 
     @Override

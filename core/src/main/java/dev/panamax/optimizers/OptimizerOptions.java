@@ -1,0 +1,177 @@
+package dev.panamax.optimizers;
+
+import dev.panamax.kernels.KernelProvider;
+import dev.panamax.kernels.OptimizerKernels;
+import dev.panamax.schedules.LearningRateSchedule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The keyword arguments every optimizer shares: TF2's ({@code clipnorm}, {@code decay},
+ * transformers, ...) and Keras 3's ({@code weight_decay}, {@code use_ema}, {@code loss_scale_factor},
+ * {@code gradient_accumulation_steps}, ...). Unset options take Keras's defaults. The checks run
+ * when the optimizer is built from them, with Keras's messages. Extended by
+ * {@link Optimizer.Builder}.
+ *
+ * @param <B> the concrete builder
+ */
+public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
+    String name;
+    Hyperparameter learningRate;
+    Double clipnorm;
+    Double clipvalue;
+    Double globalClipnorm;
+    double decay;
+    final List<GradientTransformer> gradientTransformers = new ArrayList<>();
+    GradientTransformer gradientAggregator;
+    Integer threads;
+    OptimizerKernels kernels;
+    boolean keras3;
+    Double weightDecay;
+    boolean useEma;
+    double emaMomentum = 0.99;
+    Integer emaOverwriteFrequency;
+    Double lossScaleFactor;
+    Integer gradientAccumulationSteps;
+
+    protected abstract B self();
+
+    /** Whether steps will run in Keras 3's order: a Keras 3 optimizer, or one of Keras 3's base options set. */
+    final boolean usesKeras3Step() {
+        return keras3 || weightDecay != null || useEma || lossScaleFactor != null
+                || (gradientAccumulationSteps != null && gradientAccumulationSteps != 0);
+    }
+
+    public B name(String name) {
+        this.name = Objects.requireNonNull(name, "name");
+        return self();
+    }
+
+    public B learningRate(double learningRate) {
+        this.learningRate = Hyperparameter.of(learningRate);
+        return self();
+    }
+
+    public B learningRate(DoubleSupplier learningRate) {
+        this.learningRate = Hyperparameter.of(learningRate);
+        return self();
+    }
+
+    public B learningRate(LearningRateSchedule learningRate) {
+        this.learningRate = Hyperparameter.of(learningRate);
+        return self();
+    }
+
+    /** Clip each gradient to this L2 norm (tf.clip_by_norm). */
+    public B clipnorm(double clipnorm) {
+        this.clipnorm = clipnorm;
+        return self();
+    }
+
+    /** Clip each gradient element to [-clipvalue, clipvalue]. */
+    public B clipvalue(double clipvalue) {
+        this.clipvalue = clipvalue;
+        return self();
+    }
+
+    /** Clip all gradients together to this global L2 norm (tf.clip_by_global_norm). */
+    public B globalClipnorm(double globalClipnorm) {
+        this.globalClipnorm = globalClipnorm;
+        return self();
+    }
+
+    /** Legacy inverse-time decay (TF2 only): {@code lr / (1 + decay * iterations)}. */
+    public B decay(double decay) {
+        this.decay = decay;
+        return self();
+    }
+
+    /** Functions applied to the gradients after clipping, in order (TF2). */
+    public B gradientTransformers(List<GradientTransformer> transformers) {
+        this.gradientTransformers.clear();
+        this.gradientTransformers.addAll(transformers);
+        return self();
+    }
+
+    /** Replaces the (single-device: identity) gradient aggregation (TF2). */
+    public B gradientAggregator(GradientTransformer aggregator) {
+        this.gradientAggregator = aggregator;
+        return self();
+    }
+
+    /** Threads that share the update of a large tensor (default: every core). Results do not depend on it. */
+    public B threads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        this.threads = threads;
+        return self();
+    }
+
+    /** Kernels to call instead of {@link KernelProvider#kernels()} (tests and benchmarks). */
+    public B kernels(OptimizerKernels kernels) {
+        this.kernels = Objects.requireNonNull(kernels, "kernels");
+        return self();
+    }
+
+    /**
+     * A Keras 3 optimizer: Keras 3's formulas where they differ from Keras 2's (RMSprop, Adagrad,
+     * Nadam), Keras 3's step order, config form and checks (only one clipping option).
+     */
+    public B keras3(boolean keras3) {
+        this.keras3 = keras3;
+        return self();
+    }
+
+    /**
+     * Keras 3's {@code weight_decay}: before each update, {@code var -= var * weight_decay * lr}
+     * (decoupled, as AdamW), except for variables excluded with
+     * {@link Optimizer#excludeFromWeightDecay}. Steps then run in Keras 3's order.
+     */
+    public B weightDecay(double weightDecay) {
+        this.weightDecay = weightDecay;
+        return self();
+    }
+
+    /**
+     * Keras 3's {@code use_ema}: keep an exponential moving average of the variables (see
+     * {@link Optimizer#finalizeVariableValues}). Steps then run in Keras 3's order.
+     */
+    public B useEma(boolean useEma) {
+        this.useEma = useEma;
+        return self();
+    }
+
+    /** Keras 3's {@code ema_momentum} (default 0.99), in [0, 1]: the weight of the old average. */
+    public B emaMomentum(double emaMomentum) {
+        this.emaMomentum = emaMomentum;
+        return self();
+    }
+
+    /** Keras 3's {@code ema_overwrite_frequency}: every this many updates the variables take their averages. */
+    public B emaOverwriteFrequency(int emaOverwriteFrequency) {
+        this.emaOverwriteFrequency = emaOverwriteFrequency;
+        return self();
+    }
+
+    /**
+     * Keras 3's {@code loss_scale_factor}: gradients are divided by it before anything else; the
+     * loss should have been multiplied by it ({@link Optimizer#scaleLoss}). Steps then run in Keras
+     * 3's order.
+     */
+    public B lossScaleFactor(double lossScaleFactor) {
+        this.lossScaleFactor = lossScaleFactor;
+        return self();
+    }
+
+    /**
+     * Keras 3's {@code gradient_accumulation_steps} (at least 2): each call adds its gradients up,
+     * and every N-th call updates with their mean. Steps then run in Keras 3's order.
+     */
+    public B gradientAccumulationSteps(int steps) {
+        this.gradientAccumulationSteps = steps;
+        return self();
+    }
+}

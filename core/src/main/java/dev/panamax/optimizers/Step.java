@@ -1,0 +1,210 @@
+package dev.panamax.optimizers;
+
+import dev.panamax.kernels.TensorKernelsLookup;
+import dev.panamax.optimizers.state.Hyperparameters;
+import dev.panamax.optimizers.state.OptimizerVariables;
+import dev.panamax.optimizers.step.AccumulateGradients;
+import dev.panamax.optimizers.step.ApplyConstraints;
+import dev.panamax.optimizers.step.ClipByGlobalNorm;
+import dev.panamax.optimizers.step.ClipByNorm;
+import dev.panamax.optimizers.step.ClipByValue;
+import dev.panamax.optimizers.step.GradientBuffers;
+import dev.panamax.optimizers.step.GradientChecks;
+import dev.panamax.optimizers.step.GradientStage;
+import dev.panamax.optimizers.step.MovingAverage;
+import dev.panamax.optimizers.step.ScaleLoss;
+import dev.panamax.optimizers.step.VariableStaging;
+import dev.panamax.optimizers.step.WeightDecay;
+import dev.panamax.tensor.Variable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The stages of one optimizer's steps, after the checks and the build, in TF2's order or in Keras
+ * 3's. Each stage is its own class ({@code optimizers.step}); this class only says in which order
+ * they run. Keras 3's stages are null when their option is off.
+ */
+final class Step implements AutoCloseable {
+
+    private final Optimizer optimizer;
+    private final OptimizerVariables store;
+    private final Hyperparameters hyperparameters;
+    private final TensorKernelsLookup kernels;
+    final GradientBuffers buffers;
+    private final VariableStaging staging = new VariableStaging();
+    final GradientChecks checks;
+    private final UpdateVariables update;
+    final ScaleLoss lossScale;
+    final AccumulateGradients accumulation;
+    final WeightDecay weightDecay;
+    final MovingAverage ema;
+
+    Step(Optimizer optimizer, Optimizer.Builder<?> b, OptimizerVariables store, Hyperparameters hyperparameters,
+         TensorKernelsLookup kernels) {
+        this.optimizer = optimizer;
+        this.store = store;
+        this.hyperparameters = hyperparameters;
+        this.kernels = kernels;
+        this.buffers = new GradientBuffers(kernels);
+        this.checks = new GradientChecks(optimizer.getName(), store, kernels, b.keras3);
+        this.update = new UpdateVariables(optimizer, buffers);
+        this.lossScale = b.lossScaleFactor != null ? new ScaleLoss(b.lossScaleFactor, buffers, kernels) : null;
+        boolean accumulating = b.gradientAccumulationSteps != null && b.gradientAccumulationSteps != 0;
+        this.accumulation = accumulating ? new AccumulateGradients(b.gradientAccumulationSteps, store, buffers, kernels) : null;
+        this.weightDecay = b.weightDecay != null ? new WeightDecay(b.weightDecay, buffers, kernels) : null;
+        boolean overwriting = b.emaOverwriteFrequency != null && b.emaOverwriteFrequency != 0;
+        this.ema = b.useEma ? new MovingAverage(b.emaMomentum, overwriting ? b.emaOverwriteFrequency : null, store, kernels) : null;
+    }
+
+    /** Whether any of Keras 3's stages is on. */
+    boolean hasKeras3Stages() {
+        return lossScale != null || accumulation != null || weightDecay != null || ema != null;
+    }
+
+    /** The checks of a build, before anything is created: every weight-decay exclusion names a variable. */
+    void checkBuild(List<Variable> variables) {
+        if (weightDecay != null) {
+            weightDecay.checkExclusions(variables);
+        }
+    }
+
+    /** Creates the stages' variables for a build: EMA averages, then gradient accumulators (Keras 3's order). */
+    void build(List<Variable> variables) {
+        if (ema != null) {
+            ema.build(variables);
+        }
+        if (accumulation != null) {
+            accumulation.build(variables);
+        }
+    }
+
+    /**
+     * TF2's {@code apply_gradients} after the checks: aggregate, clip by value, by norm, by global
+     * norm, the user's transformers; then each variable's update and constraint; count the step.
+     */
+    void tf2(List<GradientAndVariable> pairs) {
+        GradientTransformer aggregator = optimizer.gradientAggregator;
+        pairs = buffers.offHeap(aggregator == null ? pairs : List.copyOf(aggregator.apply(pairs)));
+        for (GradientStage clip : clipStages(true)) {
+            pairs = clip.apply(pairs);
+        }
+        for (GradientTransformer f : optimizer.gradientTransformers) {
+            pairs = List.copyOf(f.apply(pairs));
+        }
+        if (aggregator != null || !optimizer.gradientTransformers.isEmpty()) {
+            // User code may have returned other gradients; built-in stages keep shapes and dtypes.
+            pairs = buffers.offHeap(pairs);
+            checks.check(pairs, " after the gradient transformers");
+        }
+        hyperparameters.beginStep(store.iterations());
+        try {
+            optimizer.beginStep();
+            update.beginStep();
+            for (GradientAndVariable pair : pairs) {
+                Variable variable = pair.variable();
+                update.apply(variable, staging.in(variable), pair.gradient());
+                staging.out(variable);
+                ApplyConstraints.apply(variable);
+            }
+            store.incrementIterations();
+        } finally {
+            hyperparameters.endStep();
+        }
+    }
+
+    /**
+     * Keras 3's {@code apply} after the checks: unscale the loss; accumulate, or on an update call
+     * average the accumulated gradients, clip, decay the weights and update; then the moving
+     * averages, the constraints, and count the call.
+     */
+    void keras3(List<GradientAndVariable> pairs) {
+        hyperparameters.beginStep(store.iterations());
+        try {
+            pairs = buffers.offHeap(pairs);
+            if (lossScale != null) {
+                pairs = lossScale.apply(pairs);
+            }
+            List<Variable> written = writtenVariables(pairs);
+            written.forEach(staging::in);
+            if (accumulation != null && !accumulation.isUpdateStep(store.iterations())) {
+                accumulation.accumulate(pairs);
+            } else {
+                if (accumulation != null) {
+                    pairs = accumulation.averaged(pairs);
+                }
+                for (GradientStage clip : clipStages(false)) {
+                    pairs = clip.apply(pairs);
+                }
+                if (weightDecay != null) {
+                    weightDecay.apply(Optimizer.variablesOf(pairs), staging, optimizer::learningRate);
+                }
+                optimizer.beginStep();
+                update.beginStep();
+                for (GradientAndVariable pair : pairs) {
+                    update.apply(pair.variable(), staging.working(pair.variable()), pair.gradient());
+                }
+                if (accumulation != null) {
+                    accumulation.reset();
+                }
+            }
+            if (ema != null) {
+                ema.update(staging, optimizer.getIterations());
+            }
+            written.forEach(staging::out);
+            ApplyConstraints.apply(Optimizer.variablesOf(pairs));
+            store.incrementIterations();
+        } finally {
+            hyperparameters.endStep();
+        }
+    }
+
+    /** The variables a Keras 3 step writes: those with gradients, and every one when EMA is on. */
+    private List<Variable> writtenVariables(List<GradientAndVariable> pairs) {
+        List<Variable> withGradients = Optimizer.variablesOf(pairs);
+        if (ema == null) {
+            return withGradients;
+        }
+        Set<Variable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Variable> all = new ArrayList<>();
+        for (Variable v : withGradients) {
+            if (seen.add(v)) {
+                all.add(v);
+            }
+        }
+        for (Variable v : store.trainableVariables()) {
+            if (seen.add(v)) {
+                all.add(v);
+            }
+        }
+        return all;
+    }
+
+    /**
+     * The clipping stages that are set, in TF2's order (Keras 3 allows only one).
+     *
+     * @param tf2 whether the global norm is TF2's {@code tf.global_norm} rather than Keras 3's
+     */
+    private List<GradientStage> clipStages(boolean tf2) {
+        List<GradientStage> stages = new ArrayList<>(3);
+        if (optimizer.clipvalue != null) {
+            stages.add(new ClipByValue(optimizer.clipvalue, buffers, kernels));
+        }
+        if (optimizer.clipnorm != null) {
+            stages.add(new ClipByNorm(optimizer.clipnorm, buffers, kernels));
+        }
+        if (optimizer.globalClipnorm != null) {
+            stages.add(new ClipByGlobalNorm(optimizer.globalClipnorm, tf2, buffers, kernels));
+        }
+        return stages;
+    }
+
+    @Override
+    public void close() {
+        buffers.close();
+        staging.close();
+        update.close();
+    }
+}

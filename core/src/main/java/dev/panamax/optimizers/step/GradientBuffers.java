@@ -1,0 +1,129 @@
+package dev.panamax.optimizers.step;
+
+import dev.panamax.kernels.TensorKernelsLookup;
+import dev.panamax.optimizers.GradientAndVariable;
+import dev.panamax.optimizers.SparseGradients;
+import dev.panamax.tensor.Gradient;
+import dev.panamax.tensor.IndexedSlices;
+import dev.panamax.tensor.Tensor;
+import dev.panamax.tensor.Variable;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The optimizer's private copies of gradients, one per variable, reused from step to step. The
+ * stages that change gradients (loss scaling, accumulation, clipping) write these copies, never the
+ * caller's tensors, as TF's ops return new tensors. Gradients that wrap Java arrays get off-heap
+ * copies too: a vector loop that meets both heap and native segments (in one call, or anywhere in
+ * the same JVM) loses its compiled vector loads and runs about ten times slower.
+ */
+public final class GradientBuffers implements AutoCloseable {
+
+    private final TensorKernelsLookup kernels;
+    private final Map<Variable, Tensor> copies = new IdentityHashMap<>();
+    /** Sparse gradients made dense, and scratch tensors of the variables' shapes, one each per variable. */
+    private final Map<Variable, Tensor> dense = new IdentityHashMap<>();
+    private final Map<Variable, Tensor> scratch = new IdentityHashMap<>();
+
+    public GradientBuffers(TensorKernelsLookup kernels) {
+        this.kernels = kernels;
+    }
+
+    /** The dense tensor of a gradient: itself, or an IndexedSlices' values (duplicates included). */
+    public static Tensor denseValues(Gradient g) {
+        return g instanceof IndexedSlices s ? s.values() : (Tensor) g;
+    }
+
+    /** {@code g} with its dense tensor replaced by {@code values}. */
+    public static Gradient withValues(Gradient g, Tensor values) {
+        return g instanceof IndexedSlices s ? new IndexedSlices(values, s.indices(), s.denseShape()) : values;
+    }
+
+    /** Whether {@code t} can go to a kernel as it is: off-heap, or on a device. */
+    private static boolean kernelReady(Tensor t) {
+        return !t.isHost() || t.isNative();
+    }
+
+    /** {@code pairs} with every gradient (or IndexedSlices' values) that wraps a Java array replaced by an off-heap copy. */
+    public List<GradientAndVariable> offHeap(List<GradientAndVariable> pairs) {
+        boolean ready = true;
+        for (GradientAndVariable p : pairs) {
+            ready &= kernelReady(denseValues(p.gradient()));
+        }
+        if (ready) {
+            return pairs;
+        }
+        List<GradientAndVariable> out = new ArrayList<>(pairs.size());
+        for (GradientAndVariable p : pairs) {
+            Tensor t = denseValues(p.gradient());
+            out.add(kernelReady(t) ? p : new GradientAndVariable(withValues(p.gradient(), copyOf(p.variable(), t)), p.variable()));
+        }
+        return out;
+    }
+
+    /** The variable's private copy, now holding {@code gradient} (no copy if it already is the copy). */
+    public Tensor copyOf(Variable variable, Tensor gradient) {
+        Tensor copy = copies.get(variable);
+        if (gradient != copy) {
+            if (copy == null || copy.dtype() != gradient.dtype() || !copy.hasSameShape(gradient)) {
+                if (copy != null) {
+                    copy.close();
+                }
+                copy = kernels.of(gradient).full(gradient.dtype(), 0.0, gradient.shape());
+                copies.put(variable, copy);
+            }
+            kernels.of(gradient).copy(gradient, copy);
+        }
+        return copy;
+    }
+
+    /** The work of a stage on one private gradient copy, in place. */
+    @FunctionalInterface
+    public interface InPlace {
+        void apply(Tensor gradient);
+    }
+
+    /**
+     * {@code pairs} with {@code op} applied to a private copy of each gradient, or of an
+     * IndexedSlices' values; the caller's tensors stay as they are.
+     */
+    public List<GradientAndVariable> mapInPlace(List<GradientAndVariable> pairs, InPlace op) {
+        List<GradientAndVariable> out = new ArrayList<>(pairs.size());
+        for (GradientAndVariable p : pairs) {
+            Tensor copy = copyOf(p.variable(), denseValues(p.gradient()));
+            op.apply(copy);
+            out.add(new GradientAndVariable(withValues(p.gradient(), copy), p.variable()));
+        }
+        return out;
+    }
+
+    /**
+     * {@code tf.convert_to_tensor(gradient)}: the variable's dense buffer, holding the (checked,
+     * host) sparse gradient with repeated rows added in input order.
+     */
+    public Tensor densified(Variable variable, IndexedSlices gradient) {
+        Tensor out = dense.computeIfAbsent(variable, v -> Tensor.zeros(v.dtype(), v.shape()));
+        SparseGradients.densify(kernels.host().kernels(), gradient, out);
+        return out;
+    }
+
+    /** {@code gradient} as a dense tensor: itself, or its {@link #densified} form. */
+    public Tensor dense(Variable variable, Gradient gradient) {
+        return gradient instanceof IndexedSlices s ? densified(variable, s) : (Tensor) gradient;
+    }
+
+    /** A scratch tensor of the variable's dtype and shape where it lives, contents undefined. */
+    public Tensor scratch(Variable variable) {
+        return scratch.computeIfAbsent(variable, v -> kernels.of(v.value()).full(v.dtype(), 0.0, v.shape()));
+    }
+
+    @Override
+    public void close() {
+        for (Map<Variable, Tensor> m : List.of(copies, dense, scratch)) {
+            m.values().forEach(Tensor::close);
+            m.clear();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.panamax.optimizers.step;
+
+import dev.panamax.kernels.TensorKernels;
+import dev.panamax.kernels.TensorKernelsLookup;
+import dev.panamax.tensor.DType;
+import dev.panamax.tensor.Tensor;
+import dev.panamax.tensor.Variable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Keras 3's decoupled weight decay, before the update: {@code var = var - var * wd * lr} in the
+ * variable's dtype, with this step's learning rate, for every variable that is not excluded.
+ * Exclusions follow {@code exclude_from_weight_decay}: given variables, or names matched as
+ * regular expressions anywhere in a variable's Keras name (the last part of its path, so
+ * {@code "bias"} excludes {@code dense/bias}).
+ */
+public final class WeightDecay {
+
+    private final double weightDecay;
+    private final GradientBuffers buffers;
+    private final TensorKernelsLookup kernels;
+    private Set<Variable> excludedVariables = Collections.newSetFromMap(new IdentityHashMap<>());
+    private List<String> excludedNames = List.of();
+    private Pattern excludedPattern;
+
+    public WeightDecay(double weightDecay, GradientBuffers buffers, TensorKernelsLookup kernels) {
+        this.weightDecay = weightDecay;
+        this.buffers = buffers;
+        this.kernels = kernels;
+    }
+
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    /**
+     * Replaces the exclusions, as each call of Keras's {@code exclude_from_weight_decay} does.
+     *
+     * @throws IllegalArgumentException when a name is not a valid regular expression
+     */
+    public void exclude(List<Variable> variables, List<String> names) {
+        Set<Variable> vars = Collections.newSetFromMap(new IdentityHashMap<>());
+        if (variables != null) {
+            variables.forEach(v -> vars.add(Objects.requireNonNull(v, "variable")));
+        }
+        List<String> unique = names == null ? List.of() : List.copyOf(new LinkedHashSet<>(names));
+        Pattern pattern = null;
+        if (!unique.isEmpty()) {
+            try {
+                pattern = Pattern.compile(String.join("|", unique));
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("exclude_from_weight_decay: var_names " + unique
+                        + " is not a valid regular expression: " + e.getDescription(), e);
+            }
+        }
+        excludedVariables = vars;
+        excludedNames = unique;
+        excludedPattern = pattern;
+    }
+
+    /**
+     * Checks that every exclusion names one of {@code trainable} (an exclusion that matches nothing
+     * is almost always a typo; Keras ignores it silently).
+     */
+    public void checkExclusions(List<Variable> trainable) {
+        Set<Variable> known = Collections.newSetFromMap(new IdentityHashMap<>());
+        known.addAll(trainable);
+        List<String> kerasNames = new ArrayList<>();
+        trainable.forEach(v -> kerasNames.add(kerasName(v)));
+        for (Variable v : excludedVariables) {
+            if (!known.contains(v)) {
+                throw new IllegalArgumentException("exclude_from_weight_decay: variable '" + v.name()
+                        + "' is not one of the optimizer's variables " + kerasNames);
+            }
+        }
+        for (String name : excludedNames) {
+            Pattern p = Pattern.compile(name);
+            if (kerasNames.stream().noneMatch(n -> p.matcher(n).find())) {
+                throw new IllegalArgumentException("exclude_from_weight_decay: var_names entry '" + name
+                        + "' matches none of the optimizer's variable names " + kerasNames);
+            }
+        }
+    }
+
+    /** Keras 3's {@code variable.name}: the last part of the path. */
+    static String kerasName(Variable v) {
+        return v.name().substring(v.name().lastIndexOf('/') + 1);
+    }
+
+    /** Keras 3's {@code _use_weight_decay(variable)}. */
+    public boolean appliesTo(Variable v) {
+        return !excludedVariables.contains(v) && (excludedPattern == null || !excludedPattern.matcher(kerasName(v)).find());
+    }
+
+    /**
+     * Decays each variable's working tensor.
+     *
+     * @param learningRate this step's learning rate in a dtype
+     */
+    public void apply(List<Variable> variables, VariableStaging staging, ToDoubleFunction<DType> learningRate) {
+        for (Variable v : variables) {
+            if (!appliesTo(v)) {
+                continue;
+            }
+            Tensor w = staging.working(v);
+            DType t = w.dtype();
+            TensorKernels k = kernels.of(w);
+            // var - ((var * wd) * lr), each operation rounded to the dtype, as Keras writes it.
+            Tensor decay = buffers.scratch(v);
+            k.copy(w, decay);
+            k.scale(decay, t.round(weightDecay));
+            k.scale(decay, learningRate.applyAsDouble(t));
+            k.axpy(decay, w, -1.0);
+        }
+    }
+}
