@@ -97,7 +97,13 @@ final class OptimizerConfig {
         b.clipvalue = r.number("clipvalue");
         b.useEma = r.bool("use_ema", false);
         b.emaMomentum = r.number("ema_momentum", 0.99);
-        b.emaOverwriteFrequency = r.integer("ema_overwrite_frequency");
+        Double frequency = r.number("ema_overwrite_frequency");
+        if (frequency != null && frequency != Math.rint(frequency) && b.useEma) {
+            // Keras 3 checks the type only with EMA on, and then reports the value as given.
+            throw new IllegalArgumentException("`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                    + "ema_overwrite_frequency=" + Python.repr(frequency));
+        }
+        b.emaOverwriteFrequency = frequency == null || frequency != Math.rint(frequency) ? null : frequency.intValue();
         b.lossScaleFactor = r.number("loss_scale_factor");
         b.gradientAccumulationSteps = r.integer("gradient_accumulation_steps");
         if (r.isKeras3()) {

@@ -1,6 +1,7 @@
 package dev.panamax.optimizers;
 
 import dev.panamax.optimizers.state.OptimizerVariable;
+import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Gradient;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
@@ -30,7 +31,7 @@ final class OwnVariables {
         out.add(new OptimizerVariable(scope + "/iteration", Tensor.scalar(optimizer.store.iterations())));
         if (optimizer.getLearningRate() instanceof Hyperparameter.Constant(double lr)) {
             // Keras 3 keeps a float learning rate in a float32 variable.
-            out.add(new OptimizerVariable(scope + "/learning_rate", Tensor.wrap(new float[] {(float) lr})));
+            out.add(new OptimizerVariable(scope + "/learning_rate", Tensor.scalar(DType.FLOAT32, lr)));
         }
         out.addAll(optimizer.store.created());
         return out;

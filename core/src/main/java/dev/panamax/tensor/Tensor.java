@@ -124,6 +124,18 @@ public final class Tensor implements Gradient, AutoCloseable {
         return new Tensor(DType.INT64, new long[0], HostStorage.wrap(MemorySegment.ofArray(new long[] {value})));
     }
 
+    /** A heap-backed scalar (shape {@code []}) of {@code dtype} holding {@code value} rounded to it. */
+    public static Tensor scalar(DType dtype, double value) {
+        MemorySegment heap = switch (dtype) {
+            case FLOAT32 -> MemorySegment.ofArray(new float[1]);
+            case FLOAT64 -> MemorySegment.ofArray(new double[1]);
+            case INT32 -> MemorySegment.ofArray(new int[1]);
+            case INT64 -> MemorySegment.ofArray(new long[1]);
+        };
+        dtype.set(heap, 0, value);
+        return new Tensor(dtype, new long[0], HostStorage.wrap(heap));
+    }
+
     /** Copies every element of {@code source}, which must have this shape and dtype. */
     public void copyFrom(Tensor source) {
         if (source.dtype != dtype || !Arrays.equals(source.shape, shape)) {

@@ -115,6 +115,14 @@ class OpenClTensorKernelsTest {
                 k.clipByValue(a[0], p[0], p[1]);
                 return 0;
             }),
+            new Case("zero", "zero", "s", (r, t) -> new double[0], (k, a, p) -> {
+                k.zero(a[0]);
+                return 0;
+            }),
+            new Case("axpy", "axpy", "ss", (r, t) -> KernelCase.draw(r, t, -3, 3), (k, a, p) -> {
+                k.axpy(a[1], a[0], p[0]);
+                return 0;
+            }),
             new Case("sumOfSquares", "sumOfSquares", "s", (r, t) -> new double[0], (k, a, p) -> k.sumOfSquares(a[0])),
             new Case("sumOfSquares finite", "sumOfSquares", "f", (r, t) -> new double[0], (k, a, p) -> k.sumOfSquares(a[0])),
             new Case("gradientDescent", "gradientDescent", "ss", (r, t) -> KernelCase.draw(r, t, 1e-4, 1), (k, a, p) -> {
