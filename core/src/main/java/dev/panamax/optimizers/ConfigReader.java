@@ -148,6 +148,13 @@ final class ConfigReader {
         known.add(key);
     }
 
+    /** The keys never read, with their values, in the config's order. */
+    Map<String, Object> unread() {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        unread.forEach(k -> out.put(k, config.get(k)));
+        return out;
+    }
+
     /** Fails on any key that was never read. */
     void finish() {
         if (!unread.isEmpty() && keras3) {

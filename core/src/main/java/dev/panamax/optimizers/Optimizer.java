@@ -57,6 +57,9 @@ public abstract class Optimizer implements AutoCloseable {
     final Hyperparameters hyperparameters;
     final Step step;
     private final OwnVariables own = new OwnVariables(this);
+    /** {@link #workingView}s by variable, and the variable of each. */
+    private final Map<Variable, Variable> workingViews = new IdentityHashMap<>();
+    private final Map<Variable, Variable> viewOwners = new IdentityHashMap<>();
     private final Double lossScaleFactor;
     private final double emaMomentum;
     private final Integer emaOverwriteFrequency;
@@ -123,8 +126,22 @@ public abstract class Optimizer implements AutoCloseable {
      * @param learningRate the learning rate of this step, after the schedule and legacy decay
      */
     protected VariableUpdate prepare(DType dtype, double learningRate) {
-        return (variable, value, gradient) -> updateStep(gradient,
-                value == variable.value() ? variable : new Variable(variable.name(), value, variable.trainable(), null), learningRate);
+        return (variable, value, gradient) -> updateStep(gradient, value == variable.value() ? variable : workingView(variable, value),
+                learningRate);
+    }
+
+    /**
+     * The variable {@link #updateStep} sees for a variable that wraps a Java array: the same name,
+     * its off-heap working tensor as value; {@link #getSlot} knows it as the variable itself.
+     */
+    private Variable workingView(Variable variable, Tensor value) {
+        Variable view = workingViews.get(variable);
+        if (view == null || view.value() != value) {
+            view = new Variable(variable.name(), value, variable.trainable(), null);
+            workingViews.put(variable, view);
+            viewOwners.put(view, variable);
+        }
+        return view;
     }
 
     /**
@@ -415,6 +432,7 @@ public abstract class Optimizer implements AutoCloseable {
 
     /** Keras's {@code get_slot(var, slot_name)}. */
     public final Tensor getSlot(Variable variable, String slotName) {
+        variable = viewOwners.getOrDefault(variable, variable);
         Tensor slot = store.find(variable, slotName);
         if (slot == null) {
             if (!store.contains(variable)) {

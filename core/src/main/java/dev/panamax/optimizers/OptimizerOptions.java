@@ -5,6 +5,7 @@ import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.schedules.LearningRateSchedule;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.DoubleSupplier;
 
@@ -42,6 +43,21 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
     final boolean usesKeras3Step() {
         return keras3 || weightDecay != null || useEma || lossScaleFactor != null
                 || (gradientAccumulationSteps != null && gradientAccumulationSteps != 0);
+    }
+
+    /**
+     * Reads the keys every optimizer shares from a Keras config into these options, as the
+     * built-ins' {@code fromConfig} do: in Keras 3's form ({@code keras3}) Keras 3's keys and
+     * messages, else TF2's. For a user optimizer's {@code fromConfig}.
+     *
+     * @param config not modified
+     * @return the keys not read (the algorithm's own, or unknown ones), in the config's order
+     * @throws IllegalArgumentException when a shared key has a value of the wrong type
+     */
+    public Map<String, Object> readBaseConfig(Map<String, ?> config, boolean keras3, double defaultLearningRate) {
+        ConfigReader r = new ConfigReader(getClass().getSimpleName(), config, keras3);
+        OptimizerConfig.readBase(r, this, defaultLearningRate);
+        return r.unread();
     }
 
     public B name(String name) {
