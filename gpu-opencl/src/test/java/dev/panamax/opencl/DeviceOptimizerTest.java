@@ -101,6 +101,9 @@ class DeviceOptimizerTest {
             new Config("sgd nesterov clipnorm", b -> b.clipnorm(1.0),
                     k -> SGD.builder().learningRate(0.05).momentum(0.9).nesterov(true).kernels(k)),
             new Config("adam decay", b -> b.decay(0.01), k -> Adam.builder().learningRate(0.01).kernels(k)),
+            new Config("adam keras3 weight_decay ema accumulation loss_scale", b -> b.weightDecay(0.01).useEma(true)
+                    .emaOverwriteFrequency(3).gradientAccumulationSteps(2).lossScaleFactor(8),
+                    k -> Adam.builder().learningRate(0.01).keras3(true).kernels(k)),
             new Config("adam global_clipnorm", b -> b.globalClipnorm(2.0), k -> Adam.builder().learningRate(0.01).kernels(k)),
             new Config("amsgrad", b -> b, k -> Adam.builder().learningRate(0.01).amsgrad(true).kernels(k)),
             new Config("lazy amsgrad", b -> b, k -> Adam.builder().learningRate(0.01).amsgrad(true).lazy(true).kernels(k)),

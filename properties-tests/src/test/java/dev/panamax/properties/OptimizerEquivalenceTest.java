@@ -56,6 +56,11 @@ class OptimizerEquivalenceTest {
                         k -> SGD.builder().learningRate(0.05).momentum(0.9).nesterov(true).kernels(k)),
                 new Config("adam decay", b -> b.decay(0.01), k -> Adam.builder().learningRate(0.01).kernels(k)),
                 new Config("adam global_clipnorm", b -> b.globalClipnorm(2.0), k -> Adam.builder().learningRate(0.01).kernels(k)),
+                new Config("adam keras3 weight_decay ema accumulation loss_scale", b -> b.weightDecay(0.01).useEma(true)
+                        .emaOverwriteFrequency(3).gradientAccumulationSteps(2).lossScaleFactor(8),
+                        k -> Adam.builder().learningRate(0.01).keras3(true).kernels(k)),
+                new Config("sgd momentum weight_decay ema clipvalue", b -> b.weightDecay(0.05).useEma(true).emaMomentum(0.5)
+                        .clipvalue(0.5), k -> SGD.builder().learningRate(0.05).momentum(0.9).kernels(k)),
                 new Config("amsgrad", b -> b, k -> Adam.builder().learningRate(0.01).amsgrad(true).kernels(k)),
                 new Config("lazy amsgrad", b -> b, k -> Adam.builder().learningRate(0.01).amsgrad(true).lazy(true).kernels(k)),
                 new Config("rmsprop", b -> b, k -> RMSprop.builder().learningRate(0.01).kernels(k)),
