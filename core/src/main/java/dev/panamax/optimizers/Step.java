@@ -29,7 +29,7 @@ import java.util.Set;
  */
 final class Step implements AutoCloseable {
 
-    private final Optimizer optimizer;
+    private final BaseOptimizer optimizer;
     private final OptimizerVariables store;
     private final Hyperparameters hyperparameters;
     private final TensorKernelsLookup kernels;
@@ -42,7 +42,7 @@ final class Step implements AutoCloseable {
     final WeightDecay weightDecay;
     final MovingAverage ema;
 
-    Step(Optimizer optimizer, Optimizer.Builder<?> b, OptimizerVariables store, Hyperparameters hyperparameters,
+    Step(BaseOptimizer optimizer, OptimizerOptions<?> b, OptimizerVariables store, Hyperparameters hyperparameters,
          TensorKernelsLookup kernels) {
         this.optimizer = optimizer;
         this.store = store;
@@ -139,7 +139,7 @@ final class Step implements AutoCloseable {
                     pairs = clip.apply(pairs);
                 }
                 if (weightDecay != null) {
-                    weightDecay.apply(Optimizer.variablesOf(pairs), staging, optimizer::learningRate);
+                    weightDecay.apply(BaseOptimizer.variablesOf(pairs), staging, optimizer::learningRate);
                 }
                 optimizer.beginStep();
                 update.beginStep();
@@ -154,7 +154,7 @@ final class Step implements AutoCloseable {
                 ema.update(staging, optimizer.getIterations());
             }
             written.forEach(staging::out);
-            ApplyConstraints.apply(Optimizer.variablesOf(pairs));
+            ApplyConstraints.apply(BaseOptimizer.variablesOf(pairs));
             store.incrementIterations();
         } finally {
             hyperparameters.endStep();
@@ -163,7 +163,7 @@ final class Step implements AutoCloseable {
 
     /** The variables a Keras 3 step writes: those with gradients, and every one when EMA is on. */
     private List<Variable> writtenVariables(List<GradientAndVariable> pairs) {
-        List<Variable> withGradients = Optimizer.variablesOf(pairs);
+        List<Variable> withGradients = BaseOptimizer.variablesOf(pairs);
         if (ema == null) {
             return withGradients;
         }

@@ -1,8 +1,6 @@
 package dev.panamax.optimizers;
 
 import dev.panamax.kernels.OptimizerKernels;
-import dev.panamax.optimizers.Optimizer.SparseVariableUpdate;
-import dev.panamax.optimizers.Optimizer.VariableUpdate;
 import dev.panamax.optimizers.step.GradientBuffers;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Gradient;
@@ -22,13 +20,13 @@ import java.util.Map;
  */
 final class UpdateVariables implements AutoCloseable {
 
-    private final Optimizer optimizer;
+    private final BaseOptimizer optimizer;
     private final GradientBuffers buffers;
     private final Map<DType, VariableUpdate> updates = new EnumMap<>(DType.class);
     /** Per-variable buffers of de-duplicated sparse rows. */
     private final Map<Variable, Tensor> sparseSums = new IdentityHashMap<>();
 
-    UpdateVariables(Optimizer optimizer, GradientBuffers buffers) {
+    UpdateVariables(BaseOptimizer optimizer, GradientBuffers buffers) {
         this.optimizer = optimizer;
         this.buffers = buffers;
     }
@@ -49,7 +47,7 @@ final class UpdateVariables implements AutoCloseable {
             return;
         }
         IndexedSlices sparse = (IndexedSlices) gradient;
-        if (!(update instanceof SparseVariableUpdate s)) {
+        if (!(update instanceof VariableUpdate.WithSparse s)) {
             update.apply(variable, value, buffers.densified(variable, sparse));
             return;
         }

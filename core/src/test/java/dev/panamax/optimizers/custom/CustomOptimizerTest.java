@@ -8,6 +8,7 @@ import dev.panamax.optimizers.Optimizer;
 import dev.panamax.optimizers.Optimizers;
 import dev.panamax.optimizers.SGD;
 import dev.panamax.optimizers.SparseRows;
+import dev.panamax.optimizers.VariableUpdate;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.IndexedSlices;
 import dev.panamax.tensor.Tensor;
