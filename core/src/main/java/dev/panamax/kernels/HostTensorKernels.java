@@ -88,6 +88,19 @@ public final class HostTensorKernels implements TensorKernels {
     }
 
     @Override
+    public void weightDecay(Tensor var, double weightDecay, double lr) {
+        MemorySegment w = var.segment();
+        each(var, (from, to) -> k.weightDecay(var.dtype(), w, from, to, weightDecay, lr));
+    }
+
+    @Override
+    public void movingAverage(Tensor average, Tensor var, double momentum, double oneMinusMomentum) {
+        MemorySegment a = average.segment();
+        MemorySegment w = var.segment();
+        each(var, (from, to) -> k.movingAverage(var.dtype(), a, w, from, to, momentum, oneMinusMomentum));
+    }
+
+    @Override
     public void gradientDescent(Tensor var, Tensor grad, double lr) {
         MemorySegment w = s(var);
         MemorySegment g = s(grad);

@@ -158,6 +158,21 @@ public interface OptimizerKernels {
     void ftrl(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
               long from, long to, FtrlCoefficients c);
 
+    // ---- Keras 3's base stages -------------------------------------------------------------------
+
+    /**
+     * Keras 3's decoupled weight decay: {@code var = var - (var * weightDecay) * lr}.
+     * Modified: var.
+     */
+    void weightDecay(DType dtype, MemorySegment var, long from, long to, double weightDecay, double lr);
+
+    /**
+     * Keras 3's EMA of a variable: {@code average = momentum * average + oneMinusMomentum * var}.
+     * Modified: average. Not modified: var.
+     */
+    void movingAverage(DType dtype, MemorySegment average, MemorySegment var, long from, long to, double momentum,
+                       double oneMinusMomentum);
+
     // ---- sparse rows: the parts of TF2 Keras's _resource_apply_sparse that no dense kernel has ----
 
     /** {@code y = y + (x * x) * alpha} (a scatter-add of squared gradients). Modified: y. Not modified: x. */

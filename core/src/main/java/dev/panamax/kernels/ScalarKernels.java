@@ -130,6 +130,53 @@ public final class ScalarKernels implements OptimizerKernels {
         return sum;
     }
 
+    // ---- Keras 3's base stages -------------------------------------------------------------------
+
+    @Override
+    public void weightDecay(DType dtype, MemorySegment var, long from, long to, double weightDecay, double lr) {
+        if (dtype == DType.FLOAT32) {
+            weightDecayFloat(var, from, to, (float) weightDecay, (float) lr);
+        } else {
+            weightDecayDouble(var, from, to, weightDecay, lr);
+        }
+    }
+
+    public static void weightDecayFloat(MemorySegment var, long from, long to, float wd, float lr) {
+        for (long i = from; i < to; i++) {
+            float w = var.getAtIndex(F, i);
+            var.setAtIndex(F, i, w - w * wd * lr);
+        }
+    }
+
+    public static void weightDecayDouble(MemorySegment var, long from, long to, double wd, double lr) {
+        for (long i = from; i < to; i++) {
+            double w = var.getAtIndex(D, i);
+            var.setAtIndex(D, i, w - w * wd * lr);
+        }
+    }
+
+    @Override
+    public void movingAverage(DType dtype, MemorySegment average, MemorySegment var, long from, long to, double momentum,
+                              double oneMinusMomentum) {
+        if (dtype == DType.FLOAT32) {
+            movingAverageFloat(average, var, from, to, (float) momentum, (float) oneMinusMomentum);
+        } else {
+            movingAverageDouble(average, var, from, to, momentum, oneMinusMomentum);
+        }
+    }
+
+    public static void movingAverageFloat(MemorySegment average, MemorySegment var, long from, long to, float m, float c) {
+        for (long i = from; i < to; i++) {
+            average.setAtIndex(F, i, m * average.getAtIndex(F, i) + c * var.getAtIndex(F, i));
+        }
+    }
+
+    public static void movingAverageDouble(MemorySegment average, MemorySegment var, long from, long to, double m, double c) {
+        for (long i = from; i < to; i++) {
+            average.setAtIndex(D, i, m * average.getAtIndex(D, i) + c * var.getAtIndex(D, i));
+        }
+    }
+
     // ---- algorithms ----------------------------------------------------------------------------
 
     @Override

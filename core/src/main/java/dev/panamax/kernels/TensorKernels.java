@@ -38,6 +38,10 @@ public interface TensorKernels {
     /** The sum of squares, within {@link OptimizerKernels#SUM_OF_SQUARES_RELATIVE_TOLERANCE} of the reference. */
     double sumOfSquares(Tensor x);
 
+    void weightDecay(Tensor var, double weightDecay, double lr);
+
+    void movingAverage(Tensor average, Tensor var, double momentum, double oneMinusMomentum);
+
     void gradientDescent(Tensor var, Tensor grad, double lr);
 
     void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov);

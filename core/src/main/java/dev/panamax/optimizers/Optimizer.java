@@ -188,7 +188,7 @@ public abstract class Optimizer extends BaseOptimizer {
                     + "would have no effect");
         }
         if (store.isBuilt()) {
-            WeightDecay check = new WeightDecay(0, null, null);
+            WeightDecay check = new WeightDecay(0, null);
             check.exclude(variables, names);
             check.checkExclusions(store.trainableVariables());
         }

@@ -54,7 +54,7 @@ final class Step implements AutoCloseable {
         this.lossScale = b.lossScaleFactor != null ? new ScaleLoss(b.lossScaleFactor, buffers, kernels) : null;
         boolean accumulating = b.gradientAccumulationSteps != null && b.gradientAccumulationSteps != 0;
         this.accumulation = accumulating ? new AccumulateGradients(b.gradientAccumulationSteps, store, buffers, kernels) : null;
-        this.weightDecay = b.weightDecay != null ? new WeightDecay(b.weightDecay, buffers, kernels) : null;
+        this.weightDecay = b.weightDecay != null ? new WeightDecay(b.weightDecay, kernels) : null;
         boolean overwriting = b.emaOverwriteFrequency != null && b.emaOverwriteFrequency != 0;
         this.ema = b.useEma ? new MovingAverage(b.emaMomentum, overwriting ? b.emaOverwriteFrequency : null, store, kernels) : null;
     }

@@ -138,6 +138,19 @@ public final class OpenClKernels implements AutoCloseable {
         }
     }
 
+    // ---- Keras 3's base stages ---------------------------------------------------------------------
+
+    /** {@code var = var - (var * weightDecay) * lr}. See {@link OptimizerKernels#weightDecay}. */
+    public void weightDecay(DType dtype, OpenClBuffer var, long from, long to, double weightDecay, double lr) {
+        run(dtype, "weight_decay", from, to, s -> s.real(weightDecay).real(lr), var);
+    }
+
+    /** {@code average = momentum * average + oneMinusMomentum * var}. See {@link OptimizerKernels#movingAverage}. */
+    public void movingAverage(DType dtype, OpenClBuffer average, OpenClBuffer var, long from, long to, double momentum,
+                              double oneMinusMomentum) {
+        run(dtype, "moving_average", from, to, s -> s.real(momentum).real(oneMinusMomentum), average, var);
+    }
+
     // ---- algorithms ----------------------------------------------------------------------------
 
     /** {@code var = var - grad * lr}. */

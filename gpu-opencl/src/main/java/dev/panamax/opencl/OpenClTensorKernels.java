@@ -129,6 +129,20 @@ public final class OpenClTensorKernels implements TensorKernels {
     }
 
     @Override
+    public void weightDecay(Tensor var, double weightDecay, double lr) {
+        Args a = new Args(var).start();
+        kernels.weightDecay(a.dtype, a.b(0), 0, a.size, weightDecay, lr);
+        a.done();
+    }
+
+    @Override
+    public void movingAverage(Tensor average, Tensor var, double momentum, double oneMinusMomentum) {
+        Args a = new Args(average).add("var", var).start();
+        kernels.movingAverage(a.dtype, a.b(0), a.b(1), 0, a.size, momentum, oneMinusMomentum);
+        a.done();
+    }
+
+    @Override
     public void gradientDescent(Tensor var, Tensor grad, double lr) {
         Args a = new Args(var).add("grad", grad).start();
         kernels.gradientDescent(a.dtype, a.b(0), a.b(1), 0, a.size, lr);

@@ -150,6 +150,20 @@ __kernel void sum_of_squares(__global const REAL *x, __global accumulator *parti
     }
 }
 
+// ---- Keras 3's base stages ---------------------------------------------------------------------
+
+__kernel void weight_decay(__global REAL *var, ulong from, ulong n, REAL wd, REAL lr) {
+    ELEMENT_INDEX_OR_RETURN
+    REAL w = var[i];
+    var[i] = w - (w * wd) * lr;
+}
+
+__kernel void moving_average(__global REAL *average, __global const REAL *var, ulong from, ulong n, REAL momentum,
+                             REAL one_minus_momentum) {
+    ELEMENT_INDEX_OR_RETURN
+    average[i] = momentum * average[i] + one_minus_momentum * var[i];
+}
+
 // ---- algorithms ------------------------------------------------------------------------------
 
 __kernel void gradient_descent(__global REAL *var, __global const REAL *grad, ulong from, ulong n, REAL lr) {

@@ -41,6 +41,12 @@ enum KernelCase {
     SUM_OF_SQUARES("sumOfSquares", "s", (r, t) -> new double[0], (t, a, from, to, p) -> args(t, a[0], from, to)),
     /** Finite values only, so that the relative tolerance is what is tested. */
     SUM_OF_SQUARES_FINITE("sumOfSquares", "f", SUM_OF_SQUARES.scalars, SUM_OF_SQUARES.call),
+    WEIGHT_DECAY("weightDecay", "s", (r, t) -> draw(r, t, 1e-4, 0.1, 1e-4, 1),
+            (t, a, from, to, p) -> args(t, a[0], from, to, p[0], p[1])),
+    MOVING_AVERAGE("movingAverage", "ss", (r, t) -> {
+        double m = draw(r, t, 0, 1)[0];
+        return new double[] {m, t.round(1 - m)};
+    }, (t, a, from, to, p) -> args(t, a[0], a[1], from, to, p[0], p[1])),
     GRADIENT_DESCENT("gradientDescent", "ss", (r, t) -> draw(r, t, 1e-4, 1),
             (t, a, from, to, p) -> args(t, a[0], a[1], from, to, p[0])),
     KERAS_MOMENTUM("kerasMomentum", "sss", (r, t) -> draw(r, t, 1e-4, 1, 0, 1),

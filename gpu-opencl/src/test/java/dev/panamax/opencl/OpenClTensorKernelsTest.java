@@ -125,6 +125,17 @@ class OpenClTensorKernelsTest {
             }),
             new Case("sumOfSquares", "sumOfSquares", "s", (r, t) -> new double[0], (k, a, p) -> k.sumOfSquares(a[0])),
             new Case("sumOfSquares finite", "sumOfSquares", "f", (r, t) -> new double[0], (k, a, p) -> k.sumOfSquares(a[0])),
+            new Case("weightDecay", "weightDecay", "s", (r, t) -> KernelCase.draw(r, t, 1e-4, 0.1, 1e-4, 1), (k, a, p) -> {
+                k.weightDecay(a[0], p[0], p[1]);
+                return 0;
+            }),
+            new Case("movingAverage", "movingAverage", "ss", (r, t) -> {
+                double m = KernelCase.draw(r, t, 0, 1)[0];
+                return new double[] {m, t.round(1 - m)};
+            }, (k, a, p) -> {
+                k.movingAverage(a[0], a[1], p[0], p[1]);
+                return 0;
+            }),
             new Case("gradientDescent", "gradientDescent", "ss", (r, t) -> KernelCase.draw(r, t, 1e-4, 1), (k, a, p) -> {
                 k.gradientDescent(a[0], a[1], p[0]);
                 return 0;

@@ -82,6 +82,31 @@ enum KernelCase {
             return true;
         }
     },
+    WEIGHT_DECAY("weightDecay", 1) {
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return new double[] {PropertyData.scalar(r, t, 1e-4, 0.1), PropertyData.scalar(r, t, 1e-4, 1)};
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.weightDecay(t, s[0], from, to, p[0], p[1]);
+            return 0;
+        }
+    },
+    MOVING_AVERAGE("movingAverage", 2) {
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            double m = PropertyData.scalar(r, t, 0, 1);
+            return new double[] {m, t.round(1 - m)};
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.movingAverage(t, s[0], s[1], from, to, p[0], p[1]);
+            return 0;
+        }
+    },
     GRADIENT_DESCENT("gradientDescent", 2) {
         @Override
         double[] scalars(SplittableRandom r, DType t) {

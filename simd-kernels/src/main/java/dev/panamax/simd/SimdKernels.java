@@ -154,6 +154,57 @@ public final class SimdKernels implements OptimizerKernels {
         return acc.reduceLanes(VectorOperators.ADD) + ScalarKernels.sumOfSquaresTail(dtype, x, i, to);
     }
 
+    // ---- Keras 3's base stages -------------------------------------------------------------------
+
+    @Override
+    public void weightDecay(DType dtype, MemorySegment var, long from, long to, double weightDecay, double lr) {
+        if (dtype == DType.FLOAT32) {
+            float wd = (float) weightDecay;
+            float a = (float) lr;
+            long i = from;
+            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+                long off = i * F_BYTES;
+                FloatVector w = FloatVector.fromMemorySegment(FS, var, off, ORDER);
+                w.sub(w.mul(wd).mul(a)).intoMemorySegment(var, off, ORDER);
+            }
+            ScalarKernels.weightDecayFloat(var, i, to, wd, a);
+        } else {
+            long i = from;
+            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+                long off = i * D_BYTES;
+                DoubleVector w = DoubleVector.fromMemorySegment(DS, var, off, ORDER);
+                w.sub(w.mul(weightDecay).mul(lr)).intoMemorySegment(var, off, ORDER);
+            }
+            ScalarKernels.weightDecayDouble(var, i, to, weightDecay, lr);
+        }
+    }
+
+    @Override
+    public void movingAverage(DType dtype, MemorySegment average, MemorySegment var, long from, long to, double momentum,
+                              double oneMinusMomentum) {
+        if (dtype == DType.FLOAT32) {
+            float m = (float) momentum;
+            float c = (float) oneMinusMomentum;
+            long i = from;
+            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+                long off = i * F_BYTES;
+                FloatVector a = FloatVector.fromMemorySegment(FS, average, off, ORDER);
+                FloatVector w = FloatVector.fromMemorySegment(FS, var, off, ORDER);
+                a.mul(m).add(w.mul(c)).intoMemorySegment(average, off, ORDER);
+            }
+            ScalarKernels.movingAverageFloat(average, var, i, to, m, c);
+        } else {
+            long i = from;
+            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+                long off = i * D_BYTES;
+                DoubleVector a = DoubleVector.fromMemorySegment(DS, average, off, ORDER);
+                DoubleVector w = DoubleVector.fromMemorySegment(DS, var, off, ORDER);
+                a.mul(momentum).add(w.mul(oneMinusMomentum)).intoMemorySegment(average, off, ORDER);
+            }
+            ScalarKernels.movingAverageDouble(average, var, i, to, momentum, oneMinusMomentum);
+        }
+    }
+
     // ---- algorithms ----------------------------------------------------------------------------
 
     @Override

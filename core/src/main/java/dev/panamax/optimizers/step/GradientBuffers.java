@@ -23,9 +23,8 @@ public final class GradientBuffers implements AutoCloseable {
 
     private final TensorKernelsLookup kernels;
     private final Map<Variable, Tensor> copies = new IdentityHashMap<>();
-    /** Sparse gradients made dense, and scratch tensors of the variables' shapes, one each per variable. */
+    /** Sparse gradients made dense, one per variable. */
     private final Map<Variable, Tensor> dense = new IdentityHashMap<>();
-    private final Map<Variable, Tensor> scratch = new IdentityHashMap<>();
 
     public GradientBuffers(TensorKernelsLookup kernels) {
         this.kernels = kernels;
@@ -114,14 +113,9 @@ public final class GradientBuffers implements AutoCloseable {
         return gradient instanceof IndexedSlices s ? densified(variable, s) : (Tensor) gradient;
     }
 
-    /** A scratch tensor of the variable's dtype and shape where it lives, contents undefined. */
-    public Tensor scratch(Variable variable) {
-        return scratch.computeIfAbsent(variable, v -> kernels.of(v.value()).full(v.dtype(), 0.0, v.shape()));
-    }
-
     @Override
     public void close() {
-        for (Map<Variable, Tensor> m : List.of(copies, dense, scratch)) {
+        for (Map<Variable, Tensor> m : List.of(copies, dense)) {
             m.values().forEach(Tensor::close);
             m.clear();
         }

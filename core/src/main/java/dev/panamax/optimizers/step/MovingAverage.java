@@ -1,6 +1,5 @@
 package dev.panamax.optimizers.step;
 
-import dev.panamax.kernels.TensorKernels;
 import dev.panamax.kernels.TensorKernelsLookup;
 import dev.panamax.optimizers.state.OptimizerVariables;
 import dev.panamax.tensor.DType;
@@ -58,10 +57,7 @@ public final class MovingAverage {
             Tensor average = store.find(v, NAME);
             DType t = w.dtype();
             double m = iterations != 0 ? t.round(momentum) : 0.0;
-            TensorKernels k = kernels.of(w);
-            // (m * avg) + ((1 - m) * var): scale, then y + a * x.
-            k.scale(average, m);
-            k.axpy(w, average, t.round(1 - m));
+            kernels.of(w).movingAverage(average, w, m, t.round(1 - m));
         }
         if (overwriteFrequency != null && (iterations + 1) % overwriteFrequency == 0) {
             for (Variable v : store.trainableVariables()) {

@@ -1,6 +1,5 @@
 package dev.panamax.optimizers.step;
 
-import dev.panamax.kernels.TensorKernels;
 import dev.panamax.kernels.TensorKernelsLookup;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Tensor;
@@ -26,15 +25,13 @@ import java.util.regex.PatternSyntaxException;
 public final class WeightDecay {
 
     private final double weightDecay;
-    private final GradientBuffers buffers;
     private final TensorKernelsLookup kernels;
     private Set<Variable> excludedVariables = Collections.newSetFromMap(new IdentityHashMap<>());
     private List<String> excludedNames = List.of();
     private Pattern excludedPattern;
 
-    public WeightDecay(double weightDecay, GradientBuffers buffers, TensorKernelsLookup kernels) {
+    public WeightDecay(double weightDecay, TensorKernelsLookup kernels) {
         this.weightDecay = weightDecay;
-        this.buffers = buffers;
         this.kernels = kernels;
     }
 
@@ -113,13 +110,8 @@ public final class WeightDecay {
             }
             Tensor w = staging.working(v);
             DType t = w.dtype();
-            TensorKernels k = kernels.of(w);
             // var - ((var * wd) * lr), each operation rounded to the dtype, as Keras writes it.
-            Tensor decay = buffers.scratch(v);
-            k.copy(w, decay);
-            k.scale(decay, t.round(weightDecay));
-            k.scale(decay, learningRate.applyAsDouble(t));
-            k.axpy(decay, w, -1.0);
+            kernels.of(w).weightDecay(w, t.round(weightDecay), learningRate.applyAsDouble(t));
         }
     }
 }
