@@ -1,5 +1,6 @@
 package dev.panamax.optimizers;
 
+import dev.panamax.internal.Python;
 import dev.panamax.schedules.Schedules;
 import java.util.LinkedHashSet;
 import java.util.Map;

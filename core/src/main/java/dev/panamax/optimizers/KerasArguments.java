@@ -1,5 +1,6 @@
 package dev.panamax.optimizers;
 
+import dev.panamax.internal.Python;
 import java.util.List;
 
 /** The argument checks Keras makes in its optimizers' constructors, with Keras's messages. */

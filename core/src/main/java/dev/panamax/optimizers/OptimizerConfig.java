@@ -1,5 +1,6 @@
 package dev.panamax.optimizers;
 
+import dev.panamax.internal.Python;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.panamax.schedules;
 
-import java.math.BigDecimal;
+import dev.panamax.internal.Python;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -156,27 +156,9 @@ final class ScheduleConfig {
         return s instanceof Long l ? Long.toString(l) : pyFloat(value);
     }
 
-    /** Python's {@code repr(float)}: shortest digits, exponent form below 1e-4 and from 1e16. */
+    /** Python's {@code repr(float)}. */
     static String pyFloat(double value) {
-        if (Double.isNaN(value)) {
-            return "nan";
-        }
-        if (Double.isInfinite(value)) {
-            return value > 0 ? "inf" : "-inf";
-        }
-        if (value == 0) {
-            return (1 / value < 0) ? "-0.0" : "0.0";
-        }
-        BigDecimal d = new BigDecimal(Double.toString(value)); // shortest round-trip digits (JDK 19+)
-        double abs = Math.abs(value);
-        if (abs >= 1e-4 && abs < 1e16) {
-            String plain = d.stripTrailingZeros().toPlainString();
-            return plain.contains(".") ? plain : plain + ".0";
-        }
-        BigDecimal unscaled = d.stripTrailingZeros();
-        int exponent = unscaled.precision() - unscaled.scale() - 1;
-        String mantissa = unscaled.movePointLeft(exponent).toPlainString();
-        return mantissa + "e" + (exponent < 0 ? "-" : "+") + (Math.abs(exponent) < 10 ? "0" : "") + Math.abs(exponent);
+        return Python.repr(value);
     }
 
     /** Python's repr of a list of step counts. */

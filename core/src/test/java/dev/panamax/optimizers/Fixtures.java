@@ -9,7 +9,9 @@ import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Small helpers shared by the optimizer tests. */
 final class Fixtures {
@@ -37,6 +39,16 @@ final class Fixtures {
             case FLOAT64 -> Tensor.wrap(values.clone());
             default -> throw new IllegalArgumentException(dtype.toString());
         };
+    }
+
+    /** A serialized optimizer in Keras 3's form: module, class_name, config, registered_name. */
+    static Map<String, Object> keras3Form(String className, Map<String, ?> config) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("module", "keras.optimizers");
+        m.put("class_name", className);
+        m.put("config", config);
+        m.put("registered_name", null);
+        return m;
     }
 
     /** The exact bits of every variable and every optimizer weight (iterations and slots). */

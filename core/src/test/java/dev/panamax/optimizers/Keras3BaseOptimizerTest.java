@@ -209,8 +209,8 @@ class Keras3BaseOptimizerTest {
             Random random = new Random(42);
             Variable one = new Variable("v", Tensor.wrap(new float[] {0.9f, 0.5f}, 2, 1));
             Variable three = new Variable("v", Tensor.wrap(new float[] {0.9f, 0.5f}, 2, 1));
-            try (Optimizer o1 = Optimizers.deserialize(keras3(name, plain));
-                 Optimizer o3 = Optimizers.deserialize(keras3(name, accumulating))) {
+            try (Optimizer o1 = Optimizers.deserialize(Fixtures.keras3Form(name, plain));
+                 Optimizer o3 = Optimizers.deserialize(Fixtures.keras3Form(name, accumulating))) {
                 for (int epoch = 0; epoch < 8; epoch++) {
                     float[][] batches = new float[3][2];
                     float[] mean = new float[2];
@@ -230,15 +230,6 @@ class Keras3BaseOptimizerTest {
                 assertClose(one.value().toDoubleArray(), three.value(), 1e-5);
             }
         }
-    }
-
-    private static Map<String, Object> keras3(String className, Map<String, Object> config) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("module", "keras.optimizers");
-        m.put("class_name", className);
-        m.put("config", config);
-        m.put("registered_name", null);
-        return m;
     }
 
     @Test
@@ -429,13 +420,13 @@ class Keras3BaseOptimizerTest {
         assertEquals("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: clipnorm=1.0, "
                 + "clipvalue=1.0, global_clipnorm=None", keras3Error("SGD", Map.of("clipnorm", 1.0, "clipvalue", 1.0)));
         // decay is dropped with Keras 3's warning, not applied.
-        try (Optimizer sgd = Optimizers.deserialize(keras3("SGD", Map.of("decay", 0.5)))) {
+        try (Optimizer sgd = Optimizers.deserialize(Fixtures.keras3Form("SGD", Map.of("decay", 0.5)))) {
             assertEquals(0.0, sgd.getDecay());
         }
     }
 
     private static String keras3Error(String className, Map<String, Object> config) {
-        return assertThrows(IllegalArgumentException.class, () -> Optimizers.deserialize(keras3(className, config))).getMessage();
+        return assertThrows(IllegalArgumentException.class, () -> Optimizers.deserialize(Fixtures.keras3Form(className, config))).getMessage();
     }
 
     @Test

@@ -371,7 +371,7 @@ class OptimizersTest {
         config.put("ema_overwrite_frequency", 5);
         config.put("loss_scale_factor", 128.0);
         config.put("gradient_accumulation_steps", 4);
-        for (Map<String, Object> s : List.of(serialized("Adam", config), keras3Serialized("Adam", config))) {
+        for (Map<String, Object> s : List.of(serialized("Adam", config), Fixtures.keras3Form("Adam", config))) {
             try (Optimizer o = Optimizers.deserialize(s)) {
                 assertEquals(0.01, o.getWeightDecay());
                 assertTrue(o.usesEma());
@@ -393,15 +393,6 @@ class OptimizersTest {
         IllegalArgumentException typed2 = assertThrows(IllegalArgumentException.class,
                 () -> Optimizers.deserialize(serialized("SGD", Map.of("ema_momentum", "high"))));
         assertTrue(typed2.getMessage().contains("'ema_momentum'"), typed2.getMessage());
-    }
-
-    private static Map<String, Object> keras3Serialized(String className, Map<String, Object> config) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("module", "keras.optimizers");
-        m.put("class_name", className);
-        m.put("config", config);
-        m.put("registered_name", null);
-        return m;
     }
 
     // ---- errors of the serialized form ---------------------------------------------------------------

@@ -1,16 +1,19 @@
-package dev.panamax.optimizers;
+package dev.panamax.internal;
 
 import java.util.Iterator;
 import java.util.Map;
 
-/** Python's {@code repr} of config values, for Keras's messages that print them. */
-final class Python {
+/**
+ * Python's {@code repr} of config values, for the Keras messages that print them. Internal to
+ * Panamax: not an API.
+ */
+public final class Python {
 
     private Python() {
     }
 
     /** {@code repr(value)}: None, True/False, floats as Python writes them, quoted strings, dicts. */
-    static String repr(Object value) {
+    public static String repr(Object value) {
         if (value == null) {
             return "None";
         }
@@ -48,7 +51,7 @@ final class Python {
     }
 
     /** {@code repr(float)}: the shortest digits that round-trip, as {@code 1.0}, {@code 0.0001}, {@code 1e-07}, {@code inf}. */
-    static String repr(double d) {
+    public static String repr(double d) {
         if (Double.isNaN(d)) {
             return "nan";
         }
@@ -72,7 +75,7 @@ final class Python {
     }
 
     /** {@link #repr(Object)} of a nullable Double. */
-    static String repr(Double d) {
+    public static String repr(Double d) {
         return d == null ? "None" : repr(d.doubleValue());
     }
 }
