@@ -30,7 +30,6 @@ import java.util.Set;
  */
 abstract class BaseOptimizer implements AutoCloseable {
 
-
     final String name;
     final boolean keras3;
     final double initialDecay;
@@ -45,13 +44,9 @@ abstract class BaseOptimizer implements AutoCloseable {
     final OptimizerVariables store;
     final Hyperparameters hyperparameters;
     final Step step;
-    final OwnVariables own = new OwnVariables((Optimizer) this);
     /** {@link #workingView}s by variable, and the variable of each. */
     private final Map<Variable, Variable> workingViews = new IdentityHashMap<>();
     private final Map<Variable, Variable> viewOwners = new IdentityHashMap<>();
-    final Double lossScaleFactor;
-    final double emaMomentum;
-    final Integer emaOverwriteFrequency;
     boolean closed;
 
     // The learning rate is declared here, through the overridable validation and default: subclasses
@@ -88,9 +83,6 @@ abstract class BaseOptimizer implements AutoCloseable {
         this.store = new OptimizerVariables(b.name != null ? b.name : OptimizerConfig.snakeCase(defaultName));
         this.hyperparameters = new Hyperparameters(name);
         this.step = new Step(this, b, store, hyperparameters, lookup);
-        this.lossScaleFactor = b.lossScaleFactor;
-        this.emaMomentum = b.emaMomentum;
-        this.emaOverwriteFrequency = b.emaOverwriteFrequency;
         setHyperparameter("learning_rate", b.learningRate != null ? b.learningRate : Hyperparameter.of(defaultLearningRate()));
     }
 
@@ -136,7 +128,7 @@ abstract class BaseOptimizer implements AutoCloseable {
     /**
      * Keras 3's {@code update_step(gradient, variable, learning_rate)}: the extension point of user
      * optimizers that do not override {@link #prepare}. Write the variable and slots with
-     * {@link #assign}, {@link #assignAdd}, {@link #assignSub} or {@link #tensorKernels}.
+     * {@link Optimizer#assign}, {@link Optimizer#assignAdd}, {@link Optimizer#assignSub} or {@link #tensorKernels}.
      *
      * @param gradient     dense, of the variable's shape and dtype, after every gradient stage. Not modified.
      * @param variable     the variable, whose value is the tensor to update (an off-heap working

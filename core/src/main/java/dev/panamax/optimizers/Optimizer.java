@@ -36,8 +36,16 @@ public abstract class Optimizer extends BaseOptimizer {
     /** Keras's fallback {@code backend.epsilon()}: used when epsilon is 0 or absent. */
     public static final double DEFAULT_EPSILON = 1e-7;
 
+    private final OwnVariables own = new OwnVariables(this);
+    private final Double lossScaleFactor;
+    private final double emaMomentum;
+    private final Integer emaOverwriteFrequency;
+
     protected Optimizer(Builder<?> b, String defaultName) {
         super(b, defaultName);
+        this.lossScaleFactor = b.lossScaleFactor;
+        this.emaMomentum = b.emaMomentum;
+        this.emaOverwriteFrequency = b.emaOverwriteFrequency;
     }
 
     // ---- state -------------------------------------------------------------------------------------
