@@ -44,7 +44,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class OptimizerStepBenchmark {
 
-    @Param({"sgd", "momentum", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "ftrl"})
+    /** {@code adam-keras3}: Adam in Keras 3's step order; {@code adamw-ema}: that with weight decay and EMA (48 B per parameter). */
+    @Param({"sgd", "momentum", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "ftrl", "adam-keras3", "adamw-ema"})
     public String algorithm;
 
     @Param({"4096", "1048576", "16777216"})
@@ -79,6 +80,9 @@ public class OptimizerStepBenchmark {
             case "adamax" -> Adamax.builder().learningRate(0.001).kernels(k).threads(threads).build();
             case "nadam" -> Nadam.builder().learningRate(0.001).kernels(k).threads(threads).build();
             case "ftrl" -> Ftrl.builder().learningRate(0.001).kernels(k).threads(threads).build();
+            case "adam-keras3" -> Adam.builder().keras3(true).learningRate(0.001).kernels(k).threads(threads).build();
+            case "adamw-ema" -> Adam.builder().keras3(true).learningRate(0.001).weightDecay(0.004).useEma(true).kernels(k)
+                    .threads(threads).build();
             default -> throw new IllegalArgumentException("unknown algorithm " + algorithm);
         };
         pairs = List.of(new GradientAndVariable(gradient, new Variable("bench/kernel", value)));

@@ -143,7 +143,11 @@ class OptimizersTest {
                 SGD.builder().name("my_sgd").learningRate(0.3).momentum(0.9).nesterov(true).decay(0.25).clipvalue(0.7).clipnorm(2)
                         .build(),
                 Adam.builder().name("my_adam").learningRate(0.02).beta1(0.8).beta2(0.95).epsilon(1e-4).amsgrad(true).decay(0.5)
-                        .globalClipnorm(3).build());
+                        .globalClipnorm(3).build(),
+                // A TF2 optimizer with Keras 3's stages (Keras 2.11+'s keys), and a Keras 3 one.
+                RMSprop.builder().learningRate(0.005).weightDecay(0.01).useEma(true).emaMomentum(0.5).emaOverwriteFrequency(2)
+                        .gradientAccumulationSteps(3).lossScaleFactor(2).clipvalue(1).build(),
+                Nadam.builder().keras3(true).name("nadam").learningRate(0.004).weightDecay(0.1).clipnorm(1).build());
     }
 
     @Test
