@@ -110,7 +110,8 @@ public abstract class Optimizer extends BaseOptimizer {
         }
         globalClipnorm = value;
     }
-    // ---- the step, from outside ------------------------------------------------------------------
+
+    // ---- minimize, assignments, the learning rate -------------------------------------------------
 
     /**
      * TF2's {@code minimize(loss, var_list)}: computes the loss and its gradients with
@@ -136,6 +137,7 @@ public abstract class Optimizer extends BaseOptimizer {
         Objects.requireNonNull(variables, "variables");
         return minimize(lossAndGradients, () -> variables);
     }
+
     /** Keras 3's {@code assign(variable, value)}: copies {@code value} into {@code target} (same dtype, shape and place). */
     public final void assign(Tensor target, Tensor value) {
         OwnVariables.checkAssign("assign", target, value);
@@ -153,6 +155,7 @@ public abstract class Optimizer extends BaseOptimizer {
         OwnVariables.checkAssign("assign_sub", target, value);
         lookup.of(target).axpy(value, target, -1.0);
     }
+
     public final void setLearningRate(double learningRate) {
         setHyperparameter("learning_rate", Hyperparameter.of(learningRate));
     }
@@ -181,19 +184,17 @@ public abstract class Optimizer extends BaseOptimizer {
      * variables of {@code variables}, nor for those whose Keras name (the last part of the path)
      * contains a match of one of {@code names}, read as regular expressions. Each call replaces the
      * exclusions of the one before. Every exclusion must name a variable of the build (checked at the
-     * build, or now if built).
+     * build, or now if built). Without weight decay it has no effect, as in Keras.
      *
      * @param variables not modified; may be null
      * @param names     not modified; may be null
-     * @throws IllegalStateException    when the optimizer has no weight decay
      * @throws IllegalArgumentException when a name is not a regular expression, or an exclusion
      *                                  names no variable of the build
      */
     public final void excludeFromWeightDecay(List<Variable> variables, List<String> names) {
         checkOpen();
         if (step.weightDecay == null) {
-            throw new IllegalStateException("Optimizer '" + name + "' has no weight_decay: exclude_from_weight_decay() "
-                    + "would have no effect");
+            return;
         }
         if (store.isBuilt()) {
             WeightDecay check = new WeightDecay(0, null);
@@ -246,6 +247,7 @@ public abstract class Optimizer extends BaseOptimizer {
     public final Integer getGradientAccumulationSteps() {
         return step.accumulation == null ? null : step.accumulation.steps();
     }
+
     // ---- the optimizer's variables -----------------------------------------------------------------
 
     /**
@@ -311,6 +313,7 @@ public abstract class Optimizer extends BaseOptimizer {
         checkOpen();
         own.setWeights(weights);
     }
+
     // ---- config --------------------------------------------------------------------------------------
 
     /**
@@ -331,6 +334,7 @@ public abstract class Optimizer extends BaseOptimizer {
     protected final Object serializeHyperparameter(String key) {
         return hyperparameters.serialize(key, store.iterations());
     }
+
     // ---- lifetime ----------------------------------------------------------------------------------
 
     /** Frees the optimizer's variables and scratch memory. The model's variables are not touched. Idempotent. */
