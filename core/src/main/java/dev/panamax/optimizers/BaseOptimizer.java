@@ -54,7 +54,8 @@ abstract class BaseOptimizer implements AutoCloseable {
     @SuppressWarnings("this-escape")
     BaseOptimizer(OptimizerOptions<?> b, String defaultName) {
         this.keras3 = b.keras3;
-        this.name = b.name == null ? defaultName : b.name;
+        // Unnamed: the class name (TF2), or Keras 3's auto_name, its snake case ("adam", "adam_w", "sgd").
+        this.name = b.name != null ? b.name : b.keras3 ? OptimizerConfig.snakeCase(defaultName) : defaultName;
         KerasArguments.checkNonNegative("clipnorm", b.clipnorm);
         KerasArguments.checkNonNegative("clipvalue", b.clipvalue);
         KerasArguments.checkNonNegative("global_clipnorm", b.globalClipnorm);

@@ -56,6 +56,11 @@ final class ConfigReader {
         }
     }
 
+    /** Whether the config has {@code key}, null or not. */
+    boolean contains(String key) {
+        return config.containsKey(key);
+    }
+
     boolean has(String key) {
         return config.containsKey(key) && config.get(key) != null;
     }

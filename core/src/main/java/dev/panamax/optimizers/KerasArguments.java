@@ -32,6 +32,14 @@ final class KerasArguments {
         return epsilon == 0 ? Optimizer.DEFAULT_EPSILON : epsilon;
     }
 
+    /** Keras 3's epsilon: any value >= 0, 0 included. */
+    static double nonNegativeEpsilon(double epsilon) {
+        if (!(epsilon >= 0)) {
+            throw new IllegalArgumentException("Expected epsilon >= 0, received: " + epsilon);
+        }
+        return epsilon;
+    }
+
     static void checkNonNegative(String key, Double value) {
         if (value != null && !(value >= 0)) {
             throw new IllegalArgumentException("Expected " + key + " >= 0, received: " + value);

@@ -89,10 +89,14 @@ final class OptimizerConfig {
      * ignored (they do not change the update).
      */
     static void readBase(ConfigReader r, OptimizerOptions<?> b, double defaultLearningRate) {
-        b.keras3(r.isKeras3());
+        if (r.isKeras3()) {
+            b.keras3(true);
+        }
         b.name = r.string("name", null);
         b.learningRate = r.learningRate(defaultLearningRate);
-        b.weightDecay = r.number("weight_decay");
+        if (r.contains("weight_decay")) {
+            b.weightDecay = r.number("weight_decay"); // a default (AdamW's) stays when the key is absent
+        }
         b.clipnorm = r.number("clipnorm");
         b.globalClipnorm = r.number("global_clipnorm");
         b.clipvalue = r.number("clipvalue");
@@ -114,7 +118,7 @@ final class OptimizerConfig {
             r.bool("jit_compile", false);
             r.bool("is_legacy_optimizer", false);
             // Keras 2.11+ wrote every base key; values that change nothing keep the optimizer a plain TF2 one.
-            b.weightDecay = b.weightDecay != null && b.weightDecay == 0 ? null : b.weightDecay;
+            b.weightDecay = b.weightDecay != null && b.weightDecay == 0 && !b.keras3 ? null : b.weightDecay;
             b.lossScaleFactor = b.lossScaleFactor != null && b.lossScaleFactor == 1 ? null : b.lossScaleFactor;
         }
     }

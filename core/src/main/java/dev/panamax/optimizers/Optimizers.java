@@ -84,6 +84,7 @@ public final class Optimizers {
         // in Keras 3's serialized form (with "module") loads the Keras 3 variant.
         builtIn("SGD", SGD.class, SGD::fromConfig);
         builtIn("Adam", Adam.class, Adam::fromConfig);
+        builtIn("AdamW", AdamW.class, AdamW::fromConfig);
         builtIn("RMSprop", RMSprop.class, RMSprop::fromConfig);
         builtIn("Adagrad", Adagrad.class, Adagrad::fromConfig);
         builtIn("Adadelta", Adadelta.class, Adadelta::fromConfig);

@@ -54,7 +54,7 @@ final class OwnVariables {
         if (source.size() != vars.size()) {
             throw new IllegalArgumentException("Skipping variable loading for optimizer '" + optimizer.getName() + "', because it has "
                     + vars.size() + " variables whereas the saved optimizer has " + source.size() + " variables. "
-                    + (optimizer.store.isBuilt() ? "" : "This is likely because the optimizer has not been called/built yet."));
+                    + (vars.isEmpty() ? "This is likely because the optimizer has not been called/built yet." : ""));
         }
         List<Tensor> values = new ArrayList<>(vars.size());
         for (int i = 0; i < vars.size(); i++) {

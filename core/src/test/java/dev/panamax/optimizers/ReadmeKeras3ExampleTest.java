@@ -79,8 +79,8 @@ class ReadmeKeras3ExampleTest {
         assertEquals(0, k3.getIterations()); // accumulating: 1 call of 4
         assertEquals(1, k3.getCalls());
         assertEquals(List.of("adam/iteration", "adam/learning_rate", "adam/dense_kernel_average", "adam/dense_bias_average",
-                "adam/dense_kernel_gradient_accumulator", "adam/dense_bias_gradient_accumulator", "adam/dense_kernel_m",
-                "adam/dense_bias_m", "adam/dense_kernel_v", "adam/dense_bias_v"), paths);
+                "adam/dense_kernel_gradient_accumulator", "adam/dense_bias_gradient_accumulator", "adam/dense_kernel_momentum",
+                "adam/dense_kernel_velocity", "adam/dense_bias_momentum", "adam/dense_bias_velocity"), paths);
         assertEquals(paths.size(), store.size());
         tf2.close();
         k3.close();
