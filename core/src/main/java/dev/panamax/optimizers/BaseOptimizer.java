@@ -421,6 +421,10 @@ abstract class BaseOptimizer implements AutoCloseable {
         return store.iterations();
     }
 
+    /** Frees the optimizer's variables and scratch memory; see {@link Optimizer#close()}. */
+    @Override
+    public abstract void close();
+
     public final String getName() {
         return name;
     }

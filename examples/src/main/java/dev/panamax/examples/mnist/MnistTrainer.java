@@ -277,7 +277,7 @@ public final class MnistTrainer implements Callable<Integer> {
                     opt.setLearningRate(new ExponentialDecay(lr, stepsPerEpoch, 0.9));
                 }
             }
-            String label = opt.getName();
+            String label = opt.getClass().getSimpleName(); // the Keras class name; Keras 3 names are snake case ("adam_w")
             if (compare != null || verbose) {
                 out.printf(Locale.ROOT, "%s: %s%n", label, Optimizers.toJson(opt));
             }
