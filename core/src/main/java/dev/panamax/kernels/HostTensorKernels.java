@@ -101,6 +101,14 @@ public final class HostTensorKernels implements TensorKernels {
     }
 
     @Override
+    public void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c) {
+        MemorySegment w = s(var);
+        MemorySegment ms = s(m);
+        MemorySegment g = s(grad);
+        each(var, (from, to) -> k.lion(var.dtype(), w, ms, g, from, to, c));
+    }
+
+    @Override
     public void gradientDescent(Tensor var, Tensor grad, double lr) {
         MemorySegment w = s(var);
         MemorySegment g = s(grad);

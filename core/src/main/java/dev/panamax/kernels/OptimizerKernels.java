@@ -173,6 +173,13 @@ public interface OptimizerKernels {
     void movingAverage(DType dtype, MemorySegment average, MemorySegment var, long from, long to, double momentum,
                        double oneMinusMomentum);
 
+    /**
+     * Keras 3's {@code Lion}: {@code var = var - lr * sign(m * beta_1 + grad * (1 - beta_1))}, then
+     * {@code m = m * beta_2 + grad * (1 - beta_2)}; {@code sign} is 0 at zero (either sign) and NaN at
+     * NaN. Modified: var, m. Not modified: grad.
+     */
+    void lion(DType dtype, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, LionCoefficients c);
+
     // ---- sparse rows: the parts of TF2 Keras's _resource_apply_sparse that no dense kernel has ----
 
     /** {@code y = y + (x * x) * alpha} (a scatter-add of squared gradients). Modified: y. Not modified: x. */

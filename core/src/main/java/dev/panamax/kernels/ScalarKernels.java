@@ -177,6 +177,46 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    @Override
+    public void lion(DType dtype, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, LionCoefficients c) {
+        if (dtype == DType.FLOAT32) {
+            lionFloat(var, m, grad, from, to, (float) c.lr(), (float) c.beta1(), (float) c.oneMinusBeta1(), (float) c.beta2(),
+                    (float) c.oneMinusBeta2());
+        } else {
+            lionDouble(var, m, grad, from, to, c.lr(), c.beta1(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta2());
+        }
+    }
+
+    /** TensorFlow's {@code Sign}: -1, 0 or 1, +0 at either zero, NaN at NaN. */
+    public static float sign(float x) {
+        return x > 0 ? 1f : x < 0 ? -1f : x == 0 ? 0f : x;
+    }
+
+    /** {@link #sign(float)} in double. */
+    public static double sign(double x) {
+        return x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x;
+    }
+
+    public static void lionFloat(MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, float lr, float beta1,
+                                 float oneMinusBeta1, float beta2, float oneMinusBeta2) {
+        for (long i = from; i < to; i++) {
+            float g = grad.getAtIndex(F, i);
+            float mi = m.getAtIndex(F, i);
+            var.setAtIndex(F, i, var.getAtIndex(F, i) - lr * sign(mi * beta1 + g * oneMinusBeta1));
+            m.setAtIndex(F, i, mi * beta2 + g * oneMinusBeta2);
+        }
+    }
+
+    public static void lionDouble(MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, double lr,
+                                  double beta1, double oneMinusBeta1, double beta2, double oneMinusBeta2) {
+        for (long i = from; i < to; i++) {
+            double g = grad.getAtIndex(D, i);
+            double mi = m.getAtIndex(D, i);
+            var.setAtIndex(D, i, var.getAtIndex(D, i) - lr * sign(mi * beta1 + g * oneMinusBeta1));
+            m.setAtIndex(D, i, mi * beta2 + g * oneMinusBeta2);
+        }
+    }
+
     // ---- algorithms ----------------------------------------------------------------------------
 
     @Override

@@ -42,6 +42,8 @@ public interface TensorKernels {
 
     void movingAverage(Tensor average, Tensor var, double momentum, double oneMinusMomentum);
 
+    void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c);
+
     void gradientDescent(Tensor var, Tensor grad, double lr);
 
     void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov);

@@ -91,6 +91,7 @@ public final class Optimizers {
         builtIn("Adamax", Adamax.class, Adamax::fromConfig);
         builtIn("Nadam", Nadam.class, Nadam::fromConfig);
         builtIn("Ftrl", Ftrl.class, Ftrl::fromConfig);
+        builtIn("Lion", Lion.class, Lion::fromConfig);
     }
 
     private Optimizers() {

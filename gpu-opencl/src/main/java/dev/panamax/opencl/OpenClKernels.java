@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
+import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.RmspropCoefficients;
@@ -149,6 +150,12 @@ public final class OpenClKernels implements AutoCloseable {
     public void movingAverage(DType dtype, OpenClBuffer average, OpenClBuffer var, long from, long to, double momentum,
                               double oneMinusMomentum) {
         run(dtype, "moving_average", from, to, s -> s.real(momentum).real(oneMinusMomentum), average, var);
+    }
+
+    /** Keras 3's Lion. See {@link OptimizerKernels#lion}. */
+    public void lion(DType dtype, OpenClBuffer var, OpenClBuffer m, OpenClBuffer grad, long from, long to, LionCoefficients c) {
+        run(dtype, "lion", from, to, s -> s.real(c.lr()).real(c.beta1()).real(c.oneMinusBeta1()).real(c.beta2())
+                .real(c.oneMinusBeta2()), var, m, grad);
     }
 
     // ---- algorithms ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.panamax.opencl;
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
+import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.RmspropCoefficients;
 import dev.panamax.kernels.TensorKernels;
@@ -139,6 +140,13 @@ public final class OpenClTensorKernels implements TensorKernels {
     public void movingAverage(Tensor average, Tensor var, double momentum, double oneMinusMomentum) {
         Args a = new Args(average).add("var", var).start();
         kernels.movingAverage(a.dtype, a.b(0), a.b(1), 0, a.size, momentum, oneMinusMomentum);
+        a.done();
+    }
+
+    @Override
+    public void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c) {
+        Args a = new Args(var).add("m", m).add("grad", grad).start();
+        kernels.lion(a.dtype, a.b(0), a.b(1), a.b(2), 0, a.size, c);
         a.done();
     }
 

@@ -164,6 +164,18 @@ __kernel void moving_average(__global REAL *average, __global const REAL *var, u
     average[i] = momentum * average[i] + one_minus_momentum * var[i];
 }
 
+// TF's Sign: +-1, +0 at either zero, the NaN itself at NaN.
+__kernel void lion(__global REAL *var, __global REAL *m, __global const REAL *grad, ulong from, ulong n, REAL lr, REAL beta1,
+                   REAL one_minus_beta1, REAL beta2, REAL one_minus_beta2) {
+    ELEMENT_INDEX_OR_RETURN
+    REAL g = grad[i];
+    REAL mi = m[i];
+    REAL d = mi * beta1 + g * one_minus_beta1;
+    REAL s = d > 0 ? (REAL) 1 : (d < 0 ? (REAL) -1 : (d == 0 ? (REAL) 0 : d));
+    var[i] = var[i] - lr * s;
+    m[i] = mi * beta2 + g * one_minus_beta2;
+}
+
 // ---- algorithms ------------------------------------------------------------------------------
 
 __kernel void gradient_descent(__global REAL *var, __global const REAL *grad, ulong from, ulong n, REAL lr) {

@@ -14,6 +14,7 @@ import dev.panamax.optimizers.Adagrad;
 import dev.panamax.optimizers.Adam;
 import dev.panamax.optimizers.Adamax;
 import dev.panamax.optimizers.Ftrl;
+import dev.panamax.optimizers.Lion;
 import dev.panamax.optimizers.GradientAndVariable;
 import dev.panamax.optimizers.Nadam;
 import dev.panamax.optimizers.Optimizer;
@@ -101,6 +102,7 @@ class DeviceOptimizerTest {
             new Config("sgd nesterov clipnorm", b -> b.clipnorm(1.0),
                     k -> SGD.builder().learningRate(0.05).momentum(0.9).nesterov(true).kernels(k)),
             new Config("adam decay", b -> b.decay(0.01), k -> Adam.builder().learningRate(0.01).kernels(k)),
+            new Config("lion weight_decay", b -> b.weightDecay(0.1), k -> Lion.builder().learningRate(0.01).kernels(k)),
             new Config("adam keras3 weight_decay ema accumulation loss_scale", b -> b.weightDecay(0.01).useEma(true)
                     .emaOverwriteFrequency(3).gradientAccumulationSteps(2).lossScaleFactor(8),
                     k -> Adam.builder().learningRate(0.01).keras3(true).kernels(k)),

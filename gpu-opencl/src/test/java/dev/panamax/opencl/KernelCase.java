@@ -3,6 +3,7 @@ package dev.panamax.opencl;
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
+import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.RmspropCoefficients;
@@ -47,6 +48,8 @@ enum KernelCase {
         double m = draw(r, t, 0, 1)[0];
         return new double[] {m, t.round(1 - m)};
     }, (t, a, from, to, p) -> args(t, a[0], a[1], from, to, p[0], p[1])),
+    /** Arrays var, m, grad. */
+    LION("lion", "sss", KernelCase::lionScalars, (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, lion(p))),
     GRADIENT_DESCENT("gradientDescent", "ss", (r, t) -> draw(r, t, 1e-4, 1),
             (t, a, from, to, p) -> args(t, a[0], a[1], from, to, p[0])),
     KERAS_MOMENTUM("kerasMomentum", "sss", (r, t) -> draw(r, t, 1e-4, 1, 0, 1),
@@ -247,6 +250,16 @@ enum KernelCase {
             p[i] = t.round(bounds[2 * i] == bounds[2 * i + 1] ? bounds[2 * i] : r.nextDouble(bounds[2 * i], bounds[2 * i + 1]));
         }
         return p;
+    }
+
+    /** lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2. */
+    static double[] lionScalars(SplittableRandom r, DType t) {
+        double[] p = draw(r, t, 1e-4, 0.1, 0.5, 0.99, 0.9, 0.999);
+        return new double[] {p[0], p[1], t.round(1 - p[1]), p[2], t.round(1 - p[2])};
+    }
+
+    static LionCoefficients lion(double[] p) {
+        return new LionCoefficients(p[0], p[1], p[2], p[3], p[4]);
     }
 
     static double[] adamScalars(SplittableRandom r, DType t) {

@@ -136,6 +136,10 @@ class OpenClTensorKernelsTest {
                 k.movingAverage(a[0], a[1], p[0], p[1]);
                 return 0;
             }),
+            new Case("lion", "lion", "sss", KernelCase::lionScalars, (k, a, p) -> {
+                k.lion(a[0], a[1], a[2], KernelCase.lion(p));
+                return 0;
+            }),
             new Case("gradientDescent", "gradientDescent", "ss", (r, t) -> KernelCase.draw(r, t, 1e-4, 1), (k, a, p) -> {
                 k.gradientDescent(a[0], a[1], p[0]);
                 return 0;

@@ -3,6 +3,7 @@ package dev.panamax.properties;
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
+import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.RmspropCoefficients;
@@ -104,6 +105,21 @@ enum KernelCase {
         @Override
         double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
             k.movingAverage(t, s[0], s[1], from, to, p[0], p[1]);
+            return 0;
+        }
+    },
+    /** Arrays var, m, grad. */
+    LION("lion", 3) {
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            double b1 = PropertyData.scalar(r, t, 0.5, 0.99);
+            double b2 = PropertyData.scalar(r, t, 0.9, 0.999);
+            return new double[] {PropertyData.scalar(r, t, 1e-4, 0.1), b1, t.round(1 - b1), b2, t.round(1 - b2)};
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.lion(t, s[0], s[1], s[2], from, to, new LionCoefficients(p[0], p[1], p[2], p[3], p[4]));
             return 0;
         }
     },

@@ -9,8 +9,10 @@ import dev.panamax.kernels.ScalarKernels;
 import dev.panamax.optimizers.Adadelta;
 import dev.panamax.optimizers.Adagrad;
 import dev.panamax.optimizers.Adam;
+import dev.panamax.optimizers.AdamW;
 import dev.panamax.optimizers.Adamax;
 import dev.panamax.optimizers.Ftrl;
+import dev.panamax.optimizers.Lion;
 import dev.panamax.optimizers.Nadam;
 import dev.panamax.optimizers.RMSprop;
 import dev.panamax.optimizers.GradientAndVariable;
@@ -61,6 +63,8 @@ class OptimizerEquivalenceTest {
                         k -> Adam.builder().learningRate(0.01).keras3(true).kernels(k)),
                 new Config("sgd momentum weight_decay ema clipvalue", b -> b.weightDecay(0.05).useEma(true).emaMomentum(0.5)
                         .clipvalue(0.5), k -> SGD.builder().learningRate(0.05).momentum(0.9).kernels(k)),
+                new Config("lion weight_decay", b -> b.weightDecay(0.1), k -> Lion.builder().learningRate(0.01).kernels(k)),
+                new Config("adamw amsgrad", b -> b, k -> AdamW.builder().learningRate(0.01).amsgrad(true).kernels(k)),
                 new Config("amsgrad", b -> b, k -> Adam.builder().learningRate(0.01).amsgrad(true).kernels(k)),
                 new Config("lazy amsgrad", b -> b, k -> Adam.builder().learningRate(0.01).amsgrad(true).lazy(true).kernels(k)),
                 new Config("rmsprop", b -> b, k -> RMSprop.builder().learningRate(0.01).kernels(k)),

@@ -3,6 +3,7 @@ package dev.panamax.simd;
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
+import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.RmspropCoefficients;
@@ -202,6 +203,49 @@ public final class SimdKernels implements OptimizerKernels {
                 a.mul(momentum).add(w.mul(oneMinusMomentum)).intoMemorySegment(average, off, ORDER);
             }
             ScalarKernels.movingAverageDouble(average, var, i, to, momentum, oneMinusMomentum);
+        }
+    }
+
+    @Override
+    public void lion(DType dtype, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, LionCoefficients c) {
+        if (dtype == DType.FLOAT32) {
+            float lr = (float) c.lr();
+            float b1 = (float) c.beta1();
+            float c1 = (float) c.oneMinusBeta1();
+            float b2 = (float) c.beta2();
+            float c2 = (float) c.oneMinusBeta2();
+            FloatVector zero = FloatVector.zero(FS);
+            FloatVector one = FloatVector.broadcast(FS, 1f);
+            FloatVector minusOne = FloatVector.broadcast(FS, -1f);
+            long i = from;
+            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+                long off = i * F_BYTES;
+                FloatVector g = loadF(grad, off);
+                FloatVector mi = loadF(m, off);
+                FloatVector d = mi.mul(b1).add(g.mul(c1));
+                // TF's Sign: +-1, +0 at either zero, the NaN itself at NaN.
+                FloatVector s = zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f))
+                        .blend(d, d.test(VectorOperators.IS_NAN));
+                loadF(var, off).sub(s.mul(lr)).intoMemorySegment(var, off, ORDER);
+                mi.mul(b2).add(g.mul(c2)).intoMemorySegment(m, off, ORDER);
+            }
+            ScalarKernels.lionFloat(var, m, grad, i, to, lr, b1, c1, b2, c2);
+        } else {
+            DoubleVector zero = DoubleVector.zero(DS);
+            DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+            DoubleVector minusOne = DoubleVector.broadcast(DS, -1.0);
+            long i = from;
+            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+                long off = i * D_BYTES;
+                DoubleVector g = loadD(grad, off);
+                DoubleVector mi = loadD(m, off);
+                DoubleVector d = mi.mul(c.beta1()).add(g.mul(c.oneMinusBeta1()));
+                DoubleVector s = zero.blend(one, d.compare(VectorOperators.GT, 0.0)).blend(minusOne, d.compare(VectorOperators.LT, 0.0))
+                        .blend(d, d.test(VectorOperators.IS_NAN));
+                loadD(var, off).sub(s.mul(c.lr())).intoMemorySegment(var, off, ORDER);
+                mi.mul(c.beta2()).add(g.mul(c.oneMinusBeta2())).intoMemorySegment(m, off, ORDER);
+            }
+            ScalarKernels.lionDouble(var, m, grad, i, to, c.lr(), c.beta1(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta2());
         }
     }
 
