@@ -14,7 +14,9 @@ import java.util.function.DoubleSupplier;
  * <p>Without momentum: {@code w = w - grad * lr}. With momentum:
  * {@code velocity = momentum * velocity - lr * grad}, then {@code w = w + velocity}, or with
  * Nesterov {@code w = w + momentum * velocity - lr * grad}. Slot {@code momentum} exists only
- * when momentum is not a constant 0.
+ * when momentum is not a constant 0. The Keras 3 form ({@link Builder#keras3}) casts momentum to
+ * the variable's dtype directly (TF2 keeps it in float32 first, which a float64 model sees) and
+ * has Keras 3's message for a momentum outside [0, 1]; its sparse paths are TF2's.
  */
 public final class SGD extends Optimizer {
 
@@ -66,6 +68,9 @@ public final class SGD extends Optimizer {
 
     @Override
     protected void validateHyperparameter(String key, Hyperparameter value) {
+        if (key.equals("momentum") && keras3 && value instanceof Hyperparameter.Constant(double m) && !(m >= 0 && m <= 1)) {
+            throw new IllegalArgumentException("`momentum` must be a float between [0, 1].");
+        }
         if (key.equals("momentum")) {
             KerasArguments.checkMomentumRange(value);
         }
@@ -102,7 +107,8 @@ public final class SGD extends Optimizer {
                 }
             }, false);
         }
-        double momentum = hyperparameter("momentum", dtype);
+        // TF2 keeps momentum in a float32 variable; Keras 3 casts the Python float to the dtype.
+        double momentum = keras3 ? dtype.round(exactHyperparameter("momentum")) : hyperparameter("momentum", dtype);
         // Sparse: ResourceSparseApplyKerasMomentum, the dense formula on the given rows only.
         return withSparse((variable, value, gradient) -> {
             tensorKernels(value).kerasMomentum(value, getSlot(variable, "momentum"), gradient, learningRate, momentum, nesterov);

@@ -15,10 +15,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Keras 3 form of Adam and Keras 3's AdamW: keras/src/optimizers/adam.py, adamw.py and
+ * The Keras 3 forms of Adam and SGD, and Keras 3's AdamW: keras/src/optimizers/adam.py, sgd.py, adamw.py and
  * adamw_test.py of Keras 3.15, and the exact float32 operation order of {@code Adam.update_step}.
  */
-class Keras3AdamTest {
+class Keras3FormsTest {
 
     private static Variable vector(float... values) {
         return new Variable("v", Tensor.wrap(values.clone()));
@@ -92,6 +92,28 @@ class Keras3AdamTest {
                 }
             }
         }
+    }
+
+    /** sgd.py: Keras 3 casts momentum to float64 exactly; TF2's float64 model sees (float) 0.9. */
+    @Test
+    void keras3SgdMomentumIsExactInFloat64AndHasKeras3Message() {
+        Variable k3 = new Variable("v", Tensor.wrap(new double[] {1, 2}));
+        Variable tf2 = new Variable("v", Tensor.wrap(new double[] {1, 2}));
+        try (SGD a = SGD.builder().keras3(true).learningRate(0.5).momentum(0.9).build();
+             SGD b = SGD.builder().learningRate(0.5).momentum(0.9).build()) {
+            for (int step = 0; step < 2; step++) {
+                a.apply(List.of(Tensor.wrap(new double[] {1, 1})), List.of(k3));
+                b.apply(List.of(Tensor.wrap(new double[] {1, 1})), List.of(tf2));
+            }
+            double lr = (float) 0.5;
+            double m1 = -1 * lr;
+            double m2 = m1 * 0.9 - 1 * lr;
+            assertEquals(1 + m1 + m2, k3.value().getDouble(0));
+            assertNotEquals(k3.value().getDouble(0), tf2.value().getDouble(0));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SGD.builder().keras3(true).momentum(2.0).build());
+        assertEquals("`momentum` must be a float between [0, 1].", e.getMessage());
     }
 
     // ---- adamw_test.py ---------------------------------------------------------------------------------
