@@ -23,7 +23,8 @@ public final class Adagrad extends Optimizer {
     private Adagrad(Builder b) {
         super(b, "Adagrad");
         this.initialAccumulatorValue = b.initialAccumulatorValue;
-        this.epsilon = KerasArguments.epsilonOrDefault(b.epsilon);
+        // Keras 3 keeps an epsilon of 0; TF2 takes backend.epsilon() for it.
+        this.epsilon = b.keras3 ? b.epsilon : KerasArguments.epsilonOrDefault(b.epsilon);
     }
 
     /** Adagrad with Keras's defaults: learning rate 0.001, initial accumulator 0.1, epsilon 1e-7. */
@@ -122,7 +123,7 @@ public final class Adagrad extends Optimizer {
 
         /** 0 means Keras's default 1e-7. */
         public Builder epsilon(double epsilon) {
-            this.epsilon = KerasArguments.epsilonOrDefault(epsilon);
+            this.epsilon = KerasArguments.nonNegativeEpsilon(epsilon);
             return this;
         }
 

@@ -40,7 +40,8 @@ public final class Nadam extends Optimizer {
         super(b, "Nadam");
         setHyperparameter("beta_1", b.beta1);
         setHyperparameter("beta_2", b.beta2);
-        this.epsilon = KerasArguments.epsilonOrDefault(b.epsilon);
+        // Keras 3 keeps an epsilon of 0; TF2 takes backend.epsilon() for it.
+        this.epsilon = b.keras3 ? b.epsilon : KerasArguments.epsilonOrDefault(b.epsilon);
         this.rejectsSchedules = !b.keras3;
     }
 
@@ -107,8 +108,19 @@ public final class Nadam extends Optimizer {
 
     @Override
     protected void createSlots(List<Variable> variables) {
-        if (momentumCache == null && !variables.isEmpty()) {
-            momentumCache = addVariable(new long[0], 1.0, variables.get(0).dtype(), keras3 ? "u_product" : "momentum_cache");
+        if (keras3) {
+            // Keras 3.10+: momentum and velocity for each variable in turn, then the u_product variable.
+            for (Variable v : variables) {
+                addSlot(v, "momentum", 0.0);
+                addSlot(v, "velocity", 0.0);
+            }
+            if (!variables.isEmpty()) {
+                momentumCache = addVariable(new long[0], 1.0, variables.get(0).dtype(), "u_product");
+            }
+            return;
+        }
+        if (!variables.isEmpty()) {
+            momentumCache = addVariable(new long[0], 1.0, variables.get(0).dtype(), "momentum_cache");
         }
         for (Variable v : variables) {
             addSlot(v, "m", 0.0);
@@ -166,9 +178,9 @@ public final class Nadam extends Optimizer {
                 dtype.round(1 - scheduleNext), dtype.round(1 - beta2Power), dtype.round(epsilon));
         VariableUpdate dense = (variable, value, gradient) -> {
             if (keras3) {
-                tensorKernels(value).nadamKeras3(value, getSlot(variable, "m"), getSlot(variable, "v"), gradient, c);
+                tensorKernels(value).nadamKeras3(value, getSlot(variable, keras3 ? "momentum" : "m"), getSlot(variable, keras3 ? "velocity" : "v"), gradient, c);
             } else {
-                tensorKernels(value).nadam(value, getSlot(variable, "m"), getSlot(variable, "v"), gradient, c);
+                tensorKernels(value).nadam(value, getSlot(variable, keras3 ? "momentum" : "m"), getSlot(variable, keras3 ? "velocity" : "v"), gradient, c);
             }
         };
         if (keras3) {
@@ -177,8 +189,8 @@ public final class Nadam extends Optimizer {
         // Keras 2: m and v decay everywhere; the rows get the dense formula (m * beta_1 + g * (1 - beta_1)
         // is the dense beta_1 * m + (1 - beta_1) * g), and the variable moves on its rows only.
         return withSparse(dense, (variable, value, g) -> {
-            Tensor m = getSlot(variable, "m");
-            Tensor v = getSlot(variable, "v");
+            Tensor m = getSlot(variable, keras3 ? "momentum" : "m");
+            Tensor v = getSlot(variable, keras3 ? "velocity" : "v");
             forEachUntouchedRange(g, (from, to) -> {
                 kernels().scale(dtype, m.segment(), from, to, beta1);
                 kernels().scale(dtype, v.segment(), from, to, beta2);
@@ -236,7 +248,7 @@ public final class Nadam extends Optimizer {
 
         /** 0 means Keras's default 1e-7. */
         public Builder epsilon(double epsilon) {
-            this.epsilon = KerasArguments.epsilonOrDefault(epsilon);
+            this.epsilon = KerasArguments.nonNegativeEpsilon(epsilon);
             return this;
         }
 

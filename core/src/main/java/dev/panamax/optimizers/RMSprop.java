@@ -28,13 +28,19 @@ public final class RMSprop extends Optimizer {
     private final boolean hasMomentum;
     private final double epsilon;
     private final boolean centered;
+    /** The slot names: TF2's {@code rms} and {@code mg}, Keras 3's {@code velocity} and {@code average_gradient}. */
+    private final String velocity;
+    private final String averageGradient;
 
     private RMSprop(Builder b) {
         super(b, "RMSprop");
         setHyperparameter("rho", b.rho);
         setHyperparameter("momentum", b.momentum);
         this.hasMomentum = KerasArguments.usesMomentum(b.momentum);
-        this.epsilon = KerasArguments.epsilonOrDefault(b.epsilon);
+        this.velocity = b.keras3 ? "velocity" : "rms";
+        this.averageGradient = b.keras3 ? "average_gradient" : "mg";
+        // Keras 3 keeps an epsilon of 0; TF2 takes backend.epsilon() for it.
+        this.epsilon = b.keras3 ? b.epsilon : KerasArguments.epsilonOrDefault(b.epsilon);
         this.centered = b.centered;
     }
 
@@ -93,7 +99,7 @@ public final class RMSprop extends Optimizer {
     @Override
     protected void createSlots(List<Variable> variables) {
         for (Variable v : variables) {
-            addSlot(v, "rms", 0.0);
+            addSlot(v, velocity, 0.0);
         }
         if (hasMomentum) {
             for (Variable v : variables) {
@@ -102,7 +108,7 @@ public final class RMSprop extends Optimizer {
         }
         if (centered) {
             for (Variable v : variables) {
-                addSlot(v, "mg", 0.0);
+                addSlot(v, averageGradient, 0.0);
             }
         }
     }
@@ -116,8 +122,8 @@ public final class RMSprop extends Optimizer {
         RmspropCoefficients c = new RmspropCoefficients(learningRate, rho, oneMinusRho, momentum, dtype.round(epsilon), keras3);
         boolean kernelForm = hasMomentum && !keras3; // TF2 with momentum calls ApplyRMSProp
         VariableUpdate dense = (variable, value, gradient) -> {
-            Tensor ms = getSlot(variable, "rms");
-            Tensor mg = centered ? getSlot(variable, "mg") : null;
+            Tensor ms = getSlot(variable, velocity);
+            Tensor mg = centered ? getSlot(variable, averageGradient) : null;
             Tensor mom = hasMomentum ? getSlot(variable, "momentum") : null;
             if (kernelForm) {
                 tensorKernels(value).rmspropMomentum(value, ms, mg, mom, gradient, c);
@@ -131,8 +137,8 @@ public final class RMSprop extends Optimizer {
         if (hasMomentum) {
             // ResourceSparseApply(Centered)RMSProp on the given rows only: its own operation order.
             return withSparse(dense, (variable, value, g) -> {
-                Tensor ms = getSlot(variable, "rms");
-                Tensor mg = centered ? getSlot(variable, "mg") : null;
+                Tensor ms = getSlot(variable, velocity);
+                Tensor mg = centered ? getSlot(variable, averageGradient) : null;
                 Tensor mom = getSlot(variable, "momentum");
                 forEachRow(g, i -> {
                     kernels().rmspropMomentumRows(dtype, g.touchedRow(value, i), g.touchedRow(ms, i),
@@ -144,8 +150,8 @@ public final class RMSprop extends Optimizer {
         // (rms * rho + g^2 * (1 - rho) is the dense rho * rms + (1 - rho) * g^2), the variable
         // moves on its rows only.
         return withSparse(dense, (variable, value, g) -> {
-            Tensor ms = getSlot(variable, "rms");
-            Tensor mg = centered ? getSlot(variable, "mg") : null;
+            Tensor ms = getSlot(variable, velocity);
+            Tensor mg = centered ? getSlot(variable, averageGradient) : null;
             forEachUntouchedRange(g, (from, to) -> {
                 kernels().scale(dtype, ms.segment(), from, to, rho);
                 if (mg != null) {
@@ -203,7 +209,7 @@ public final class RMSprop extends Optimizer {
 
         /** 0 means Keras's default 1e-7. */
         public Builder epsilon(double epsilon) {
-            this.epsilon = KerasArguments.epsilonOrDefault(epsilon);
+            this.epsilon = KerasArguments.nonNegativeEpsilon(epsilon);
             return this;
         }
 

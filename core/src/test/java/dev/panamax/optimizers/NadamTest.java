@@ -153,14 +153,14 @@ class NadamTest {
                             epsilon == 1e-7 ? 1e-8 : epsilon, scheduleDecay);
                     assertClose(np[k][0], v.value(), 1e-6, 1e-6, "var vs numpy, " + at);
                 }
-                assertClose(np[k][1], opt.getSlot(v, "m"), 1e-6, 1e-6, "m vs numpy, " + at);
-                assertClose(np[k][2], opt.getSlot(v, "v"), 1e-6, 1e-6, "v vs numpy, " + at);
+                assertClose(np[k][1], opt.getSlot(v, slot(opt, "m")), 1e-6, 1e-6, "m vs numpy, " + at);
+                assertClose(np[k][2], opt.getSlot(v, slot(opt, "v")), 1e-6, 1e-6, "v vs numpy, " + at);
                 assertMatchesReference(tf[k][0], v.value(), 4, "var " + at);
-                assertMatchesReference(tf[k][1], opt.getSlot(v, "m"), 8, "m " + at);
-                assertMatchesReference(tf[k][2], opt.getSlot(v, "v"), 8, "v " + at);
+                assertMatchesReference(tf[k][1], opt.getSlot(v, slot(opt, "m")), 8, "m " + at);
+                assertMatchesReference(tf[k][2], opt.getSlot(v, slot(opt, "v")), 8, "v " + at);
             }
             // the optimizer-wide weight after iterations: momentum_cache (Keras 2) or u_product (Keras 3)
-            Tensor cache = opt.getWeights().get(1);
+            Tensor cache = productWeight(opt);
             assertEquals(dtype, cache.dtype());
             assertClose(new double[] {npCache}, cache.toDoubleArray(), 1e-6, 0, "momentum cache step " + (t + 1));
             if (dtype == DType.FLOAT64) {
@@ -220,11 +220,11 @@ class NadamTest {
             Variable a = variable("a", DType.FLOAT32, 1.0, 2.0);
             Variable b = variable("b", DType.FLOAT64, 3.0);
             opt.build(List.of(a, b));
-            assertEquals(1.0, opt.getWeights().get(1).getDouble(0), "momentum_cache starts at 1 (initializer 'ones')");
+            assertEquals(1.0, productWeight(opt).getDouble(0), "momentum_cache starts at 1 (initializer 'ones')");
             for (int s = 0; s < 2; s++) {
                 opt.apply(List.of(tensor(DType.FLOAT32, 0.1, 0.2), tensor(DType.FLOAT64, 0.3)), List.of(a, b));
             }
-            Tensor cache = opt.getWeights().get(1);
+            Tensor cache = productWeight(opt);
             assertEquals(DType.FLOAT32, cache.dtype(), "momentum_cache has var_list[0]'s dtype");
             assertArrayEquals(new long[0], cache.shape(), "momentum_cache is a scalar");
             float mu1 = 0.9f * (1f - 0.5f * (float) Math.pow(0.96f, 0.004f * 1f));
@@ -240,7 +240,7 @@ class NadamTest {
             }
             double b1 = hyper(0.9);
             double want = b1 * (1 - 0.5 * Math.pow(0.96, 0.004 * 1)) * (b1 * (1 - 0.5 * Math.pow(0.96, 0.004 * 2)));
-            assertEquals(want, opt.getWeights().get(1).getDouble(0), 1e-15);
+            assertEquals(want, productWeight(opt).getDouble(0), 1e-15);
         }
     }
 
@@ -282,9 +282,9 @@ class NadamTest {
                     w[i] = w[i] - (lr * mBar) / ((float) Math.sqrt(vPrime) + eps);
                 }
                 assertFloatsExactly(w, var.value(), "var step " + (t + 1));
-                assertFloatsExactly(m, opt.getSlot(var, "m"), "m step " + (t + 1));
-                assertFloatsExactly(v, opt.getSlot(var, "v"), "v step " + (t + 1));
-                assertFloatsExactly(new float[] {cache}, opt.getWeights().get(1), "momentum_cache step " + (t + 1));
+                assertFloatsExactly(m, opt.getSlot(var, slot(opt, "m")), "m step " + (t + 1));
+                assertFloatsExactly(v, opt.getSlot(var, slot(opt, "v")), "v step " + (t + 1));
+                assertFloatsExactly(new float[] {cache}, productWeight(opt), "momentum_cache step " + (t + 1));
             }
         }
     }
@@ -409,9 +409,9 @@ class NadamTest {
                     w[i] = w[i] - (mHat * lr) / ((float) Math.sqrt(vHat) + eps);
                 }
                 assertFloatsExactly(w, var.value(), "var step " + (t + 1));
-                assertFloatsExactly(m, opt.getSlot(var, "m"), "m step " + (t + 1));
-                assertFloatsExactly(v, opt.getSlot(var, "v"), "v step " + (t + 1));
-                assertFloatsExactly(new float[] {uProduct}, opt.getWeights().get(1), "u_product step " + (t + 1));
+                assertFloatsExactly(m, opt.getSlot(var, slot(opt, "m")), "m step " + (t + 1));
+                assertFloatsExactly(v, opt.getSlot(var, slot(opt, "v")), "v step " + (t + 1));
+                assertFloatsExactly(new float[] {uProduct}, productWeight(opt), "u_product step " + (t + 1));
             }
         }
     }
@@ -452,8 +452,8 @@ class NadamTest {
             k2.apply(List.of(tensor(DType.FLOAT64, 10.0)), List.of(a));
             k3.apply(List.of(tensor(DType.FLOAT64, 10.0)), List.of(b));
             assertTrue(Math.abs(a.value().getDouble(0) - b.value().getDouble(0)) > 1e-3);
-            assertEquals(hyper(0.9) * (1 - 0.5 * Math.pow(0.96, 0.004)), k2.getWeights().get(1).getDouble(0), 1e-15);
-            assertEquals(0.9 * (1 - 0.5 * 0.96), k3.getWeights().get(1).getDouble(0), 1e-15);
+            assertEquals(hyper(0.9) * (1 - 0.5 * Math.pow(0.96, 0.004)), productWeight(k2).getDouble(0), 1e-15);
+            assertEquals(0.9 * (1 - 0.5 * 0.96), productWeight(k3).getDouble(0), 1e-15);
         }
     }
 
@@ -529,5 +529,16 @@ class NadamTest {
             assertEquals(0.2, opt.getDecay());
             assertEquals(0.2, opt.getConfig().get("decay"));
         }
+    }
+
+    /** A TF2 slot name as the optimizer calls it: Keras 3's names for its Keras 3 form. */
+    private static String slot(Optimizer opt, String tf2Name) {
+        return !opt.isKeras3() ? tf2Name : tf2Name.equals("m") ? "momentum" : "velocity";
+    }
+
+    /** momentum_cache (Keras 2, the first weight after iterations) or u_product (Keras 3.10+, the last). */
+    private static Tensor productWeight(Optimizer opt) {
+        List<Tensor> weights = opt.getWeights();
+        return opt.isKeras3() ? weights.get(weights.size() - 1) : weights.get(1);
     }
 }
