@@ -109,6 +109,15 @@ public final class HostTensorKernels implements TensorKernels {
     }
 
     @Override
+    public void adamaxKeras3(Tensor var, Tensor m, Tensor u, Tensor grad, Keras3AdamaxCoefficients c) {
+        MemorySegment w = s(var);
+        MemorySegment ms = s(m);
+        MemorySegment us = s(u);
+        MemorySegment g = s(grad);
+        each(var, (from, to) -> k.adamaxKeras3(var.dtype(), w, ms, us, g, from, to, c));
+    }
+
+    @Override
     public void gradientDescent(Tensor var, Tensor grad, double lr) {
         MemorySegment w = s(var);
         MemorySegment g = s(grad);

@@ -180,6 +180,15 @@ public interface OptimizerKernels {
      */
     void lion(DType dtype, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, LionCoefficients c);
 
+    /**
+     * Keras 3's {@code Adamax}: {@code m = m + (grad - m) * (1 - beta_1)},
+     * {@code u = max(beta_2 * u, |grad|)},
+     * {@code var = var - (lr * m) / ((1 - beta_1^t) * (u + epsilon))}. Modified: var, m, u. Not
+     * modified: grad.
+     */
+    void adamaxKeras3(DType dtype, MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from, long to,
+                      Keras3AdamaxCoefficients c);
+
     // ---- sparse rows: the parts of TF2 Keras's _resource_apply_sparse that no dense kernel has ----
 
     /** {@code y = y + (x * x) * alpha} (a scatter-add of squared gradients). Modified: y. Not modified: x. */

@@ -217,6 +217,45 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    @Override
+    public void adamaxKeras3(DType dtype, MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from,
+                             long to, Keras3AdamaxCoefficients c) {
+        if (dtype == DType.FLOAT32) {
+            adamaxKeras3Float(var, m, u, grad, from, to, (float) c.lr(), (float) c.oneMinusBeta1(), (float) c.beta2(),
+                    (float) c.oneMinusBeta1Power(), (float) c.epsilon());
+        } else {
+            adamaxKeras3Double(var, m, u, grad, from, to, c.lr(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta1Power(), c.epsilon());
+        }
+    }
+
+    public static void adamaxKeras3Float(MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from,
+                                         long to, float lr, float oneMinusBeta1, float beta2, float oneMinusBeta1Power,
+                                         float epsilon) {
+        for (long i = from; i < to; i++) {
+            float g = grad.getAtIndex(F, i);
+            float mi = m.getAtIndex(F, i);
+            mi = mi + (g - mi) * oneMinusBeta1;
+            m.setAtIndex(F, i, mi);
+            float ui = Math.max(beta2 * u.getAtIndex(F, i), Math.abs(g));
+            u.setAtIndex(F, i, ui);
+            var.setAtIndex(F, i, var.getAtIndex(F, i) - (lr * mi) / (oneMinusBeta1Power * (ui + epsilon)));
+        }
+    }
+
+    public static void adamaxKeras3Double(MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from,
+                                          long to, double lr, double oneMinusBeta1, double beta2, double oneMinusBeta1Power,
+                                          double epsilon) {
+        for (long i = from; i < to; i++) {
+            double g = grad.getAtIndex(D, i);
+            double mi = m.getAtIndex(D, i);
+            mi = mi + (g - mi) * oneMinusBeta1;
+            m.setAtIndex(D, i, mi);
+            double ui = Math.max(beta2 * u.getAtIndex(D, i), Math.abs(g));
+            u.setAtIndex(D, i, ui);
+            var.setAtIndex(D, i, var.getAtIndex(D, i) - (lr * mi) / (oneMinusBeta1Power * (ui + epsilon)));
+        }
+    }
+
     // ---- algorithms ----------------------------------------------------------------------------
 
     @Override

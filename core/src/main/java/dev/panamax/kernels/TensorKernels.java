@@ -44,6 +44,8 @@ public interface TensorKernels {
 
     void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c);
 
+    void adamaxKeras3(Tensor var, Tensor m, Tensor u, Tensor grad, Keras3AdamaxCoefficients c);
+
     void gradientDescent(Tensor var, Tensor grad, double lr);
 
     void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov);

@@ -1,6 +1,7 @@
 package dev.panamax.optimizers;
 
 import dev.panamax.kernels.AdamaxCoefficients;
+import dev.panamax.kernels.Keras3AdamaxCoefficients;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
@@ -25,7 +26,8 @@ public final class Adamax extends Optimizer {
         super(b, "Adamax");
         setHyperparameter("beta_1", b.beta1);
         setHyperparameter("beta_2", b.beta2);
-        this.epsilon = KerasArguments.epsilonOrDefault(b.epsilon);
+        // Keras 3 keeps an epsilon of 0; TF2 takes backend.epsilon() for it.
+        this.epsilon = b.keras3 ? b.epsilon : KerasArguments.epsilonOrDefault(b.epsilon);
     }
 
     /** Adamax with Keras's defaults: learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7. */
@@ -69,6 +71,14 @@ public final class Adamax extends Optimizer {
 
     @Override
     protected void createSlots(List<Variable> variables) {
+        if (keras3) {
+            // Keras 3's add_optimizer_variables(var_list, ["momentum", "norm"]): both for each variable in turn.
+            for (Variable v : variables) {
+                addSlot(v, "momentum", 0.0);
+                addSlot(v, "norm", 0.0);
+            }
+            return;
+        }
         for (Variable v : variables) {
             addSlot(v, "m", 0.0);
         }
@@ -80,6 +90,15 @@ public final class Adamax extends Optimizer {
     @Override
     protected VariableUpdate prepare(DType dtype, double learningRate) {
         double step = dtype.round(getIterations() + 1);
+        if (keras3) {
+            // Keras 3's update_step: (lr * m) / ((1 - beta_1^t) * (u + epsilon)), 1 - beta_1 from the exact beta_1.
+            double exactBeta1 = exactHyperparameter("beta_1");
+            double power = dtype.round(Math.pow(dtype.round(exactBeta1), step));
+            Keras3AdamaxCoefficients k = new Keras3AdamaxCoefficients(learningRate, dtype.round(1 - exactBeta1),
+                    dtype.round(exactHyperparameter("beta_2")), dtype.round(1 - power), dtype.round(epsilon));
+            return (variable, value, gradient) ->
+                    tensorKernels(value).adamaxKeras3(value, getSlot(variable, "momentum"), getSlot(variable, "norm"), gradient, k);
+        }
         double beta1 = hyperparameter("beta_1", dtype);
         double beta1Power = dtype.round(Math.pow(beta1, step));
         // ApplyAdaMax: lr / (1 - beta1_power), computed in the kernel's dtype.
@@ -139,7 +158,7 @@ public final class Adamax extends Optimizer {
 
         /** 0 means Keras's default 1e-7. */
         public Builder epsilon(double epsilon) {
-            this.epsilon = KerasArguments.epsilonOrDefault(epsilon);
+            this.epsilon = KerasArguments.nonNegativeEpsilon(epsilon);
             return this;
         }
 

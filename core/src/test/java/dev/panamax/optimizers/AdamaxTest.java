@@ -183,8 +183,31 @@ class AdamaxTest {
             {0.5333, 0.5407, 0.5431, 0.5444, 0.5451, 0.5456, 0.546, 0.5462, 0.5464, 0.5466},
             {0.368, 0.3773, 0.3804, 0.382, 0.3829, 0.3835, 0.384, 0.3843, 0.3846, 0.3848},
             {0.1933, 0.204, 0.2076, 0.2094, 0.2105, 0.2112, 0.2117, 0.2121, 0.2124, 0.2126}};
-        try (Adamax opt = adamax().learningRate(0.2).beta1(0.85).beta2(0.95).epsilon(1e-6).build()) {
+        try (Adamax opt = adamax().learningRate(0.2).beta1(0.85).beta2(0.95).epsilon(1e-6).build();
+             Adamax keras3 = adamax().keras3(true).learningRate(0.2).beta1(0.85).beta2(0.95).epsilon(1e-6).build()) {
             Fixtures.runKeras3Golden(opt, dtype, golden);
+            Fixtures.runKeras3Golden(keras3, dtype, golden);
+        }
+    }
+
+    /** The Keras 3 form: adamax.py's update_step in float32, written out, and its slots. */
+    @Test
+    void keras3FormFollowsUpdateStepInFloat32() {
+        float[] g = {1, -6, 7, 0.5f};
+        float[] w = {1, 2, 3, 4};
+        try (Adamax opt = adamax().keras3(true).learningRate(0.5).beta1(0.9).beta2(0.999).build()) {
+            Variable var = new Variable("v", Tensor.wrap(w.clone()));
+            opt.apply(List.of(Tensor.wrap(g.clone())), List.of(var));
+            float c1 = (float) (1 - 0.9); // a Python float, then a float32 tensor
+            float power = (float) Math.pow(0.9f, 1f);
+            float[] expected = new float[4];
+            for (int i = 0; i < 4; i++) {
+                float m = (g[i] - 0f) * c1;
+                float u = Math.max(0.999f * 0f, Math.abs(g[i]));
+                expected[i] = w[i] - (0.5f * m) / ((1 - power) * (u + 1e-7f));
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, var.value().toFloatArray());
+            assertEquals(List.of("momentum", "norm"), opt.getSlotNames());
         }
     }
 

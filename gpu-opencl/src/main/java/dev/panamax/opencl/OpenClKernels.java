@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
+import dev.panamax.kernels.Keras3AdamaxCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
@@ -156,6 +157,13 @@ public final class OpenClKernels implements AutoCloseable {
     public void lion(DType dtype, OpenClBuffer var, OpenClBuffer m, OpenClBuffer grad, long from, long to, LionCoefficients c) {
         run(dtype, "lion", from, to, s -> s.real(c.lr()).real(c.beta1()).real(c.oneMinusBeta1()).real(c.beta2())
                 .real(c.oneMinusBeta2()), var, m, grad);
+    }
+
+    /** Keras 3's Adamax. See {@link OptimizerKernels#adamaxKeras3}. */
+    public void adamaxKeras3(DType dtype, OpenClBuffer var, OpenClBuffer m, OpenClBuffer u, OpenClBuffer grad, long from, long to,
+                             Keras3AdamaxCoefficients c) {
+        run(dtype, "adamax_keras3", from, to, s -> s.real(c.lr()).real(c.oneMinusBeta1()).real(c.beta2())
+                .real(c.oneMinusBeta1Power()).real(c.epsilon()), var, m, u, grad);
     }
 
     // ---- algorithms ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.panamax.opencl;
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
+import dev.panamax.kernels.Keras3AdamaxCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.RmspropCoefficients;
@@ -147,6 +148,13 @@ public final class OpenClTensorKernels implements TensorKernels {
     public void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c) {
         Args a = new Args(var).add("m", m).add("grad", grad).start();
         kernels.lion(a.dtype, a.b(0), a.b(1), a.b(2), 0, a.size, c);
+        a.done();
+    }
+
+    @Override
+    public void adamaxKeras3(Tensor var, Tensor m, Tensor u, Tensor grad, Keras3AdamaxCoefficients c) {
+        Args a = new Args(var).add("m", m).add("u", u).add("grad", grad).start();
+        kernels.adamaxKeras3(a.dtype, a.b(0), a.b(1), a.b(2), a.b(3), 0, a.size, c);
         a.done();
     }
 

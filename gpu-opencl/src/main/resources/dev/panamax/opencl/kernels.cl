@@ -176,6 +176,18 @@ __kernel void lion(__global REAL *var, __global REAL *m, __global const REAL *gr
     m[i] = mi * beta2 + g * one_minus_beta2;
 }
 
+__kernel void adamax_keras3(__global REAL *var, __global REAL *m, __global REAL *u, __global const REAL *grad, ulong from,
+                            ulong n, REAL lr, REAL one_minus_beta1, REAL beta2, REAL one_minus_beta1_power, REAL epsilon) {
+    ELEMENT_INDEX_OR_RETURN
+    REAL g = grad[i];
+    REAL mi = m[i];
+    mi = mi + (g - mi) * one_minus_beta1;
+    m[i] = mi;
+    REAL ui = java_max(beta2 * u[i], fabs(g));
+    u[i] = ui;
+    var[i] = var[i] - (lr * mi) / (one_minus_beta1_power * (ui + epsilon));
+}
+
 // ---- algorithms ------------------------------------------------------------------------------
 
 __kernel void gradient_descent(__global REAL *var, __global const REAL *grad, ulong from, ulong n, REAL lr) {

@@ -3,6 +3,7 @@ package dev.panamax.opencl;
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
+import dev.panamax.kernels.Keras3AdamaxCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
@@ -50,6 +51,9 @@ enum KernelCase {
     }, (t, a, from, to, p) -> args(t, a[0], a[1], from, to, p[0], p[1])),
     /** Arrays var, m, grad. */
     LION("lion", "sss", KernelCase::lionScalars, (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, lion(p))),
+    /** Arrays var, m, u, grad. */
+    ADAMAX_KERAS3("adamaxKeras3", "ssps", KernelCase::adamaxKeras3Scalars,
+            (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], from, to, adamaxKeras3(p))),
     GRADIENT_DESCENT("gradientDescent", "ss", (r, t) -> draw(r, t, 1e-4, 1),
             (t, a, from, to, p) -> args(t, a[0], a[1], from, to, p[0])),
     KERAS_MOMENTUM("kerasMomentum", "sss", (r, t) -> draw(r, t, 1e-4, 1, 0, 1),
@@ -260,6 +264,15 @@ enum KernelCase {
 
     static LionCoefficients lion(double[] p) {
         return new LionCoefficients(p[0], p[1], p[2], p[3], p[4]);
+    }
+
+    /** lr, 1 - beta_1, beta_2, 1 - beta_1^t, epsilon. */
+    static double[] adamaxKeras3Scalars(SplittableRandom r, DType t) {
+        return draw(r, t, 1e-4, 0.1, 0.01, 0.2, 0.9, 0.9999, 0.01, 1, 1e-8, 1e-3);
+    }
+
+    static Keras3AdamaxCoefficients adamaxKeras3(double[] p) {
+        return new Keras3AdamaxCoefficients(p[0], p[1], p[2], p[3], p[4]);
     }
 
     static double[] adamScalars(SplittableRandom r, DType t) {

@@ -140,6 +140,10 @@ class OpenClTensorKernelsTest {
                 k.lion(a[0], a[1], a[2], KernelCase.lion(p));
                 return 0;
             }),
+            new Case("adamaxKeras3", "adamaxKeras3", "ssps", KernelCase::adamaxKeras3Scalars, (k, a, p) -> {
+                k.adamaxKeras3(a[0], a[1], a[2], a[3], KernelCase.adamaxKeras3(p));
+                return 0;
+            }),
             new Case("gradientDescent", "gradientDescent", "ss", (r, t) -> KernelCase.draw(r, t, 1e-4, 1), (k, a, p) -> {
                 k.gradientDescent(a[0], a[1], p[0]);
                 return 0;

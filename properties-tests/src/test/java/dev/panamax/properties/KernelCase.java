@@ -3,6 +3,7 @@ package dev.panamax.properties;
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
+import dev.panamax.kernels.Keras3AdamaxCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
@@ -120,6 +121,20 @@ enum KernelCase {
         @Override
         double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
             k.lion(t, s[0], s[1], s[2], from, to, new LionCoefficients(p[0], p[1], p[2], p[3], p[4]));
+            return 0;
+        }
+    },
+    /** Arrays var, m, u, grad. */
+    ADAMAX_KERAS3("adamaxKeras3", 4) {
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return new double[] {PropertyData.scalar(r, t, 1e-4, 0.1), PropertyData.scalar(r, t, 0.01, 0.2),
+                    PropertyData.scalar(r, t, 0.9, 0.9999), PropertyData.scalar(r, t, 0.01, 1), epsilon(r, t)};
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.adamaxKeras3(t, s[0], s[1], s[2], s[3], from, to, new Keras3AdamaxCoefficients(p[0], p[1], p[2], p[3], p[4]));
             return 0;
         }
     },

@@ -3,6 +3,7 @@ package dev.panamax.simd;
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
+import dev.panamax.kernels.Keras3AdamaxCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
@@ -246,6 +247,45 @@ public final class SimdKernels implements OptimizerKernels {
                 mi.mul(c.beta2()).add(g.mul(c.oneMinusBeta2())).intoMemorySegment(m, off, ORDER);
             }
             ScalarKernels.lionDouble(var, m, grad, i, to, c.lr(), c.beta1(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta2());
+        }
+    }
+
+    @Override
+    public void adamaxKeras3(DType dtype, MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from,
+                             long to, Keras3AdamaxCoefficients c) {
+        if (dtype == DType.FLOAT32) {
+            float lr = (float) c.lr();
+            float c1 = (float) c.oneMinusBeta1();
+            float b2 = (float) c.beta2();
+            float bp = (float) c.oneMinusBeta1Power();
+            float eps = (float) c.epsilon();
+            long i = from;
+            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+                long off = i * F_BYTES;
+                FloatVector g = loadF(grad, off);
+                FloatVector mi = loadF(m, off);
+                mi = mi.add(g.sub(mi).mul(c1));
+                mi.intoMemorySegment(m, off, ORDER);
+                FloatVector ui = loadF(u, off).mul(b2).max(g.abs());
+                ui.intoMemorySegment(u, off, ORDER);
+                loadF(var, off).sub(mi.mul(lr).div(ui.add(eps).mul(bp))).intoMemorySegment(var, off, ORDER);
+            }
+            ScalarKernels.adamaxKeras3Float(var, m, u, grad, i, to, lr, c1, b2, bp, eps);
+        } else {
+            long i = from;
+            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+                long off = i * D_BYTES;
+                DoubleVector g = loadD(grad, off);
+                DoubleVector mi = loadD(m, off);
+                mi = mi.add(g.sub(mi).mul(c.oneMinusBeta1()));
+                mi.intoMemorySegment(m, off, ORDER);
+                DoubleVector ui = loadD(u, off).mul(c.beta2()).max(g.abs());
+                ui.intoMemorySegment(u, off, ORDER);
+                loadD(var, off).sub(mi.mul(c.lr()).div(ui.add(c.epsilon()).mul(c.oneMinusBeta1Power())))
+                        .intoMemorySegment(var, off, ORDER);
+            }
+            ScalarKernels.adamaxKeras3Double(var, m, u, grad, i, to, c.lr(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta1Power(),
+                    c.epsilon());
         }
     }
 
