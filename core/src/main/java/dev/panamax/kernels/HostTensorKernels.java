@@ -118,6 +118,16 @@ public final class HostTensorKernels implements TensorKernels {
     }
 
     @Override
+    public void adadeltaKeras3(Tensor var, Tensor accumGrad, Tensor accumDelta, Tensor grad, double lr, double rho,
+                               double oneMinusRho, double epsilon) {
+        MemorySegment w = s(var);
+        MemorySegment ag = s(accumGrad);
+        MemorySegment ad = s(accumDelta);
+        MemorySegment g = s(grad);
+        each(var, (from, to) -> k.adadeltaKeras3(var.dtype(), w, ag, ad, g, from, to, lr, rho, oneMinusRho, epsilon));
+    }
+
+    @Override
     public void gradientDescent(Tensor var, Tensor grad, double lr) {
         MemorySegment w = s(var);
         MemorySegment g = s(grad);

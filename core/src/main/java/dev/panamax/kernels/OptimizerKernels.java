@@ -189,6 +189,15 @@ public interface OptimizerKernels {
     void adamaxKeras3(DType dtype, MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from, long to,
                       Keras3AdamaxCoefficients c);
 
+    /**
+     * Keras 3's {@code Adadelta}: {@code accumGrad = rho * accumGrad + oneMinusRho * grad^2},
+     * {@code delta = -((sqrt(accumDelta + epsilon) * grad) / sqrt(accumGrad + epsilon))},
+     * {@code accumDelta = rho * accumDelta + oneMinusRho * delta^2}, {@code var = var + lr * delta}.
+     * Modified: var, accumGrad, accumDelta. Not modified: grad.
+     */
+    void adadeltaKeras3(DType dtype, MemorySegment var, MemorySegment accumGrad, MemorySegment accumDelta, MemorySegment grad,
+                        long from, long to, double lr, double rho, double oneMinusRho, double epsilon);
+
     // ---- sparse rows: the parts of TF2 Keras's _resource_apply_sparse that no dense kernel has ----
 
     /** {@code y = y + (x * x) * alpha} (a scatter-add of squared gradients). Modified: y. Not modified: x. */

@@ -256,6 +256,45 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    @Override
+    public void adadeltaKeras3(DType dtype, MemorySegment var, MemorySegment accumGrad, MemorySegment accumDelta,
+                               MemorySegment grad, long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
+        if (dtype == DType.FLOAT32) {
+            adadeltaKeras3Float(var, accumGrad, accumDelta, grad, from, to, (float) lr, (float) rho, (float) oneMinusRho,
+                    (float) epsilon);
+        } else {
+            adadeltaKeras3Double(var, accumGrad, accumDelta, grad, from, to, lr, rho, oneMinusRho, epsilon);
+        }
+    }
+
+    public static void adadeltaKeras3Float(MemorySegment var, MemorySegment accumGrad, MemorySegment accumDelta,
+                                           MemorySegment grad, long from, long to, float lr, float rho, float oneMinusRho,
+                                           float epsilon) {
+        for (long i = from; i < to; i++) {
+            float g = grad.getAtIndex(F, i);
+            float ag = rho * accumGrad.getAtIndex(F, i) + oneMinusRho * (g * g);
+            accumGrad.setAtIndex(F, i, ag);
+            float ad = accumDelta.getAtIndex(F, i);
+            float delta = -(((float) Math.sqrt(ad + epsilon) * g) / (float) Math.sqrt(ag + epsilon));
+            accumDelta.setAtIndex(F, i, rho * ad + oneMinusRho * (delta * delta));
+            var.setAtIndex(F, i, var.getAtIndex(F, i) + lr * delta);
+        }
+    }
+
+    public static void adadeltaKeras3Double(MemorySegment var, MemorySegment accumGrad, MemorySegment accumDelta,
+                                            MemorySegment grad, long from, long to, double lr, double rho, double oneMinusRho,
+                                            double epsilon) {
+        for (long i = from; i < to; i++) {
+            double g = grad.getAtIndex(D, i);
+            double ag = rho * accumGrad.getAtIndex(D, i) + oneMinusRho * (g * g);
+            accumGrad.setAtIndex(D, i, ag);
+            double ad = accumDelta.getAtIndex(D, i);
+            double delta = -((Math.sqrt(ad + epsilon) * g) / Math.sqrt(ag + epsilon));
+            accumDelta.setAtIndex(D, i, rho * ad + oneMinusRho * (delta * delta));
+            var.setAtIndex(D, i, var.getAtIndex(D, i) + lr * delta);
+        }
+    }
+
     // ---- algorithms ----------------------------------------------------------------------------
 
     @Override

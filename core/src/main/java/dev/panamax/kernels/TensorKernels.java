@@ -46,6 +46,9 @@ public interface TensorKernels {
 
     void adamaxKeras3(Tensor var, Tensor m, Tensor u, Tensor grad, Keras3AdamaxCoefficients c);
 
+    void adadeltaKeras3(Tensor var, Tensor accumGrad, Tensor accumDelta, Tensor grad, double lr, double rho, double oneMinusRho,
+                        double epsilon);
+
     void gradientDescent(Tensor var, Tensor grad, double lr);
 
     void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov);

@@ -13,7 +13,11 @@ import java.util.function.DoubleSupplier;
  * {@code update = sqrt(accum_var + epsilon) / sqrt(accum_grad + epsilon) * g},
  * {@code w = w - lr update}, {@code accum_var = rho accum_var + (1 - rho) update^2}.
  *
- * <p>Slots, in this order: {@code accum_grad}, {@code accum_var}.
+ * <p>Slots, in this order: {@code accum_grad}, {@code accum_var}. The Keras 3 form
+ * ({@link Builder#keras3}) is Keras 3's {@code update_step}, with its own kernel
+ * ({@code delta = -((sqrt(accum_delta + epsilon) * g) / sqrt(accum_grad + epsilon))},
+ * {@code w = w + lr * delta}), the exact rho, epsilon 0 kept, and slots {@code accumulated_grad} and
+ * {@code accumulated_delta_var} for each variable in turn.
  */
 public final class Adadelta extends Optimizer {
 
@@ -24,7 +28,8 @@ public final class Adadelta extends Optimizer {
     private Adadelta(Builder b) {
         super(b, "Adadelta");
         setHyperparameter("rho", b.rho);
-        this.epsilon = KerasArguments.epsilonOrDefault(b.epsilon);
+        // Keras 3 keeps an epsilon of 0; TF2 takes backend.epsilon() for it.
+        this.epsilon = b.keras3 ? b.epsilon : KerasArguments.epsilonOrDefault(b.epsilon);
     }
 
     /** Adadelta with Keras's defaults: learning rate 0.001, rho 0.95, epsilon 1e-7. */
@@ -67,7 +72,15 @@ public final class Adadelta extends Optimizer {
 
     @Override
     protected void createSlots(List<Variable> variables) {
-        // Keras's order: every accum_grad, then every accum_var.
+        if (keras3) {
+            // Keras 3's add_optimizer_variables(var_list, ["accumulated_grad", "accumulated_delta_var"]).
+            for (Variable v : variables) {
+                addSlot(v, "accumulated_grad", 0.0);
+                addSlot(v, "accumulated_delta_var", 0.0);
+            }
+            return;
+        }
+        // Keras 2's order: every accum_grad, then every accum_var.
         for (Variable v : variables) {
             addSlot(v, "accum_grad", 0.0);
         }
@@ -78,6 +91,15 @@ public final class Adadelta extends Optimizer {
 
     @Override
     protected VariableUpdate prepare(DType dtype, double learningRate) {
+        if (keras3) {
+            // Keras 3's update_step: rho and 1 - rho are Python floats, cast to the dtype.
+            double exactRho = exactHyperparameter("rho");
+            double rho = dtype.round(exactRho);
+            double oneMinusRho = dtype.round(1 - exactRho);
+            double eps = dtype.round(epsilon);
+            return (variable, value, gradient) -> tensorKernels(value).adadeltaKeras3(value, getSlot(variable, "accumulated_grad"),
+                    getSlot(variable, "accumulated_delta_var"), gradient, learningRate, rho, oneMinusRho, eps);
+        }
         double rho = hyperparameter("rho", dtype);
         double oneMinusRho = dtype.round(1 - rho);
         double eps = dtype.round(epsilon);
@@ -123,7 +145,7 @@ public final class Adadelta extends Optimizer {
 
         /** 0 means Keras's default 1e-7. */
         public Builder epsilon(double epsilon) {
-            this.epsilon = KerasArguments.epsilonOrDefault(epsilon);
+            this.epsilon = KerasArguments.nonNegativeEpsilon(epsilon);
             return this;
         }
 

@@ -177,10 +177,34 @@ class AdadeltaTest {
     void keras3SingleStep(DType dtype) {
         // keras/src/optimizers/adadelta_test.py test_single_step: Adadelta(learning_rate=0.5), grads [1, 6, 7, 2],
         // vars [1, 2, 3, 4] -> [0.9993, 1.9993, 2.9993, 3.9993] (rtol = atol = 1e-4).
-        try (Adadelta opt = adadelta().learningRate(0.5).build()) {
-            Variable var = variable("vars", dtype, 1.0, 2.0, 3.0, 4.0);
-            opt.apply(List.of(tensor(dtype, 1.0, 6.0, 7.0, 2.0)), List.of(var));
-            assertClose(new double[] {0.9993, 1.9993, 2.9993, 3.9993}, var.value(), 1e-4, 1e-4, "vars");
+        for (boolean keras3 : new boolean[] {false, true}) {
+            try (Adadelta opt = adadelta().learningRate(0.5).keras3(keras3).build()) {
+                Variable var = variable("vars", dtype, 1.0, 2.0, 3.0, 4.0);
+                opt.apply(List.of(tensor(dtype, 1.0, 6.0, 7.0, 2.0)), List.of(var));
+                assertClose(new double[] {0.9993, 1.9993, 2.9993, 3.9993}, var.value(), 1e-4, 1e-4, "vars");
+            }
+        }
+    }
+
+    /** The Keras 3 form: adadelta.py's update_step in float32, written out, and its slots. */
+    @Test
+    void keras3FormFollowsUpdateStepInFloat32() {
+        float[] g = {1, -6, 7, 0.5f};
+        float[] w = {1, 2, 3, 4};
+        try (Adadelta opt = adadelta().keras3(true).learningRate(0.5).rho(0.8).epsilon(1e-6).build()) {
+            Variable var = new Variable("v", Tensor.wrap(w.clone()));
+            opt.apply(List.of(Tensor.wrap(g.clone())), List.of(var));
+            float rho = 0.8f;
+            float c = (float) (1 - 0.8); // a Python float, then a float32 tensor
+            float eps = 1e-6f;
+            float[] expected = new float[4];
+            for (int i = 0; i < 4; i++) {
+                float ag = rho * 0f + c * (g[i] * g[i]);
+                float delta = -(((float) Math.sqrt(0f + eps) * g[i]) / (float) Math.sqrt(ag + eps));
+                expected[i] = w[i] + 0.5f * delta;
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, var.value().toFloatArray());
+            assertEquals(List.of("accumulated_grad", "accumulated_delta_var"), opt.getSlotNames());
         }
     }
 
@@ -189,8 +213,10 @@ class AdadeltaTest {
     void keras3CorrectnessWithGolden(DType dtype) {
         // keras/src/optimizers/adadelta_test.py test_correctness_with_golden: Adadelta(learning_rate=1.0, rho=0.8,
         // epsilon=1e-6), rows 0.9978, 0.9947, 0.9915, 0.9882, 0.9849 (rtol = atol = 5e-4).
-        try (Adadelta opt = adadelta().learningRate(1.0).rho(0.8).epsilon(1e-6).build()) {
-            Fixtures.runKeras3Golden(opt, dtype, new double[] {0.9978, 0.9947, 0.9915, 0.9882, 0.9849});
+        for (boolean keras3 : new boolean[] {false, true}) {
+            try (Adadelta opt = adadelta().learningRate(1.0).rho(0.8).epsilon(1e-6).keras3(keras3).build()) {
+                Fixtures.runKeras3Golden(opt, dtype, new double[] {0.9978, 0.9947, 0.9915, 0.9882, 0.9849});
+            }
         }
     }
 

@@ -166,6 +166,13 @@ public final class OpenClKernels implements AutoCloseable {
                 .real(c.oneMinusBeta1Power()).real(c.epsilon()), var, m, u, grad);
     }
 
+    /** Keras 3's Adadelta. See {@link OptimizerKernels#adadeltaKeras3}. */
+    public void adadeltaKeras3(DType dtype, OpenClBuffer var, OpenClBuffer accumGrad, OpenClBuffer accumDelta, OpenClBuffer grad,
+                               long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
+        run(dtype, "adadelta_keras3", from, to, s -> s.real(lr).real(rho).real(oneMinusRho).real(epsilon), var, accumGrad,
+                accumDelta, grad);
+    }
+
     // ---- algorithms ----------------------------------------------------------------------------
 
     /** {@code var = var - grad * lr}. */

@@ -159,6 +159,14 @@ public final class OpenClTensorKernels implements TensorKernels {
     }
 
     @Override
+    public void adadeltaKeras3(Tensor var, Tensor accumGrad, Tensor accumDelta, Tensor grad, double lr, double rho,
+                               double oneMinusRho, double epsilon) {
+        Args a = new Args(var).add("accumGrad", accumGrad).add("accumDelta", accumDelta).add("grad", grad).start();
+        kernels.adadeltaKeras3(a.dtype, a.b(0), a.b(1), a.b(2), a.b(3), 0, a.size, lr, rho, oneMinusRho, epsilon);
+        a.done();
+    }
+
+    @Override
     public void gradientDescent(Tensor var, Tensor grad, double lr) {
         Args a = new Args(var).add("grad", grad).start();
         kernels.gradientDescent(a.dtype, a.b(0), a.b(1), 0, a.size, lr);

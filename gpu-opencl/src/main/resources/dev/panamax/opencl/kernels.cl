@@ -188,6 +188,19 @@ __kernel void adamax_keras3(__global REAL *var, __global REAL *m, __global REAL 
     var[i] = var[i] - (lr * mi) / (one_minus_beta1_power * (ui + epsilon));
 }
 
+__kernel void adadelta_keras3(__global REAL *var, __global REAL *accum_grad, __global REAL *accum_delta,
+                              __global const REAL *grad, ulong from, ulong n, REAL lr, REAL rho, REAL one_minus_rho,
+                              REAL epsilon) {
+    ELEMENT_INDEX_OR_RETURN
+    REAL g = grad[i];
+    REAL ag = rho * accum_grad[i] + one_minus_rho * (g * g);
+    accum_grad[i] = ag;
+    REAL ad = accum_delta[i];
+    REAL delta = -((sqrt(ad + epsilon) * g) / sqrt(ag + epsilon));
+    accum_delta[i] = rho * ad + one_minus_rho * (delta * delta);
+    var[i] = var[i] + lr * delta;
+}
+
 // ---- algorithms ------------------------------------------------------------------------------
 
 __kernel void gradient_descent(__global REAL *var, __global const REAL *grad, ulong from, ulong n, REAL lr) {

@@ -102,6 +102,7 @@ class DeviceOptimizerTest {
             new Config("sgd nesterov clipnorm", b -> b.clipnorm(1.0),
                     k -> SGD.builder().learningRate(0.05).momentum(0.9).nesterov(true).kernels(k)),
             new Config("adam decay", b -> b.decay(0.01), k -> Adam.builder().learningRate(0.01).kernels(k)),
+            new Config("adadelta keras3", b -> b, k -> Adadelta.builder().learningRate(1.0).keras3(true).kernels(k)),
             new Config("adamax keras3", b -> b, k -> Adamax.builder().learningRate(0.01).keras3(true).kernels(k)),
             new Config("lion weight_decay", b -> b.weightDecay(0.1), k -> Lion.builder().learningRate(0.01).kernels(k)),
             new Config("adam keras3 weight_decay ema accumulation loss_scale", b -> b.weightDecay(0.01).useEma(true)

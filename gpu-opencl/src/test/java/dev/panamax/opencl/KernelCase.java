@@ -91,6 +91,8 @@ enum KernelCase {
         double rho = t.round(r.nextDouble(0.8, 0.99));
         return new double[] {t.round(r.nextDouble(1e-3, 1)), rho, t.round(1 - rho), t.round(r.nextDouble(1e-8, 1e-3))};
     }, (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], from, to, p[0], p[1], p[2], p[3])),
+    ADADELTA_KERAS3("adadeltaKeras3", "spps", ADADELTA.scalars,
+            (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], from, to, p[0], p[1], p[2], p[3])),
     /** Arrays var, m, v, grad. */
     ADAMAX("adamax", "ssps", (r, t) -> draw(r, t, 1e-4, 0.1, 0.01, 0.2, 0.9, 0.9999, 1e-8, 1e-3),
             (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], from, to, adamax(p))),

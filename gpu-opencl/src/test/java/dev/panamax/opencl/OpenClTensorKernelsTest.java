@@ -205,6 +205,10 @@ class OpenClTensorKernelsTest {
                 k.adadelta(a[0], a[1], a[2], a[3], p[0], p[1], p[2], p[3]);
                 return 0;
             }),
+            new Case("adadeltaKeras3", "adadeltaKeras3", "spps", KernelCase.ADADELTA_KERAS3::scalars, (k, a, p) -> {
+                k.adadeltaKeras3(a[0], a[1], a[2], a[3], p[0], p[1], p[2], p[3]);
+                return 0;
+            }),
             new Case("adamax", "adamax", "ssps", (r, t) -> KernelCase.draw(r, t, 1e-4, 0.1, 0.01, 0.2, 0.9, 0.9999, 1e-8, 1e-3),
                     (k, a, p) -> {
                         k.adamax(a[0], a[1], a[2], a[3], KernelCase.adamax(p));

@@ -239,6 +239,18 @@ enum KernelCase {
             return 0;
         }
     },
+    ADADELTA_KERAS3("adadeltaKeras3", 4) {
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return ADADELTA.scalars(r, t);
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.adadeltaKeras3(t, s[0], s[1], s[2], s[3], from, to, p[0], p[1], p[2], p[3]);
+            return 0;
+        }
+    },
     /** Arrays var, m, v, grad. */
     ADAMAX("adamax", 4) {
         @Override

@@ -76,6 +76,7 @@ class OptimizerEquivalenceTest {
                 new Config("adagrad keras3", b -> b, k -> Adagrad.builder().learningRate(0.1).keras3(true).kernels(k)),
                 new Config("adadelta", b -> b, k -> Adadelta.builder().learningRate(1.0).kernels(k)),
                 new Config("adamax", b -> b, k -> Adamax.builder().learningRate(0.01).kernels(k)),
+                new Config("adadelta keras3", b -> b, k -> Adadelta.builder().learningRate(1.0).keras3(true).kernels(k)),
                 new Config("adamax keras3", b -> b, k -> Adamax.builder().learningRate(0.01).keras3(true).kernels(k)),
                 new Config("nadam", b -> b, k -> Nadam.builder().learningRate(0.01).kernels(k)),
                 new Config("nadam keras3", b -> b, k -> Nadam.builder().learningRate(0.01).keras3(true).kernels(k)),

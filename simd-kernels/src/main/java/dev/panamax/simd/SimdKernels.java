@@ -289,6 +289,42 @@ public final class SimdKernels implements OptimizerKernels {
         }
     }
 
+    @Override
+    public void adadeltaKeras3(DType dtype, MemorySegment var, MemorySegment accumGrad, MemorySegment accumDelta,
+                               MemorySegment grad, long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
+        if (dtype == DType.FLOAT32) {
+            float a = (float) lr;
+            float r = (float) rho;
+            float c = (float) oneMinusRho;
+            float eps = (float) epsilon;
+            long i = from;
+            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+                long off = i * F_BYTES;
+                FloatVector g = loadF(grad, off);
+                FloatVector ag = loadF(accumGrad, off).mul(r).add(g.mul(g).mul(c));
+                ag.intoMemorySegment(accumGrad, off, ORDER);
+                FloatVector ad = loadF(accumDelta, off);
+                FloatVector delta = ad.add(eps).sqrt().mul(g).div(ag.add(eps).sqrt()).neg();
+                ad.mul(r).add(delta.mul(delta).mul(c)).intoMemorySegment(accumDelta, off, ORDER);
+                loadF(var, off).add(delta.mul(a)).intoMemorySegment(var, off, ORDER);
+            }
+            ScalarKernels.adadeltaKeras3Float(var, accumGrad, accumDelta, grad, i, to, a, r, c, eps);
+        } else {
+            long i = from;
+            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+                long off = i * D_BYTES;
+                DoubleVector g = loadD(grad, off);
+                DoubleVector ag = loadD(accumGrad, off).mul(rho).add(g.mul(g).mul(oneMinusRho));
+                ag.intoMemorySegment(accumGrad, off, ORDER);
+                DoubleVector ad = loadD(accumDelta, off);
+                DoubleVector delta = ad.add(epsilon).sqrt().mul(g).div(ag.add(epsilon).sqrt()).neg();
+                ad.mul(rho).add(delta.mul(delta).mul(oneMinusRho)).intoMemorySegment(accumDelta, off, ORDER);
+                loadD(var, off).add(delta.mul(lr)).intoMemorySegment(var, off, ORDER);
+            }
+            ScalarKernels.adadeltaKeras3Double(var, accumGrad, accumDelta, grad, i, to, lr, rho, oneMinusRho, epsilon);
+        }
+    }
+
     // ---- algorithms ----------------------------------------------------------------------------
 
     @Override
