@@ -41,6 +41,34 @@ final class Fixtures {
         };
     }
 
+    /**
+     * Keras 3's {@code test_weight_decay} (the same in every optimizer's test file): with zero
+     * gradients, var1 is decayed by three optimizers (lr 1, weight decay 0.004), to 2 * 0.996^3 =
+     * 1.9760959; var2, excluded by name, and var3, excluded as a variable, stay 2. The float32 result
+     * is also Keras's operation order, {@code var - ((var * wd) * lr)} three times.
+     */
+    static void assertKeras3WeightDecay(java.util.function.Supplier<Optimizer> make) {
+        Variable var1 = new Variable("var1", Tensor.wrap(new float[] {2}, new long[0]));
+        Variable var2 = new Variable("exclude", Tensor.wrap(new float[] {2}, new long[0]));
+        Variable var3 = new Variable("var3", Tensor.wrap(new float[] {2}, new long[0]));
+        Tensor zero = Tensor.wrap(new float[] {0}, new long[0]);
+        try (Optimizer o1 = make.get(); Optimizer o2 = make.get(); Optimizer o3 = make.get()) {
+            o1.apply(List.of(zero), List.of(var1));
+            o2.excludeFromWeightDecay(null, List.of("exclude"));
+            o2.apply(List.of(zero, zero), List.of(var1, var2));
+            o3.excludeFromWeightDecay(List.of(var3), null);
+            o3.apply(List.of(zero, zero), List.of(var1, var3));
+        }
+        assertEquals(1.9760959, var1.value().getDouble(0), 1e-6);
+        assertEquals(2.0, var2.value().getDouble(0));
+        assertEquals(2.0, var3.value().getDouble(0));
+        float w = 2;
+        for (int i = 0; i < 3; i++) {
+            w = w - w * 0.004f * 1.0f;
+        }
+        assertEquals(w, (float) var1.value().getDouble(0));
+    }
+
     /** A serialized optimizer in Keras 3's form: module, class_name, config, registered_name. */
     static Map<String, Object> keras3Form(String className, Map<String, ?> config) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -34,10 +34,6 @@ class Keras3BaseOptimizerTest {
         return Tensor.wrap(values.clone(), 2, 2);
     }
 
-    private static Variable scalar(String name, float value) {
-        return new Variable(name, Tensor.wrap(new float[] {value}, new long[0]));
-    }
-
     private static void assertClose(double[] expected, Tensor actual, double tolerance) {
         assertEquals(expected.length, actual.size());
         for (int i = 0; i < expected.length; i++) {
@@ -271,33 +267,8 @@ class Keras3BaseOptimizerTest {
     /** test_weight_decay of SGD and Adam: var1 is decayed by three optimizers, 2 * 0.996^3 = 1.9760959. */
     @Test
     void weightDecay() {
-        for (boolean adam : new boolean[] {false, true}) {
-            Variable var1 = scalar("var1", 2);
-            Variable var2 = scalar("exclude", 2);
-            Variable var3 = scalar("var3", 2);
-            Tensor zero = Tensor.wrap(new float[] {0}, new long[0]);
-            try (Optimizer o1 = make(adam); Optimizer o2 = make(adam); Optimizer o3 = make(adam)) {
-                o1.apply(List.of(zero), List.of(var1));
-                o2.excludeFromWeightDecay(null, List.of("exclude"));
-                o2.apply(List.of(zero, zero), List.of(var1, var2));
-                o3.excludeFromWeightDecay(List.of(var3), null);
-                o3.apply(List.of(zero, zero), List.of(var1, var3));
-            }
-            assertEquals(1.9760959, var1.value().getDouble(0), 1e-6);
-            assertEquals(2.0, var2.value().getDouble(0));
-            assertEquals(2.0, var3.value().getDouble(0));
-            // Keras's order in float32: var - ((var * wd) * lr), three times.
-            float w = 2;
-            for (int i = 0; i < 3; i++) {
-                w = w - w * 0.004f * 1.0f;
-            }
-            assertEquals(w, (float) var1.value().getDouble(0));
-        }
-    }
-
-    private static Optimizer make(boolean adam) {
-        return adam ? Adam.builder().keras3(true).learningRate(1.0).weightDecay(0.004).build()
-                : SGD.builder().keras3(true).learningRate(1.0).weightDecay(0.004).build();
+        Fixtures.assertKeras3WeightDecay(() -> SGD.builder().keras3(true).learningRate(1.0).weightDecay(0.004).build());
+        Fixtures.assertKeras3WeightDecay(() -> Adam.builder().keras3(true).learningRate(1.0).weightDecay(0.004).build());
     }
 
     @Test

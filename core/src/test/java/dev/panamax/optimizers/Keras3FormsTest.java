@@ -134,22 +134,7 @@ class Keras3FormsTest {
 
     @Test
     void adamwWeightDecay() {
-        Variable var1 = new Variable("var1", Tensor.wrap(new float[] {2}, new long[0]));
-        Variable var2 = new Variable("exclude", Tensor.wrap(new float[] {2}, new long[0]));
-        Variable var3 = new Variable("var3", Tensor.wrap(new float[] {2}, new long[0]));
-        Tensor zero = Tensor.wrap(new float[] {0}, new long[0]);
-        try (AdamW o1 = AdamW.builder().learningRate(1.0).weightDecay(0.004).build();
-             AdamW o2 = AdamW.builder().learningRate(1.0).weightDecay(0.004).build();
-             AdamW o3 = AdamW.builder().learningRate(1.0).weightDecay(0.004).build()) {
-            o1.apply(List.of(zero), List.of(var1));
-            o2.excludeFromWeightDecay(null, List.of("exclude"));
-            o2.apply(List.of(zero, zero), List.of(var1, var2));
-            o3.excludeFromWeightDecay(List.of(var3), null);
-            o3.apply(List.of(zero, zero), List.of(var1, var3));
-        }
-        assertEquals(1.9760959, var1.value().getDouble(0), 1e-6);
-        assertEquals(2.0, var2.value().getDouble(0));
-        assertEquals(2.0, var3.value().getDouble(0));
+        Fixtures.assertKeras3WeightDecay(() -> AdamW.builder().learningRate(1.0).weightDecay(0.004).build());
     }
 
     @Test
