@@ -1,0 +1,401 @@
+package dev.panamax.simd;
+
+import static dev.panamax.simd.SimdLanes.*;
+
+import dev.panamax.kernels.AdamCoefficients;
+import dev.panamax.kernels.AdamaxCoefficients;
+import dev.panamax.kernels.Keras3AdamaxCoefficients;
+import dev.panamax.kernels.LionCoefficients;
+import dev.panamax.kernels.NadamCoefficients;
+import dev.panamax.kernels.ScalarKernels.NadamFloat;
+import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * SIMD kernels of the Adam family: Adam, AMSGrad, Adamax, Nadam (Keras 2 and 3), and Lion. See
+ * {@link SimdKernels} for the conventions.
+ */
+final class SimdAdamFamily {
+
+    private SimdAdamFamily() {
+    }
+
+    static void lion(DType dtype, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, LionCoefficients c) {
+        if (dtype == DType.FLOAT32) {
+            lionFloat(var, m, grad, from, to, c);
+        } else {
+            lionDouble(var, m, grad, from, to, c);
+        }
+    }
+
+    private static void lionFloat(MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, LionCoefficients c) {
+        float lr = (float) c.lr();
+        float b1 = (float) c.beta1();
+        float c1 = (float) c.oneMinusBeta1();
+        float b2 = (float) c.beta2();
+        float c2 = (float) c.oneMinusBeta2();
+        FloatVector zero = FloatVector.zero(FS);
+        FloatVector one = FloatVector.broadcast(FS, 1f);
+        FloatVector minusOne = FloatVector.broadcast(FS, -1f);
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = loadF(grad, off);
+            FloatVector mi = loadF(m, off);
+            FloatVector d = mi.mul(b1).add(g.mul(c1));
+            // TF's Sign: +-1, +0 at either zero, the NaN itself at NaN.
+            FloatVector s = zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f))
+                    .blend(d, d.test(VectorOperators.IS_NAN));
+            loadF(var, off).sub(s.mul(lr)).intoMemorySegment(var, off, ORDER);
+            mi.mul(b2).add(g.mul(c2)).intoMemorySegment(m, off, ORDER);
+        }
+        ScalarKernels.lionFloat(var, m, grad, i, to, lr, b1, c1, b2, c2);
+    }
+
+    private static void lionDouble(MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, LionCoefficients c) {
+        DoubleVector zero = DoubleVector.zero(DS);
+        DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+        DoubleVector minusOne = DoubleVector.broadcast(DS, -1.0);
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = loadD(grad, off);
+            DoubleVector mi = loadD(m, off);
+            DoubleVector d = mi.mul(c.beta1()).add(g.mul(c.oneMinusBeta1()));
+            DoubleVector s = zero.blend(one, d.compare(VectorOperators.GT, 0.0)).blend(minusOne, d.compare(VectorOperators.LT, 0.0))
+                    .blend(d, d.test(VectorOperators.IS_NAN));
+            loadD(var, off).sub(s.mul(c.lr())).intoMemorySegment(var, off, ORDER);
+            mi.mul(c.beta2()).add(g.mul(c.oneMinusBeta2())).intoMemorySegment(m, off, ORDER);
+        }
+        ScalarKernels.lionDouble(var, m, grad, i, to, c.lr(), c.beta1(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta2());
+    }
+
+    static void adamaxKeras3(DType dtype, MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from,
+                             long to, Keras3AdamaxCoefficients c) {
+        if (dtype == DType.FLOAT32) {
+            adamaxKeras3Float(var, m, u, grad, from, to, c);
+        } else {
+            adamaxKeras3Double(var, m, u, grad, from, to, c);
+        }
+    }
+
+    private static void adamaxKeras3Float(MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from, long to, Keras3AdamaxCoefficients c) {
+        float lr = (float) c.lr();
+        float c1 = (float) c.oneMinusBeta1();
+        float b2 = (float) c.beta2();
+        float bp = (float) c.oneMinusBeta1Power();
+        float eps = (float) c.epsilon();
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = loadF(grad, off);
+            FloatVector mi = loadF(m, off);
+            mi = mi.add(g.sub(mi).mul(c1));
+            mi.intoMemorySegment(m, off, ORDER);
+            FloatVector ui = loadF(u, off).mul(b2).max(g.abs());
+            ui.intoMemorySegment(u, off, ORDER);
+            loadF(var, off).sub(mi.mul(lr).div(ui.add(eps).mul(bp))).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adamaxKeras3Float(var, m, u, grad, i, to, lr, c1, b2, bp, eps);
+    }
+
+    private static void adamaxKeras3Double(MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from, long to, Keras3AdamaxCoefficients c) {
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = loadD(grad, off);
+            DoubleVector mi = loadD(m, off);
+            mi = mi.add(g.sub(mi).mul(c.oneMinusBeta1()));
+            mi.intoMemorySegment(m, off, ORDER);
+            DoubleVector ui = loadD(u, off).mul(c.beta2()).max(g.abs());
+            ui.intoMemorySegment(u, off, ORDER);
+            loadD(var, off).sub(mi.mul(c.lr()).div(ui.add(c.epsilon()).mul(c.oneMinusBeta1Power())))
+                    .intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adamaxKeras3Double(var, m, u, grad, i, to, c.lr(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta1Power(),
+                c.epsilon());
+    }
+
+    static void adam(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                     AdamCoefficients c) {
+        adamOrAmsgrad(dtype, var, m, v, null, grad, from, to, c);
+    }
+
+    static void adamAmsgrad(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
+                            MemorySegment grad, long from, long to, AdamCoefficients c) {
+        adamOrAmsgrad(dtype, var, m, v, vhat, grad, from, to, c);
+    }
+
+    private static void adamOrAmsgrad(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
+                                      MemorySegment grad, long from, long to, AdamCoefficients c) {
+        if (dtype == DType.FLOAT32) {
+            adamFloat(var, m, v, vhat, grad, from, to, (float) c.alpha(), (float) c.oneMinusBeta1(),
+                    (float) c.oneMinusBeta2(), (float) c.epsilon());
+        } else {
+            adamDouble(var, m, v, vhat, grad, from, to, c.alpha(), c.oneMinusBeta1(), c.oneMinusBeta2(), c.epsilon());
+        }
+    }
+
+    private static void adamFloat(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat, MemorySegment grad,
+                                  long from, long to, float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon) {
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = FloatVector.fromMemorySegment(FS, grad, off, ORDER);
+            FloatVector mi = FloatVector.fromMemorySegment(FS, m, off, ORDER);
+            FloatVector vi = FloatVector.fromMemorySegment(FS, v, off, ORDER);
+            mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
+            vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
+            mi.intoMemorySegment(m, off, ORDER);
+            vi.intoMemorySegment(v, off, ORDER);
+            FloatVector denominatorSquare = vi;
+            if (vhat != null) {
+                denominatorSquare = FloatVector.fromMemorySegment(FS, vhat, off, ORDER).max(vi);
+                denominatorSquare.intoMemorySegment(vhat, off, ORDER);
+            }
+            FloatVector denominator = denominatorSquare.lanewise(VectorOperators.SQRT).add(epsilon);
+            FloatVector w = FloatVector.fromMemorySegment(FS, var, off, ORDER);
+            w.sub(mi.mul(alpha).div(denominator)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adamFloat(var, m, v, vhat, grad, i, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon);
+    }
+
+    private static void adamDouble(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat, MemorySegment grad,
+                                   long from, long to, double alpha, double oneMinusBeta1, double oneMinusBeta2, double epsilon) {
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = DoubleVector.fromMemorySegment(DS, grad, off, ORDER);
+            DoubleVector mi = DoubleVector.fromMemorySegment(DS, m, off, ORDER);
+            DoubleVector vi = DoubleVector.fromMemorySegment(DS, v, off, ORDER);
+            mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
+            vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
+            mi.intoMemorySegment(m, off, ORDER);
+            vi.intoMemorySegment(v, off, ORDER);
+            DoubleVector denominatorSquare = vi;
+            if (vhat != null) {
+                denominatorSquare = DoubleVector.fromMemorySegment(DS, vhat, off, ORDER).max(vi);
+                denominatorSquare.intoMemorySegment(vhat, off, ORDER);
+            }
+            DoubleVector denominator = denominatorSquare.lanewise(VectorOperators.SQRT).add(epsilon);
+            DoubleVector w = DoubleVector.fromMemorySegment(DS, var, off, ORDER);
+            w.sub(mi.mul(alpha).div(denominator)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adamDouble(var, m, v, vhat, grad, i, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon);
+    }
+
+    static void adamax(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                       AdamaxCoefficients c) {
+        if (dtype == DType.FLOAT32) {
+            adamaxFloat(var, m, v, grad, from, to, (float) c.scaledLearningRate(), (float) c.oneMinusBeta1(), (float) c.beta2(),
+                    (float) c.epsilon());
+        } else {
+            adamaxDouble(var, m, v, grad, from, to, c.scaledLearningRate(), c.oneMinusBeta1(), c.beta2(), c.epsilon());
+        }
+    }
+
+    private static void adamaxFloat(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                                    float scaledLr, float oneMinusBeta1, float beta2, float epsilon) {
+        FloatVector scaledLrV = FloatVector.broadcast(FS, scaledLr);
+        FloatVector beta2V = FloatVector.broadcast(FS, beta2);
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = loadF(grad, off);
+            FloatVector mi = loadF(m, off);
+            mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
+            mi.intoMemorySegment(m, off, ORDER);
+            FloatVector vi = beta2V.mul(loadF(v, off)).max(g.abs());
+            vi.intoMemorySegment(v, off, ORDER);
+            loadF(var, off).sub(scaledLrV.mul(mi.div(vi.add(epsilon)))).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adamaxFloat(var, m, v, grad, i, to, scaledLr, oneMinusBeta1, beta2, epsilon);
+    }
+
+    private static void adamaxDouble(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                                     double scaledLr, double oneMinusBeta1, double beta2, double epsilon) {
+        DoubleVector scaledLrV = DoubleVector.broadcast(DS, scaledLr);
+        DoubleVector beta2V = DoubleVector.broadcast(DS, beta2);
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = loadD(grad, off);
+            DoubleVector mi = loadD(m, off);
+            mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
+            mi.intoMemorySegment(m, off, ORDER);
+            DoubleVector vi = beta2V.mul(loadD(v, off)).max(g.abs());
+            vi.intoMemorySegment(v, off, ORDER);
+            loadD(var, off).sub(scaledLrV.mul(mi.div(vi.add(epsilon)))).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adamaxDouble(var, m, v, grad, i, to, scaledLr, oneMinusBeta1, beta2, epsilon);
+    }
+
+    static void nadam(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                      NadamCoefficients c) {
+        if (dtype == DType.FLOAT32) {
+            nadamFloat(var, m, v, grad, from, to, NadamFloat.of(c));
+        } else {
+            nadamDouble(var, m, v, grad, from, to, c);
+        }
+    }
+
+    private static void nadamFloat(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                                   NadamFloat c) {
+        FloatVector beta1V = FloatVector.broadcast(FS, c.beta1());
+        FloatVector oneMinusBeta1V = FloatVector.broadcast(FS, c.oneMinusBeta1());
+        FloatVector beta2V = FloatVector.broadcast(FS, c.beta2());
+        FloatVector oneMinusBeta2V = FloatVector.broadcast(FS, c.oneMinusBeta2());
+        FloatVector oneMinusMomentumV = FloatVector.broadcast(FS, c.oneMinusMomentum());
+        FloatVector nextMomentumV = FloatVector.broadcast(FS, c.nextMomentum());
+        FloatVector lrV = FloatVector.broadcast(FS, c.lr());
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = loadF(grad, off);
+            FloatVector gPrime = g.div(c.oneMinusScheduleNew());
+            FloatVector mi = beta1V.mul(loadF(m, off)).add(oneMinusBeta1V.mul(g));
+            mi.intoMemorySegment(m, off, ORDER);
+            FloatVector mPrime = mi.div(c.oneMinusScheduleNext());
+            FloatVector vi = beta2V.mul(loadF(v, off)).add(oneMinusBeta2V.mul(g.mul(g)));
+            vi.intoMemorySegment(v, off, ORDER);
+            FloatVector vPrime = vi.div(c.oneMinusBeta2Power());
+            FloatVector mBar = oneMinusMomentumV.mul(gPrime).add(nextMomentumV.mul(mPrime));
+            FloatVector denominator = vPrime.lanewise(VectorOperators.SQRT).add(c.epsilon());
+            loadF(var, off).sub(lrV.mul(mBar).div(denominator)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.nadamFloat(var, m, v, grad, i, to, c);
+    }
+
+    private static void nadamDouble(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                                    NadamCoefficients c) {
+        DoubleVector beta1V = DoubleVector.broadcast(DS, c.beta1());
+        DoubleVector oneMinusBeta1V = DoubleVector.broadcast(DS, c.oneMinusBeta1());
+        DoubleVector beta2V = DoubleVector.broadcast(DS, c.beta2());
+        DoubleVector oneMinusBeta2V = DoubleVector.broadcast(DS, c.oneMinusBeta2());
+        DoubleVector oneMinusMomentumV = DoubleVector.broadcast(DS, c.oneMinusMomentum());
+        DoubleVector nextMomentumV = DoubleVector.broadcast(DS, c.nextMomentum());
+        DoubleVector lrV = DoubleVector.broadcast(DS, c.learningRate());
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = loadD(grad, off);
+            DoubleVector gPrime = g.div(c.oneMinusScheduleNew());
+            DoubleVector mi = beta1V.mul(loadD(m, off)).add(oneMinusBeta1V.mul(g));
+            mi.intoMemorySegment(m, off, ORDER);
+            DoubleVector mPrime = mi.div(c.oneMinusScheduleNext());
+            DoubleVector vi = beta2V.mul(loadD(v, off)).add(oneMinusBeta2V.mul(g.mul(g)));
+            vi.intoMemorySegment(v, off, ORDER);
+            DoubleVector vPrime = vi.div(c.oneMinusBeta2Power());
+            DoubleVector mBar = oneMinusMomentumV.mul(gPrime).add(nextMomentumV.mul(mPrime));
+            DoubleVector denominator = vPrime.lanewise(VectorOperators.SQRT).add(c.epsilon());
+            loadD(var, off).sub(lrV.mul(mBar).div(denominator)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.nadamDouble(var, m, v, grad, i, to, c);
+    }
+
+    static void nadamKeras3(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from,
+                            long to, NadamCoefficients c) {
+        if (dtype == DType.FLOAT32) {
+            nadamKeras3Float(var, m, v, grad, from, to, NadamFloat.of(c));
+        } else {
+            nadamKeras3Double(var, m, v, grad, from, to, c);
+        }
+    }
+
+    private static void nadamKeras3Float(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from,
+                                         long to, NadamFloat c) {
+        FloatVector nextMomentumV = FloatVector.broadcast(FS, c.nextMomentum());
+        FloatVector oneMinusMomentumV = FloatVector.broadcast(FS, c.oneMinusMomentum());
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = loadF(grad, off);
+            FloatVector mi = loadF(m, off);
+            mi = mi.add(g.sub(mi).mul(c.oneMinusBeta1()));
+            mi.intoMemorySegment(m, off, ORDER);
+            FloatVector vi = loadF(v, off);
+            vi = vi.add(g.mul(g).sub(vi).mul(c.oneMinusBeta2()));
+            vi.intoMemorySegment(v, off, ORDER);
+            FloatVector mHat = nextMomentumV.mul(mi).div(c.oneMinusScheduleNext())
+                    .add(oneMinusMomentumV.mul(g).div(c.oneMinusScheduleNew()));
+            FloatVector vHat = vi.div(c.oneMinusBeta2Power());
+            FloatVector denominator = vHat.lanewise(VectorOperators.SQRT).add(c.epsilon());
+            loadF(var, off).sub(mHat.mul(c.lr()).div(denominator)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.nadamKeras3Float(var, m, v, grad, i, to, c);
+    }
+
+    private static void nadamKeras3Double(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from,
+                                          long to, NadamCoefficients c) {
+        DoubleVector nextMomentumV = DoubleVector.broadcast(DS, c.nextMomentum());
+        DoubleVector oneMinusMomentumV = DoubleVector.broadcast(DS, c.oneMinusMomentum());
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = loadD(grad, off);
+            DoubleVector mi = loadD(m, off);
+            mi = mi.add(g.sub(mi).mul(c.oneMinusBeta1()));
+            mi.intoMemorySegment(m, off, ORDER);
+            DoubleVector vi = loadD(v, off);
+            vi = vi.add(g.mul(g).sub(vi).mul(c.oneMinusBeta2()));
+            vi.intoMemorySegment(v, off, ORDER);
+            DoubleVector mHat = nextMomentumV.mul(mi).div(c.oneMinusScheduleNext())
+                    .add(oneMinusMomentumV.mul(g).div(c.oneMinusScheduleNew()));
+            DoubleVector vHat = vi.div(c.oneMinusBeta2Power());
+            DoubleVector denominator = vHat.lanewise(VectorOperators.SQRT).add(c.epsilon());
+            loadD(var, off).sub(mHat.mul(c.learningRate()).div(denominator)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.nadamKeras3Double(var, m, v, grad, i, to, c);
+    }
+
+    static void adamFromMoments(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
+                                long from, long to, double alpha, double epsilon) {
+        if (dtype == DType.FLOAT32) {
+            adamFromMomentsFloat(var, m, v, vhat, from, to, (float) alpha, (float) epsilon);
+        } else {
+            adamFromMomentsDouble(var, m, v, vhat, from, to, alpha, epsilon);
+        }
+    }
+
+    private static void adamFromMomentsFloat(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
+                                             long from, long to, float alpha, float epsilon) {
+        FloatVector alphaV = FloatVector.broadcast(FS, alpha);
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector denominatorSquare = FloatVector.fromMemorySegment(FS, v, off, ORDER);
+            if (vhat != null) {
+                denominatorSquare = FloatVector.fromMemorySegment(FS, vhat, off, ORDER).max(denominatorSquare);
+                denominatorSquare.intoMemorySegment(vhat, off, ORDER);
+            }
+            FloatVector denominator = denominatorSquare.lanewise(VectorOperators.SQRT).add(epsilon);
+            FloatVector mi = FloatVector.fromMemorySegment(FS, m, off, ORDER);
+            FloatVector w = FloatVector.fromMemorySegment(FS, var, off, ORDER);
+            w.sub(alphaV.mul(mi).div(denominator)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adamFromMomentsFloat(var, m, v, vhat, i, to, alpha, epsilon);
+    }
+
+    private static void adamFromMomentsDouble(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
+                                              long from, long to, double alpha, double epsilon) {
+        DoubleVector alphaV = DoubleVector.broadcast(DS, alpha);
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector denominatorSquare = DoubleVector.fromMemorySegment(DS, v, off, ORDER);
+            if (vhat != null) {
+                denominatorSquare = DoubleVector.fromMemorySegment(DS, vhat, off, ORDER).max(denominatorSquare);
+                denominatorSquare.intoMemorySegment(vhat, off, ORDER);
+            }
+            DoubleVector denominator = denominatorSquare.lanewise(VectorOperators.SQRT).add(epsilon);
+            DoubleVector mi = DoubleVector.fromMemorySegment(DS, m, off, ORDER);
+            DoubleVector w = DoubleVector.fromMemorySegment(DS, var, off, ORDER);
+            w.sub(alphaV.mul(mi).div(denominator)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adamFromMomentsDouble(var, m, v, vhat, i, to, alpha, epsilon);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.panamax.simd;
+
+import static dev.panamax.simd.SimdLanes.*;
+
+import dev.panamax.kernels.FtrlCoefficients;
+import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/** SIMD kernels of FTRL-Proximal. See {@link SimdKernels} for the conventions. */
+final class SimdFtrl {
+
+    private SimdFtrl() {
+    }
+
+    static void ftrl(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
+                     long from, long to, FtrlCoefficients c) {
+        if (dtype == DType.FLOAT32) {
+            float lr = (float) c.learningRate();
+            float l1 = (float) c.l1();
+            float twoL2 = (float) c.twoL2();
+            float twoL2Shrinkage = (float) c.twoL2Shrinkage();
+            float lrPower = (float) c.learningRatePower();
+            if (lrPower == -0.5f) {
+                ftrlSqrtFloat(var, accum, linear, grad, from, to, lr, l1, twoL2, twoL2Shrinkage);
+            } else {
+                // accum^-lr_power needs Math.pow: the Vector API's POW is not correctly rounded
+                // (nor is Math.pow, but the reference is Math.pow), so the scalar loop does it all.
+                ScalarKernels.ftrlFloat(var, accum, linear, grad, from, to, lr, l1, twoL2, twoL2Shrinkage, lrPower);
+            }
+        } else {
+            double lrPower = c.learningRatePower();
+            if (lrPower == -0.5) {
+                ftrlSqrtDouble(var, accum, linear, grad, from, to, c.learningRate(), c.l1(), c.twoL2(), c.twoL2Shrinkage());
+            } else {
+                // As for float32: no vector pow gives Math.pow's bits.
+                ScalarKernels.ftrlDouble(var, accum, linear, grad, from, to, c.learningRate(), c.l1(), c.twoL2(),
+                        c.twoL2Shrinkage(), lrPower);
+            }
+        }
+    }
+
+    /** FTRL with lr_power = -0.5, where {@code accum^-lr_power} is a square root. */
+    private static void ftrlSqrtFloat(MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
+                                      long from, long to, float lr, float l1, float twoL2, float twoL2Shrinkage) {
+        // V2 keeps linear times lr, as TensorFlow's ApplyFtrlV2MultiplyLinearByLr (see ScalarKernels).
+        boolean v2 = twoL2Shrinkage > 0;
+        float threshold = v2 ? l1 * lr : l1;
+        float twoL2Lr = twoL2 * lr;
+        FloatVector twoL2ShrinkageV = FloatVector.broadcast(FS, twoL2Shrinkage);
+        FloatVector thresholdV = FloatVector.broadcast(FS, threshold);
+        FloatVector zero = FloatVector.zero(FS);
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = loadF(grad, off);
+            FloatVector w = loadF(var, off);
+            FloatVector a = loadF(accum, off);
+            FloatVector newAccum = a.add(g.mul(g));
+            FloatVector newPower = newAccum.lanewise(VectorOperators.SQRT);
+            FloatVector powerStep = newPower.sub(a.lanewise(VectorOperators.SQRT));
+            FloatVector l = v2
+                    ? loadF(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).mul(lr).sub(powerStep.mul(w)))
+                    : loadF(linear, off).add(g.sub(powerStep.div(lr).mul(w)));
+            l.intoMemorySegment(linear, off, ORDER);
+            FloatVector x = thresholdV.mul(signum(l)).sub(l);
+            FloatVector y = v2 ? newPower.add(twoL2Lr) : newPower.div(lr).add(twoL2);
+            zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)).intoMemorySegment(var, off, ORDER);
+            newAccum.intoMemorySegment(accum, off, ORDER);
+        }
+        ScalarKernels.ftrlFloat(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5f);
+    }
+
+    /** FTRL with lr_power = -0.5, where {@code accum^-lr_power} is a square root. */
+    private static void ftrlSqrtDouble(MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
+                                       long from, long to, double lr, double l1, double twoL2, double twoL2Shrinkage) {
+        // V2 keeps linear times lr, as TensorFlow's ApplyFtrlV2MultiplyLinearByLr (see ScalarKernels).
+        boolean v2 = twoL2Shrinkage > 0;
+        double threshold = v2 ? l1 * lr : l1;
+        double twoL2Lr = twoL2 * lr;
+        DoubleVector twoL2ShrinkageV = DoubleVector.broadcast(DS, twoL2Shrinkage);
+        DoubleVector thresholdV = DoubleVector.broadcast(DS, threshold);
+        DoubleVector zero = DoubleVector.zero(DS);
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = loadD(grad, off);
+            DoubleVector w = loadD(var, off);
+            DoubleVector a = loadD(accum, off);
+            DoubleVector newAccum = a.add(g.mul(g));
+            DoubleVector newPower = newAccum.lanewise(VectorOperators.SQRT);
+            DoubleVector powerStep = newPower.sub(a.lanewise(VectorOperators.SQRT));
+            DoubleVector l = v2
+                    ? loadD(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).mul(lr).sub(powerStep.mul(w)))
+                    : loadD(linear, off).add(g.sub(powerStep.div(lr).mul(w)));
+            l.intoMemorySegment(linear, off, ORDER);
+            DoubleVector x = thresholdV.mul(signum(l)).sub(l);
+            DoubleVector y = v2 ? newPower.add(twoL2Lr) : newPower.div(lr).add(twoL2);
+            zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)).intoMemorySegment(var, off, ORDER);
+            newAccum.intoMemorySegment(accum, off, ORDER);
+        }
+        ScalarKernels.ftrlDouble(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.panamax.simd;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The species, byte order and lane helpers every SIMD kernel shares. See {@link SimdKernels} for
+ * the conventions.
+ */
+final class SimdLanes {
+
+    private SimdLanes() {
+    }
+
+    static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+
+    static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+
+    static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    static final long F_BYTES = Float.BYTES;
+
+    static final long D_BYTES = Double.BYTES;
+
+    /**
+     * {@code Math.signum} lane by lane: 1 above zero, -1 below, and the lane itself otherwise, so
+     * that 0 stays 0, -0 stays -0 and NaN stays NaN.
+     */
+    static FloatVector signum(FloatVector x) {
+        VectorMask<Float> positive = x.compare(VectorOperators.GT, 0f);
+        VectorMask<Float> negative = x.compare(VectorOperators.LT, 0f);
+        return x.blend(1f, positive).blend(-1f, negative);
+    }
+
+    /** {@code Math.signum} lane by lane (see the float version). */
+    static DoubleVector signum(DoubleVector x) {
+        VectorMask<Double> positive = x.compare(VectorOperators.GT, 0.0);
+        VectorMask<Double> negative = x.compare(VectorOperators.LT, 0.0);
+        return x.blend(1.0, positive).blend(-1.0, negative);
+    }
+
+    static FloatVector loadF(MemorySegment s, long byteOffset) {
+        return FloatVector.fromMemorySegment(FS, s, byteOffset, ORDER);
+    }
+
+    static DoubleVector loadD(MemorySegment s, long byteOffset) {
+        return DoubleVector.fromMemorySegment(DS, s, byteOffset, ORDER);
+    }
+}

@@ -1,0 +1,295 @@
+package dev.panamax.simd;
+
+import static dev.panamax.simd.SimdLanes.*;
+
+import dev.panamax.kernels.RmspropCoefficients;
+import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * SIMD kernels of the accumulator family: RMSprop, Adagrad and Adadelta (Keras 2 and 3). See
+ * {@link SimdKernels} for the conventions.
+ */
+final class SimdRmspropFamily {
+
+    private SimdRmspropFamily() {
+    }
+
+    static void adadeltaKeras3(DType dtype, MemorySegment var, MemorySegment accumGrad, MemorySegment accumDelta,
+                               MemorySegment grad, long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
+        if (dtype == DType.FLOAT32) {
+            adadeltaKeras3Float(var, accumGrad, accumDelta, grad, from, to, lr, rho, oneMinusRho, epsilon);
+        } else {
+            adadeltaKeras3Double(var, accumGrad, accumDelta, grad, from, to, lr, rho, oneMinusRho, epsilon);
+        }
+    }
+
+    private static void adadeltaKeras3Float(MemorySegment var, MemorySegment accumGrad, MemorySegment accumDelta, MemorySegment grad, long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
+        float a = (float) lr;
+        float r = (float) rho;
+        float c = (float) oneMinusRho;
+        float eps = (float) epsilon;
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = loadF(grad, off);
+            FloatVector ag = loadF(accumGrad, off).mul(r).add(g.mul(g).mul(c));
+            ag.intoMemorySegment(accumGrad, off, ORDER);
+            FloatVector ad = loadF(accumDelta, off);
+            FloatVector delta = ad.add(eps).sqrt().mul(g).div(ag.add(eps).sqrt()).neg();
+            ad.mul(r).add(delta.mul(delta).mul(c)).intoMemorySegment(accumDelta, off, ORDER);
+            loadF(var, off).add(delta.mul(a)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adadeltaKeras3Float(var, accumGrad, accumDelta, grad, i, to, a, r, c, eps);
+    }
+
+    private static void adadeltaKeras3Double(MemorySegment var, MemorySegment accumGrad, MemorySegment accumDelta, MemorySegment grad, long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = loadD(grad, off);
+            DoubleVector ag = loadD(accumGrad, off).mul(rho).add(g.mul(g).mul(oneMinusRho));
+            ag.intoMemorySegment(accumGrad, off, ORDER);
+            DoubleVector ad = loadD(accumDelta, off);
+            DoubleVector delta = ad.add(epsilon).sqrt().mul(g).div(ag.add(epsilon).sqrt()).neg();
+            ad.mul(rho).add(delta.mul(delta).mul(oneMinusRho)).intoMemorySegment(accumDelta, off, ORDER);
+            loadD(var, off).add(delta.mul(lr)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adadeltaKeras3Double(var, accumGrad, accumDelta, grad, i, to, lr, rho, oneMinusRho, epsilon);
+    }
+
+    static void rmsprop(DType dtype, MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
+                        MemorySegment grad, long from, long to, RmspropCoefficients c) {
+        if (dtype == DType.FLOAT32) {
+            rmspropFloat(var, ms, mg, mom, grad, from, to, (float) c.learningRate(), (float) c.rho(), (float) c.oneMinusRho(),
+                    (float) c.momentum(), (float) c.epsilon(), c.epsilonInsideSqrt());
+        } else {
+            rmspropDouble(var, ms, mg, mom, grad, from, to, c.learningRate(), c.rho(), c.oneMinusRho(), c.momentum(),
+                    c.epsilon(), c.epsilonInsideSqrt());
+        }
+    }
+
+    private static void rmspropFloat(MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
+                                     MemorySegment grad, long from, long to, float lr, float rho, float oneMinusRho,
+                                     float momentum, float epsilon, boolean epsilonInsideSqrt) {
+        boolean centered = mg != null;
+        boolean withMomentum = mom != null;
+        FloatVector rhoV = FloatVector.broadcast(FS, rho);
+        FloatVector oneMinusRhoV = FloatVector.broadcast(FS, oneMinusRho);
+        FloatVector lrV = FloatVector.broadcast(FS, lr);
+        FloatVector momentumV = FloatVector.broadcast(FS, momentum);
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = loadF(grad, off);
+            FloatVector msi = rhoV.mul(loadF(ms, off)).add(oneMinusRhoV.mul(g.mul(g)));
+            msi.intoMemorySegment(ms, off, ORDER);
+            FloatVector denominator = msi;
+            if (centered) {
+                FloatVector mgi = rhoV.mul(loadF(mg, off)).add(oneMinusRhoV.mul(g));
+                mgi.intoMemorySegment(mg, off, ORDER);
+                denominator = msi.sub(mgi.mul(mgi));
+            }
+            FloatVector increment = epsilonInsideSqrt
+                    ? lrV.mul(g).div(denominator.add(epsilon).lanewise(VectorOperators.SQRT))
+                    : lrV.mul(g).div(denominator.lanewise(VectorOperators.SQRT).add(epsilon));
+            if (withMomentum) {
+                increment = momentumV.mul(loadF(mom, off)).add(increment);
+                increment.intoMemorySegment(mom, off, ORDER);
+            }
+            loadF(var, off).sub(increment).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.rmspropFloat(var, ms, mg, mom, grad, i, to, lr, rho, oneMinusRho, momentum, epsilon, epsilonInsideSqrt);
+    }
+
+    private static void rmspropDouble(MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
+                                      MemorySegment grad, long from, long to, double lr, double rho, double oneMinusRho,
+                                      double momentum, double epsilon, boolean epsilonInsideSqrt) {
+        boolean centered = mg != null;
+        boolean withMomentum = mom != null;
+        DoubleVector rhoV = DoubleVector.broadcast(DS, rho);
+        DoubleVector oneMinusRhoV = DoubleVector.broadcast(DS, oneMinusRho);
+        DoubleVector lrV = DoubleVector.broadcast(DS, lr);
+        DoubleVector momentumV = DoubleVector.broadcast(DS, momentum);
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = loadD(grad, off);
+            DoubleVector msi = rhoV.mul(loadD(ms, off)).add(oneMinusRhoV.mul(g.mul(g)));
+            msi.intoMemorySegment(ms, off, ORDER);
+            DoubleVector denominator = msi;
+            if (centered) {
+                DoubleVector mgi = rhoV.mul(loadD(mg, off)).add(oneMinusRhoV.mul(g));
+                mgi.intoMemorySegment(mg, off, ORDER);
+                denominator = msi.sub(mgi.mul(mgi));
+            }
+            DoubleVector increment = epsilonInsideSqrt
+                    ? lrV.mul(g).div(denominator.add(epsilon).lanewise(VectorOperators.SQRT))
+                    : lrV.mul(g).div(denominator.lanewise(VectorOperators.SQRT).add(epsilon));
+            if (withMomentum) {
+                increment = momentumV.mul(loadD(mom, off)).add(increment);
+                increment.intoMemorySegment(mom, off, ORDER);
+            }
+            loadD(var, off).sub(increment).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.rmspropDouble(var, ms, mg, mom, grad, i, to, lr, rho, oneMinusRho, momentum, epsilon, epsilonInsideSqrt);
+    }
+
+    static void rmspropMomentum(DType dtype, MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
+                                MemorySegment grad, long from, long to, RmspropCoefficients c) {
+        if (dtype == DType.FLOAT32) {
+            rmspropMomentumFloat(var, ms, mg, mom, grad, from, to, (float) c.learningRate(), (float) c.oneMinusRho(),
+                    (float) c.momentum(), (float) c.epsilon());
+        } else {
+            rmspropMomentumDouble(var, ms, mg, mom, grad, from, to, c.learningRate(), c.oneMinusRho(), c.momentum(), c.epsilon());
+        }
+    }
+
+    private static void rmspropMomentumFloat(MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
+                                             MemorySegment grad, long from, long to, float lr, float oneMinusRho,
+                                             float momentum, float epsilon) {
+        boolean centered = mg != null;
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = loadF(grad, off);
+            FloatVector msi = loadF(ms, off);
+            msi = msi.add(g.mul(g).sub(msi).mul(oneMinusRho));
+            msi.intoMemorySegment(ms, off, ORDER);
+            FloatVector denominator;
+            if (centered) {
+                FloatVector mgi = loadF(mg, off);
+                mgi = mgi.add(g.sub(mgi).mul(oneMinusRho));
+                mgi.intoMemorySegment(mg, off, ORDER);
+                denominator = msi.sub(mgi.mul(mgi)).add(epsilon);
+            } else {
+                denominator = msi.add(epsilon);
+            }
+            FloatVector momi = loadF(mom, off).mul(momentum).add(g.mul(lr).div(denominator.lanewise(VectorOperators.SQRT)));
+            momi.intoMemorySegment(mom, off, ORDER);
+            loadF(var, off).sub(momi).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.rmspropMomentumFloat(var, ms, mg, mom, grad, i, to, lr, oneMinusRho, momentum, epsilon);
+    }
+
+    private static void rmspropMomentumDouble(MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
+                                              MemorySegment grad, long from, long to, double lr, double oneMinusRho,
+                                              double momentum, double epsilon) {
+        boolean centered = mg != null;
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = loadD(grad, off);
+            DoubleVector msi = loadD(ms, off);
+            msi = msi.add(g.mul(g).sub(msi).mul(oneMinusRho));
+            msi.intoMemorySegment(ms, off, ORDER);
+            DoubleVector denominator;
+            if (centered) {
+                DoubleVector mgi = loadD(mg, off);
+                mgi = mgi.add(g.sub(mgi).mul(oneMinusRho));
+                mgi.intoMemorySegment(mg, off, ORDER);
+                denominator = msi.sub(mgi.mul(mgi)).add(epsilon);
+            } else {
+                denominator = msi.add(epsilon);
+            }
+            DoubleVector momi = loadD(mom, off).mul(momentum).add(g.mul(lr).div(denominator.lanewise(VectorOperators.SQRT)));
+            momi.intoMemorySegment(mom, off, ORDER);
+            loadD(var, off).sub(momi).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.rmspropMomentumDouble(var, ms, mg, mom, grad, i, to, lr, oneMinusRho, momentum, epsilon);
+    }
+
+    static void adagrad(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
+                        double lr, double epsilon, boolean epsilonInsideSqrt) {
+        if (dtype == DType.FLOAT32) {
+            adagradFloat(var, accum, grad, from, to, (float) lr, (float) epsilon, epsilonInsideSqrt);
+        } else {
+            adagradDouble(var, accum, grad, from, to, lr, epsilon, epsilonInsideSqrt);
+        }
+    }
+
+    private static void adagradFloat(MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
+                                     float lr, float epsilon, boolean epsilonInsideSqrt) {
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = loadF(grad, off);
+            FloatVector a = loadF(accum, off).add(g.mul(g));
+            a.intoMemorySegment(accum, off, ORDER);
+            FloatVector denominator = epsilonInsideSqrt
+                    ? a.add(epsilon).lanewise(VectorOperators.SQRT)
+                    : a.lanewise(VectorOperators.SQRT).add(epsilon);
+            loadF(var, off).sub(g.mul(lr).div(denominator)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adagradFloat(var, accum, grad, i, to, lr, epsilon, epsilonInsideSqrt);
+    }
+
+    private static void adagradDouble(MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
+                                      double lr, double epsilon, boolean epsilonInsideSqrt) {
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = loadD(grad, off);
+            DoubleVector a = loadD(accum, off).add(g.mul(g));
+            a.intoMemorySegment(accum, off, ORDER);
+            DoubleVector denominator = epsilonInsideSqrt
+                    ? a.add(epsilon).lanewise(VectorOperators.SQRT)
+                    : a.lanewise(VectorOperators.SQRT).add(epsilon);
+            loadD(var, off).sub(g.mul(lr).div(denominator)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adagradDouble(var, accum, grad, i, to, lr, epsilon, epsilonInsideSqrt);
+    }
+
+    static void adadelta(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment accumUpdate, MemorySegment grad,
+                         long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
+        if (dtype == DType.FLOAT32) {
+            adadeltaFloat(var, accum, accumUpdate, grad, from, to, (float) lr, (float) rho, (float) oneMinusRho, (float) epsilon);
+        } else {
+            adadeltaDouble(var, accum, accumUpdate, grad, from, to, lr, rho, oneMinusRho, epsilon);
+        }
+    }
+
+    /** TensorFlow's rsqrt is {@code 1 / sqrt}, as in the reference: a true division, no approximate rsqrt. */
+    private static void adadeltaFloat(MemorySegment var, MemorySegment accum, MemorySegment accumUpdate, MemorySegment grad,
+                                      long from, long to, float lr, float rho, float oneMinusRho, float epsilon) {
+        FloatVector one = FloatVector.broadcast(FS, 1f);
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = loadF(grad, off);
+            FloatVector a = loadF(accum, off).mul(rho).add(g.mul(g).mul(oneMinusRho));
+            a.intoMemorySegment(accum, off, ORDER);
+            FloatVector au = loadF(accumUpdate, off);
+            FloatVector update = au.add(epsilon).lanewise(VectorOperators.SQRT)
+                    .mul(one.div(a.add(epsilon).lanewise(VectorOperators.SQRT)))
+                    .mul(g);
+            loadF(var, off).sub(update.mul(lr)).intoMemorySegment(var, off, ORDER);
+            au.mul(rho).add(update.mul(update).mul(oneMinusRho)).intoMemorySegment(accumUpdate, off, ORDER);
+        }
+        ScalarKernels.adadeltaFloat(var, accum, accumUpdate, grad, i, to, lr, rho, oneMinusRho, epsilon);
+    }
+
+    /** As {@link #adadeltaFloat}: {@code 1 / sqrt} is a true division. */
+    private static void adadeltaDouble(MemorySegment var, MemorySegment accum, MemorySegment accumUpdate, MemorySegment grad,
+                                       long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
+        DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = loadD(grad, off);
+            DoubleVector a = loadD(accum, off).mul(rho).add(g.mul(g).mul(oneMinusRho));
+            a.intoMemorySegment(accum, off, ORDER);
+            DoubleVector au = loadD(accumUpdate, off);
+            DoubleVector update = au.add(epsilon).lanewise(VectorOperators.SQRT)
+                    .mul(one.div(a.add(epsilon).lanewise(VectorOperators.SQRT)))
+                    .mul(g);
+            loadD(var, off).sub(update.mul(lr)).intoMemorySegment(var, off, ORDER);
+            au.mul(rho).add(update.mul(update).mul(oneMinusRho)).intoMemorySegment(accumUpdate, off, ORDER);
+        }
+        ScalarKernels.adadeltaDouble(var, accum, accumUpdate, grad, i, to, lr, rho, oneMinusRho, epsilon);
+    }
+}
