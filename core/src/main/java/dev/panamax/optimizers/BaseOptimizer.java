@@ -335,7 +335,7 @@ abstract class BaseOptimizer implements AutoCloseable {
      * Keras's {@code add_weight} / Keras 3's {@code add_variable(shape, initializer, dtype, name)}
      * for optimizer-wide state (not per variable): a host tensor of {@code dtype} and
      * {@code shape} filled with {@code initialValue}, path {@code <optimizer>/<name>}, listed in
-     * {@link #getWeights()} and {@link #variables()} in creation order. Call from {@link #createSlots}.
+     * {@link Optimizer#getWeights()} and {@link Optimizer#variables()} in creation order. Call from {@link #createSlots}.
      */
     protected final Tensor addVariable(long[] shape, double initialValue, DType dtype, String variableName) {
         return store.add(Objects.requireNonNull(variableName, "name"), Tensor.full(dtype, initialValue, shape));

@@ -166,7 +166,7 @@ public final class Ftrl extends Optimizer {
             return this;
         }
 
-        /** How the learning rate decreases; must be <= 0 (0 is a fixed rate, -0.5 the default). */
+        /** How the learning rate decreases; must be {@code <= 0} (0 is a fixed rate, -0.5 the default). */
         public Builder learningRatePower(double power) {
             this.learningRatePower = Hyperparameter.of(power);
             return this;

@@ -7,7 +7,7 @@ import java.util.Arrays;
 
 /**
  * A sparse gradient as an optimizer applies it to one variable: row {@code index(i)} of the
- * variable gets the gradient row {@code i} of {@link #values()}. Every index is checked to lie in
+ * variable gets the gradient row {@code i} of the gradient values. Every index is checked to lie in
  * {@code [0, rows)}. After {@link Optimizer}'s de-duplication the indices are unique, in the
  * order they were first seen; on SGD's scatter-add path they are as given, duplicates included.
  *
