@@ -196,12 +196,11 @@ public abstract class Optimizer extends BaseOptimizer {
         if (step.weightDecay == null) {
             return;
         }
+        WeightDecay.Exclusions exclusions = WeightDecay.Exclusions.of(variables, names);
         if (store.isBuilt()) {
-            WeightDecay check = new WeightDecay(0, null);
-            check.exclude(variables, names);
-            check.checkExclusions(store.trainableVariables());
+            exclusions.check(store.trainableVariables());
         }
-        step.weightDecay.exclude(variables, names);
+        step.weightDecay.exclude(exclusions);
     }
 
     /** Keras 3's {@code use_ema}. */

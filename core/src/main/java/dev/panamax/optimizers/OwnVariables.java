@@ -197,20 +197,16 @@ final class OwnVariables {
             }
         }
         // Save the state, run the step on the given values, read the results, restore: nothing given changes.
-        List<Tensor> savedState = weightsForRestore(vars);
-        List<Tensor> savedValues = new ArrayList<>(built.size());
-        built.forEach(v -> savedValues.add(v.value().copyToHeap()));
+        List<Tensor> savedState = heapCopies(vars.stream().map(OptimizerVariable::value).toList());
+        List<Tensor> savedValues = heapCopies(built.stream().map(Variable::value).toList());
         write(vars, optimizerVariables, "optimizer_variables[%d]", hasLearningRate());
         try {
             for (int i = 0; i < built.size(); i++) {
                 built.get(i).value().copyFrom(trainableValues.get(i));
             }
             optimizer.apply(gradients);
-            List<Tensor> newValues = new ArrayList<>(built.size());
-            built.forEach(v -> newValues.add(v.value().copyToHeap()));
-            List<Tensor> newState = new ArrayList<>();
-            variables().forEach(v -> newState.add(v.value().copyToHeap()));
-            return new StatelessResult(newValues, newState);
+            return new StatelessResult(heapCopies(built.stream().map(Variable::value).toList()),
+                    heapCopies(variables().stream().map(OptimizerVariable::value).toList()));
         } finally {
             for (int i = 0; i < built.size(); i++) {
                 built.get(i).value().copyFrom(savedValues.get(i));
@@ -219,9 +215,9 @@ final class OwnVariables {
         }
     }
 
-    private static List<Tensor> weightsForRestore(List<OptimizerVariable> vars) {
-        List<Tensor> out = new ArrayList<>(vars.size());
-        vars.forEach(v -> out.add(v.value().copyToHeap()));
+    private static List<Tensor> heapCopies(List<Tensor> tensors) {
+        List<Tensor> out = new ArrayList<>(tensors.size());
+        tensors.forEach(t -> out.add(t.copyToHeap()));
         return out;
     }
 }

@@ -19,7 +19,6 @@ import java.util.Map;
  */
 public final class GradientChecks {
 
-    private final String optimizer;
     private final OptimizerVariables store;
     private final TensorKernelsLookup kernels;
     private final boolean constraintsOnSparse;
@@ -29,13 +28,11 @@ public final class GradientChecks {
     private final Map<Variable, Boolean> seenBeforeBuild = new IdentityHashMap<>();
 
     /**
-     * @param optimizer           the optimizer's name, for messages
      * @param constraintsOnSparse whether a variable with a constraint may have an IndexedSlices
      *                            gradient (Keras 3 applies the constraint after the update; Keras 2
      *                            refuses)
      */
-    public GradientChecks(String optimizer, OptimizerVariables store, TensorKernelsLookup kernels, boolean constraintsOnSparse) {
-        this.optimizer = optimizer;
+    public GradientChecks(OptimizerVariables store, TensorKernelsLookup kernels, boolean constraintsOnSparse) {
         this.store = store;
         this.kernels = kernels;
         this.constraintsOnSparse = constraintsOnSparse;

@@ -26,9 +26,7 @@ public final class WeightDecay {
 
     private final double weightDecay;
     private final TensorKernelsLookup kernels;
-    private Set<Variable> excludedVariables = Collections.newSetFromMap(new IdentityHashMap<>());
-    private List<String> excludedNames = List.of();
-    private Pattern excludedPattern;
+    private Exclusions exclusions = Exclusions.of(null, null);
 
     public WeightDecay(double weightDecay, TensorKernelsLookup kernels) {
         this.weightDecay = weightDecay;
@@ -40,52 +38,83 @@ public final class WeightDecay {
     }
 
     /**
-     * Replaces the exclusions, as each call of Keras's {@code exclude_from_weight_decay} does.
+     * What {@code exclude_from_weight_decay(var_list, var_names)} excludes: the given variables,
+     * and the variables whose Keras name contains a match of one of the names.
      *
-     * @throws IllegalArgumentException when a name is not a valid regular expression
+     * @param variables the excluded variables, by identity
+     * @param names     the distinct names, in order
+     * @param pattern   the names joined with {@code |}, or null when there are none
      */
-    public void exclude(List<Variable> variables, List<String> names) {
-        Set<Variable> vars = Collections.newSetFromMap(new IdentityHashMap<>());
-        if (variables != null) {
-            variables.forEach(v -> vars.add(Objects.requireNonNull(v, "variable")));
+    public record Exclusions(Set<Variable> variables, List<String> names, Pattern pattern) {
+
+        /**
+         * The exclusions of one {@code exclude_from_weight_decay} call.
+         *
+         * @param variables not modified; may be null
+         * @param names     not modified; may be null
+         * @throws IllegalArgumentException when a name is not a valid regular expression
+         */
+        public static Exclusions of(List<Variable> variables, List<String> names) {
+            Set<Variable> vars = Collections.newSetFromMap(new IdentityHashMap<>());
+            if (variables != null) {
+                variables.forEach(v -> vars.add(Objects.requireNonNull(v, "variable")));
+            }
+            List<String> unique = names == null ? List.of() : List.copyOf(new LinkedHashSet<>(names));
+            Pattern pattern = null;
+            if (!unique.isEmpty()) {
+                try {
+                    pattern = Pattern.compile(String.join("|", unique));
+                } catch (PatternSyntaxException e) {
+                    throw new IllegalArgumentException("exclude_from_weight_decay: var_names " + unique
+                            + " is not a valid regular expression: " + e.getDescription(), e);
+                }
+            }
+            return new Exclusions(Collections.unmodifiableSet(vars), unique, pattern);
         }
-        List<String> unique = names == null ? List.of() : List.copyOf(new LinkedHashSet<>(names));
-        Pattern pattern = null;
-        if (!unique.isEmpty()) {
-            try {
-                pattern = Pattern.compile(String.join("|", unique));
-            } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("exclude_from_weight_decay: var_names " + unique
-                        + " is not a valid regular expression: " + e.getDescription(), e);
+
+        /**
+         * Checks that every exclusion names one of {@code trainable} (an exclusion that matches
+         * nothing is almost always a typo; Keras ignores it silently).
+         */
+        public void check(List<Variable> trainable) {
+            Set<Variable> known = Collections.newSetFromMap(new IdentityHashMap<>());
+            known.addAll(trainable);
+            List<String> kerasNames = new ArrayList<>();
+            trainable.forEach(v -> kerasNames.add(kerasName(v)));
+            for (Variable v : variables) {
+                if (!known.contains(v)) {
+                    throw new IllegalArgumentException("exclude_from_weight_decay: variable '" + v.name()
+                            + "' is not one of the optimizer's variables " + kerasNames);
+                }
+            }
+            for (String name : names) {
+                Pattern p = Pattern.compile(name);
+                if (kerasNames.stream().noneMatch(n -> p.matcher(n).find())) {
+                    throw new IllegalArgumentException("exclude_from_weight_decay: var_names entry '" + name
+                            + "' matches none of the optimizer's variable names " + kerasNames);
+                }
             }
         }
-        excludedVariables = vars;
-        excludedNames = unique;
-        excludedPattern = pattern;
+
+        /** Whether {@code v} is excluded. */
+        boolean excludes(Variable v) {
+            return variables.contains(v) || (pattern != null && pattern.matcher(kerasName(v)).find());
+        }
     }
 
-    /**
-     * Checks that every exclusion names one of {@code trainable} (an exclusion that matches nothing
-     * is almost always a typo; Keras ignores it silently).
-     */
+    /** Replaces the exclusions, as each call of Keras's {@code exclude_from_weight_decay} does. */
+    public void exclude(Exclusions replacement) {
+        exclusions = Objects.requireNonNull(replacement, "exclusions");
+    }
+
+    /** {@link #exclude(Exclusions)} of {@link Exclusions#of}. */
+    public void exclude(List<Variable> variables, List<String> names) {
+        exclude(Exclusions.of(variables, names));
+    }
+
+    /** {@link Exclusions#check} of the current exclusions. */
     public void checkExclusions(List<Variable> trainable) {
-        Set<Variable> known = Collections.newSetFromMap(new IdentityHashMap<>());
-        known.addAll(trainable);
-        List<String> kerasNames = new ArrayList<>();
-        trainable.forEach(v -> kerasNames.add(kerasName(v)));
-        for (Variable v : excludedVariables) {
-            if (!known.contains(v)) {
-                throw new IllegalArgumentException("exclude_from_weight_decay: variable '" + v.name()
-                        + "' is not one of the optimizer's variables " + kerasNames);
-            }
-        }
-        for (String name : excludedNames) {
-            Pattern p = Pattern.compile(name);
-            if (kerasNames.stream().noneMatch(n -> p.matcher(n).find())) {
-                throw new IllegalArgumentException("exclude_from_weight_decay: var_names entry '" + name
-                        + "' matches none of the optimizer's variable names " + kerasNames);
-            }
-        }
+        exclusions.check(trainable);
     }
 
     /** Keras 3's {@code variable.name}: the last part of the path. */
@@ -95,7 +124,7 @@ public final class WeightDecay {
 
     /** Keras 3's {@code _use_weight_decay(variable)}. */
     public boolean appliesTo(Variable v) {
-        return !excludedVariables.contains(v) && (excludedPattern == null || !excludedPattern.matcher(kerasName(v)).find());
+        return !exclusions.excludes(v);
     }
 
     /**
