@@ -17,6 +17,16 @@ package dev.panamax.kernels;
  * @param twoL2               {@code 2 * l2}, where l2 already includes Keras's {@code beta / (2 lr)}
  * @param twoL2Shrinkage      {@code 2 * l2_shrinkage}; 0 selects FTRL V1 (no shrinkage term)
  * @param learningRatePower   lr_power (at most 0); -0.5 takes the square-root path
+ * @param keras3              Keras 3's {@code Ftrl.update_step} instead: linear is never scaled,
+ *                            {@code linear = linear + ((grad + twoL2Shrinkage * var) - sigma * var)} with
+ *                            {@code sigma = (newAccum^-p - accum^-p) / lr}, and
+ *                            {@code var = (clip(linear, -l1, l1) - linear) / (newAccum^-p / lr + twoL2)}
  */
-public record FtrlCoefficients(double learningRate, double l1, double twoL2, double twoL2Shrinkage, double learningRatePower) {
+public record FtrlCoefficients(double learningRate, double l1, double twoL2, double twoL2Shrinkage, double learningRatePower,
+                               boolean keras3) {
+
+    /** TensorFlow's {@code ApplyFtrl} ({@code twoL2Shrinkage} 0) or {@code ApplyFtrlV2}. */
+    public FtrlCoefficients(double learningRate, double l1, double twoL2, double twoL2Shrinkage, double learningRatePower) {
+        this(learningRate, l1, twoL2, twoL2Shrinkage, learningRatePower, false);
+    }
 }

@@ -153,7 +153,8 @@ public interface OptimizerKernels {
      * (square roots when p = -0.5),
      * {@code var = |linear| > l1 ? (l1 * sign(linear) - linear) / (newAccum^-p / lr + 2 l2) : 0},
      * {@code accum = newAccum}; with shrinkage, in the form that keeps {@code linear} times lr (see
-     * {@link FtrlCoefficients}). Modified: var, accum, linear. Not modified: grad.
+     * {@link FtrlCoefficients}). When {@code c.keras3()}, Keras 3's {@code Ftrl.update_step} instead
+     * (see {@link FtrlCoefficients#keras3()}). Modified: var, accum, linear. Not modified: grad.
      */
     void ftrl(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
               long from, long to, FtrlCoefficients c);

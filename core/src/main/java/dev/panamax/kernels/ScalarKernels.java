@@ -749,10 +749,10 @@ public final class ScalarKernels implements OptimizerKernels {
                      long from, long to, FtrlCoefficients c) {
         if (dtype == DType.FLOAT32) {
             ftrlFloat(var, accum, linear, grad, from, to, (float) c.learningRate(), (float) c.l1(), (float) c.twoL2(),
-                    (float) c.twoL2Shrinkage(), (float) c.learningRatePower());
+                    (float) c.twoL2Shrinkage(), (float) c.learningRatePower(), c.keras3());
         } else {
             ftrlDouble(var, accum, linear, grad, from, to, c.learningRate(), c.l1(), c.twoL2(), c.twoL2Shrinkage(),
-                    c.learningRatePower());
+                    c.learningRatePower(), c.keras3());
         }
     }
 
@@ -766,9 +766,10 @@ public final class ScalarKernels implements OptimizerKernels {
     }
 
     public static void ftrlFloat(MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
-                                 long from, long to, float lr, float l1, float twoL2, float twoL2Shrinkage, float lrPower) {
+                                 long from, long to, float lr, float l1, float twoL2, float twoL2Shrinkage, float lrPower,
+                                  boolean keras3) {
         // V2 runs TensorFlow's ApplyFtrlV2MultiplyLinearByLr functor (see FtrlCoefficients): linear is kept times lr.
-        boolean v2 = twoL2Shrinkage > 0;
+        boolean v2 = !keras3 && twoL2Shrinkage > 0;
         float threshold = v2 ? l1 * lr : l1;
         float twoL2Lr = twoL2 * lr;
         for (long i = from; i < to; i++) {
@@ -778,6 +779,13 @@ public final class ScalarKernels implements OptimizerKernels {
             float newAccum = a + g * g;
             float newPower = negativePowerFloat(newAccum, lrPower);
             float powerStep = newPower - negativePowerFloat(a, lrPower);
+            if (keras3) {
+                float l = linear.getAtIndex(F, i) + ((g + twoL2Shrinkage * w) - (powerStep / lr) * w);
+                linear.setAtIndex(F, i, l);
+                var.setAtIndex(F, i, (Math.max(Math.min(l, l1), -l1) - l) / (newPower / lr + twoL2));
+                accum.setAtIndex(F, i, newAccum);
+                continue;
+            }
             float l = v2
                     ? linear.getAtIndex(F, i) + ((g + twoL2Shrinkage * w) * lr - powerStep * w)
                     : linear.getAtIndex(F, i) + (g - (powerStep / lr) * w);
@@ -790,9 +798,10 @@ public final class ScalarKernels implements OptimizerKernels {
     }
 
     public static void ftrlDouble(MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
-                                  long from, long to, double lr, double l1, double twoL2, double twoL2Shrinkage, double lrPower) {
+                                  long from, long to, double lr, double l1, double twoL2, double twoL2Shrinkage, double lrPower,
+                                   boolean keras3) {
         // V2 runs TensorFlow's ApplyFtrlV2MultiplyLinearByLr functor (see FtrlCoefficients): linear is kept times lr.
-        boolean v2 = twoL2Shrinkage > 0;
+        boolean v2 = !keras3 && twoL2Shrinkage > 0;
         double threshold = v2 ? l1 * lr : l1;
         double twoL2Lr = twoL2 * lr;
         for (long i = from; i < to; i++) {
@@ -802,6 +811,13 @@ public final class ScalarKernels implements OptimizerKernels {
             double newAccum = a + g * g;
             double newPower = negativePowerDouble(newAccum, lrPower);
             double powerStep = newPower - negativePowerDouble(a, lrPower);
+            if (keras3) {
+                double l = linear.getAtIndex(D, i) + ((g + twoL2Shrinkage * w) - (powerStep / lr) * w);
+                linear.setAtIndex(D, i, l);
+                var.setAtIndex(D, i, (Math.max(Math.min(l, l1), -l1) - l) / (newPower / lr + twoL2));
+                accum.setAtIndex(D, i, newAccum);
+                continue;
+            }
             double l = v2
                     ? linear.getAtIndex(D, i) + ((g + twoL2Shrinkage * w) * lr - powerStep * w)
                     : linear.getAtIndex(D, i) + (g - (powerStep / lr) * w);

@@ -1,5 +1,6 @@
 package dev.panamax.optimizers;
 
+import dev.panamax.internal.Python;
 import dev.panamax.kernels.FtrlCoefficients;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Tensor;
@@ -16,6 +17,12 @@ import java.util.function.DoubleSupplier;
  * {@code l2} includes Keras's {@code beta / (2 lr)}. With shrinkage, the {@code z} update uses
  * {@code g + 2 l2_shrinkage w}.
  *
+ * <p>With {@link Builder#keras3(boolean) keras3}, Keras 3's {@code Ftrl.update_step}: {@code linear}
+ * is never scaled by lr (with shrinkage, {@code z = z + (g + 2 l2_shrinkage w) - (n'^-p - n^-p) / lr * w},
+ * while {@code n' = n + g^2} takes the raw gradient), {@code w = (clip(z, -l1, l1) - z) / (n'^-p / lr + 2 l2)},
+ * and the regularization strengths are Python floats met in the variable's dtype (not float32
+ * hyperparameters). Sparse gradients are made dense first, as Keras 3 does.
+ *
  * <p>Slots, interleaved per variable as Keras creates them: {@code accumulator} (starting at
  * {@code initial_accumulator_value}) and {@code linear}.
  */
@@ -31,7 +38,7 @@ public final class Ftrl extends Optimizer {
         checkNonNegative("initial_accumulator_value", b.initialAccumulatorValue);
         if (b.learningRatePower instanceof Hyperparameter.Constant(double p) && !(p <= 0)) {
             throw new IllegalArgumentException("`learning_rate_power` needs to be negative or zero. Received: learning_rate_power="
-                    + p + ".");
+                    + Python.repr(p) + ".");
         }
         checkNonNegative("l1_regularization_strength", b.l1);
         checkNonNegative("l2_regularization_strength", b.l2);
@@ -46,7 +53,8 @@ public final class Ftrl extends Optimizer {
 
     private static void checkNonNegative(String key, double value) {
         if (!(value >= 0)) {
-            throw new IllegalArgumentException("`" + key + "` needs to be positive or zero. Received: " + key + "=" + value + ".");
+            throw new IllegalArgumentException("`" + key + "` needs to be positive or zero. Received: " + key + "="
+                    + Python.repr(value) + ".");
         }
     }
 
@@ -112,6 +120,11 @@ public final class Ftrl extends Optimizer {
 
     @Override
     protected VariableUpdate prepare(DType dtype, double learningRate) {
+        if (keras3) {
+            FtrlCoefficients c = keras3Coefficients(dtype, learningRate);
+            return (variable, value, gradient) ->
+                    tensorKernels(value).ftrl(value, getSlot(variable, "accumulator"), getSlot(variable, "linear"), gradient, c);
+        }
         double l2 = hyperparameter("l2_regularization_strength", dtype);
         double beta = hyperparameter("beta", dtype);
         // Keras folds beta into l2: l2 + beta / (2 * lr), in the variable's dtype.
@@ -134,6 +147,20 @@ public final class Ftrl extends Optimizer {
                         g.valueRow(i), 0, g.rowLength(), c, g.rowLength() == 1);
             });
         });
+    }
+
+    /**
+     * Keras 3's scalars: each Python float becomes a tensor of the variable's dtype where it meets
+     * one ({@code l2 + beta / (2.0 * lr)}, {@code 2 * l2_reg}, {@code 2 * l2_shrinkage} as a Python
+     * product first).
+     */
+    private FtrlCoefficients keras3Coefficients(DType dtype, double learningRate) {
+        double beta = dtype.round(exactHyperparameter("beta"));
+        double l2 = dtype.round(exactHyperparameter("l2_regularization_strength"));
+        double l2Reg = dtype.round(l2 + dtype.round(beta / dtype.round(2.0 * learningRate)));
+        return new FtrlCoefficients(learningRate, dtype.round(exactHyperparameter("l1_regularization_strength")),
+                dtype.round(2.0 * l2Reg), dtype.round(2.0 * l2ShrinkageRegularizationStrength),
+                dtype.round(exactHyperparameter("learning_rate_power")), true);
     }
 
     @Override

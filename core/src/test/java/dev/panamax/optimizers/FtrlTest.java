@@ -362,10 +362,12 @@ class FtrlTest {
     void keras3SingleStep(DType dtype) {
         // keras/src/optimizers/ftrl_test.py test_single_step: Ftrl(learning_rate=0.5), grads [1, 6, 7, 2], vars [1, 2, 3, 4]
         // -> [0.2218, 1.3954, 2.3651, 2.8814] (rtol = atol = 1e-4).
-        try (Ftrl opt = ftrl().learningRate(0.5).build()) {
-            Variable var = variable("vars", dtype, 1.0, 2.0, 3.0, 4.0);
-            opt.apply(List.of(tensor(dtype, 1.0, 6.0, 7.0, 2.0)), List.of(var));
-            assertClose(new double[] {0.2218, 1.3954, 2.3651, 2.8814}, var.value(), 1e-4, 1e-4, "vars");
+        for (boolean keras3 : new boolean[] {false, true}) {
+            try (Ftrl opt = ftrl().keras3(keras3).learningRate(0.5).build()) {
+                Variable var = variable("vars", dtype, 1.0, 2.0, 3.0, 4.0);
+                opt.apply(List.of(tensor(dtype, 1.0, 6.0, 7.0, 2.0)), List.of(var));
+                assertClose(new double[] {0.2218, 1.3954, 2.3651, 2.8814}, var.value(), 1e-4, 1e-4, "vars keras3=" + keras3);
+            }
         }
     }
 
@@ -382,8 +384,111 @@ class FtrlTest {
             {-0.0164, -0.0328, -0.0481, -0.0623, -0.0753, -0.0875, -0.099, -0.1098, -0.1201, -0.1299}};
         try (Ftrl opt = ftrl().learningRate(0.05).learningRatePower(-0.2).initialAccumulatorValue(0.4)
                 .l1RegularizationStrength(0.05).l2RegularizationStrength(0.15).l2ShrinkageRegularizationStrength(0.01).beta(0.3)
-                .build()) {
+                .build();
+             Ftrl keras3 = keras3GoldenOptimizer()) {
             Fixtures.runKeras3Golden(opt, dtype, golden);
+            Fixtures.runKeras3Golden(keras3, dtype, golden);
+        }
+    }
+
+    private static Ftrl keras3GoldenOptimizer() {
+        return ftrl().keras3(true).learningRate(0.05).learningRatePower(-0.2).initialAccumulatorValue(0.4)
+                .l1RegularizationStrength(0.05).l2RegularizationStrength(0.15).l2ShrinkageRegularizationStrength(0.01).beta(0.3)
+                .build();
+    }
+
+    /** Keras 3's update_step in double, as ftrl.py writes it (the learning rate a float32 variable). */
+    private static void keras3Reference(double[] w, double[] accum, double[] linear, double[] g, double lr, double p, double l1,
+                                        double l2, double shrinkage, double beta) {
+        double l2Reg = l2 + beta / (2.0 * lr);
+        for (int i = 0; i < w.length; i++) {
+            double gradToUse = g[i] + 2 * shrinkage * w[i];
+            double newAccum = accum[i] + g[i] * g[i];
+            linear[i] += gradToUse - (Math.pow(newAccum, -p) - Math.pow(accum[i], -p)) / lr * w[i];
+            double quadratic = Math.pow(newAccum, -p) / lr + 2 * l2Reg;
+            w[i] = (Math.max(Math.min(linear[i], l1), -l1) - linear[i]) / quadratic;
+            accum[i] = newAccum;
+        }
+    }
+
+    /** ftrl_test.py test_correctness_with_golden in float64, against ftrl.py's formula in double (1e-12 relative). */
+    @Test
+    void keras3GoldenInFloat64() {
+        double lr = (float) 0.05;
+        double[] w = filled(10, 1.0);
+        double[] accum = filled(10, 0.4);
+        double[] linear = new double[10];
+        double[] arange = new double[10];
+        for (int i = 0; i < 10; i++) {
+            arange[i] = 0.1 * (i + 1);
+        }
+        try (Ftrl opt = keras3GoldenOptimizer()) {
+            Variable x = variable("x", DType.FLOAT64, filled(10, 1.0));
+            for (int step = 0; step < 6; step++) {
+                double[] g = step == 0 ? filled(10, 0.01) : arange;
+                opt.apply(List.of(tensor(DType.FLOAT64, g)), List.of(x));
+                keras3Reference(w, accum, linear, g, lr, -0.2, 0.05, 0.15, 0.01, 0.3);
+                assertClose(w, x.value(), 1e-12, 0, "x step " + step);
+                assertClose(linear, opt.getSlot(x, "linear"), 1e-12, 0, "linear step " + step);
+                assertClose(accum, opt.getSlot(x, "accumulator"), 1e-12, 0, "accumulator step " + step);
+            }
+        }
+    }
+
+    /**
+     * The Keras 3 form in float32, written out as ftrl.py's ops meet float32 tensors; its linear slot
+     * is unscaled (TF2's V2 keeps it times lr), and the accumulator takes the raw gradient.
+     */
+    @Test
+    void keras3FormFollowsUpdateStepInFloat32() {
+        float[] g = {1, -6, 0.25f, 2};
+        float[] w0 = {1, 2, -3, 0.5f};
+        try (Ftrl opt = ftrl().keras3(true).learningRate(0.3).l1RegularizationStrength(0.5).l2RegularizationStrength(0.1)
+                .l2ShrinkageRegularizationStrength(0.2).beta(0.7).build();
+             Ftrl tf2 = ftrl().learningRate(0.3).l1RegularizationStrength(0.5).l2RegularizationStrength(0.1)
+                .l2ShrinkageRegularizationStrength(0.2).beta(0.7).build()) {
+            Variable var = new Variable("v", Tensor.wrap(w0.clone()));
+            Variable other = new Variable("v", Tensor.wrap(w0.clone()));
+            opt.apply(List.of(Tensor.wrap(g.clone())), List.of(var));
+            tf2.apply(List.of(Tensor.wrap(g.clone())), List.of(other));
+            float lr = 0.3f;
+            float l2Reg = 0.1f + 0.7f / (2.0f * lr);
+            float twoShrinkage = (float) (2 * 0.2);
+            float[] expected = new float[4];
+            float[] expectedLinear = new float[4];
+            for (int i = 0; i < 4; i++) {
+                float a = 0.1f;
+                float newAccum = a + g[i] * g[i];
+                float l = 0f + ((g[i] + twoShrinkage * w0[i]) - (((float) Math.sqrt(newAccum) - (float) Math.sqrt(a)) / lr) * w0[i]);
+                expectedLinear[i] = l;
+                expected[i] = (Math.max(Math.min(l, 0.5f), -0.5f) - l) / ((float) Math.sqrt(newAccum) / lr + 2 * l2Reg);
+            }
+            assertArrayEquals(expected, var.value().toFloatArray());
+            assertArrayEquals(expectedLinear, opt.getSlot(var, "linear").toFloatArray());
+            assertEquals(List.of("accumulator", "linear"), opt.getSlotNames());
+            // TF2's ApplyFtrlV2 keeps linear times lr.
+            assertEquals(expectedLinear[0] * 0.3f, tf2.getSlot(other, "linear").toFloatArray()[0], 1e-6);
+        }
+    }
+
+    @Test
+    void keras3ConfigRoundTripLoadsTheKeras3Form() {
+        // ftrl_test.py test_config's arguments.
+        Map<String, Object> config;
+        try (Ftrl opt = ftrl().keras3(true).learningRate(0.05).learningRatePower(-0.2).initialAccumulatorValue(0.4)
+                .l1RegularizationStrength(0.05).l2RegularizationStrength(0.15).l2ShrinkageRegularizationStrength(0.01).beta(0.3)
+                .build()) {
+            config = opt.getConfig();
+            assertEquals("ftrl", config.get("name"));
+            assertEquals(-0.2, config.get("learning_rate_power"));
+            assertEquals(0.05, config.get("l1_regularization_strength"));
+            assertEquals(0.3, config.get("beta"));
+            assertTrue(!config.containsKey("decay"), config.toString());
+        }
+        Optimizer back = Optimizers.deserialize(Fixtures.keras3Form("Ftrl", config));
+        try (back) {
+            assertTrue(back.isKeras3());
+            assertEquals(config, back.getConfig());
         }
     }
 

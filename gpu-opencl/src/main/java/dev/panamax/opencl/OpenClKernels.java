@@ -266,7 +266,7 @@ public final class OpenClKernels implements AutoCloseable {
     /** See {@link OptimizerKernels#ftrl}. */
     public void ftrl(DType dtype, OpenClBuffer var, OpenClBuffer accum, OpenClBuffer linear, OpenClBuffer grad,
                      long from, long to, FtrlCoefficients c) {
-        run(dtype, "ftrl", from, to, s -> ftrlScalars(s, c), var, accum, linear, grad);
+        run(dtype, "ftrl", from, to, s -> ftrlScalars(s, c).flag(c.keras3()), var, accum, linear, grad);
     }
 
     private static Scalars ftrlScalars(Scalars s, FtrlCoefficients c) {

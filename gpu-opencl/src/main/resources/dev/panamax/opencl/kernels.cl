@@ -388,9 +388,10 @@ REAL negative_power(REAL x, REAL p) {
 
 // ApplyFtrl, or with shrinkage (two_l2_shrinkage > 0) ApplyFtrlV2MultiplyLinearByLr.
 __kernel void ftrl(__global REAL *var, __global REAL *accum, __global REAL *linear, __global const REAL *grad,
-                   ulong from, ulong n, REAL lr, REAL l1, REAL two_l2, REAL two_l2_shrinkage, REAL lr_power) {
+                   ulong from, ulong n, REAL lr, REAL l1, REAL two_l2, REAL two_l2_shrinkage, REAL lr_power,
+                   int keras3) {
     ELEMENT_INDEX_OR_RETURN
-    int v2 = two_l2_shrinkage > (REAL) 0;
+    int v2 = !keras3 && two_l2_shrinkage > (REAL) 0;
     REAL threshold = v2 ? l1 * lr : l1;
     REAL two_l2_lr = two_l2 * lr;
     REAL g = grad[i];
@@ -399,6 +400,14 @@ __kernel void ftrl(__global REAL *var, __global REAL *accum, __global REAL *line
     REAL new_accum = a + g * g;
     REAL new_power = negative_power(new_accum, lr_power);
     REAL power_step = new_power - negative_power(a, lr_power);
+    if (keras3) {
+        // Keras 3's update_step: linear unscaled, var from the clipped linear.
+        REAL l = linear[i] + ((g + two_l2_shrinkage * w) - (power_step / lr) * w);
+        linear[i] = l;
+        var[i] = (java_max(java_min(l, l1), -l1) - l) / (new_power / lr + two_l2);
+        accum[i] = new_accum;
+        return;
+    }
     REAL l = v2
             ? linear[i] + ((g + two_l2_shrinkage * w) * lr - power_step * w)
             : linear[i] + (g - (power_step / lr) * w);

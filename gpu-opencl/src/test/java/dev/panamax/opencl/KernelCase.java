@@ -118,6 +118,15 @@ enum KernelCase {
             return true;
         }
     },
+    /** Keras 3's form (unscaled linear, clipped), with or without shrinkage. */
+    FTRL_KERAS3("ftrl", "spss", (r, t) -> ftrlScalars(r, t, r.nextBoolean(), -0.5),
+            (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], from, to, ftrlKeras3(p))),
+    FTRL_KERAS3_POWER(FTRL_KERAS3, (r, t) -> ftrlScalars(r, t, r.nextBoolean(), r.nextDouble(-1, -0.05))) {
+        @Override
+        boolean usesPow() {
+            return true;
+        }
+    },
     SQUARE_AXPY("squareAxpy", "sp", (r, t) -> draw(r, t, 0.01, 1), (t, a, from, to, p) -> args(t, p[0], a[0], a[1], from, to)),
     /** Arrays var, m, v, vhat; without vhat. */
     ADAM_FROM_MOMENTS("adamFromMoments", "sspp", (r, t) -> {
@@ -327,5 +336,9 @@ enum KernelCase {
 
     static FtrlCoefficients ftrl(double[] p) {
         return new FtrlCoefficients(p[0], p[1], p[2], p[3], p[4]);
+    }
+
+    static FtrlCoefficients ftrlKeras3(double[] p) {
+        return new FtrlCoefficients(p[0], p[1], p[2], p[3], p[4], true);
     }
 }

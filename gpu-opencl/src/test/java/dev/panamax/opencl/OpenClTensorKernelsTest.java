@@ -230,6 +230,10 @@ class OpenClTensorKernelsTest {
             new Case("ftrl shrinkage", "ftrl", "spss", (r, t) -> KernelCase.ftrlScalars(r, t, true, -0.5), (k, a, p) -> {
                 k.ftrl(a[0], a[1], a[2], a[3], KernelCase.ftrl(p));
                 return 0;
+            }),
+            new Case("ftrl keras3", "ftrl", "spss", (r, t) -> KernelCase.ftrlScalars(r, t, r.nextBoolean(), -0.5), (k, a, p) -> {
+                k.ftrl(a[0], a[1], a[2], a[3], KernelCase.ftrlKeras3(p));
+                return 0;
             }));
 
     /** RMSprop (Keras's Python one) with the slots that {@code arrays} gives; epsilon inside the square root when {@code keras3}. */

@@ -302,12 +302,12 @@ enum KernelCase {
             double lrPower = r.nextBoolean() ? -0.5 : r.nextBoolean() ? 0.0 : t.round(-0.3);
             return new double[] {PropertyData.scalar(r, t, 1e-3, 1), r.nextBoolean() ? PropertyData.scalar(r, t, 1e-3, 1) : 0,
                     r.nextBoolean() ? PropertyData.scalar(r, t, 1e-3, 1) : 0,
-                    r.nextBoolean() ? PropertyData.scalar(r, t, 1e-3, 1) : 0, lrPower};
+                    r.nextBoolean() ? PropertyData.scalar(r, t, 1e-3, 1) : 0, lrPower, r.nextBoolean() ? 1 : 0};
         }
 
         @Override
         double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
-            k.ftrl(t, s[0], s[1], s[2], s[3], from, to, new FtrlCoefficients(p[0], p[1], p[2], p[3], p[4]));
+            k.ftrl(t, s[0], s[1], s[2], s[3], from, to, new FtrlCoefficients(p[0], p[1], p[2], p[3], p[4], p[5] != 0));
             return 0;
         }
     },

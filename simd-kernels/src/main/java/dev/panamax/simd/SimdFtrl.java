@@ -25,29 +25,31 @@ final class SimdFtrl {
             float twoL2Shrinkage = (float) c.twoL2Shrinkage();
             float lrPower = (float) c.learningRatePower();
             if (lrPower == -0.5f) {
-                ftrlSqrtFloat(var, accum, linear, grad, from, to, lr, l1, twoL2, twoL2Shrinkage);
+                ftrlSqrtFloat(var, accum, linear, grad, from, to, lr, l1, twoL2, twoL2Shrinkage, c.keras3());
             } else {
                 // accum^-lr_power needs Math.pow: the Vector API's POW is not correctly rounded
                 // (nor is Math.pow, but the reference is Math.pow), so the scalar loop does it all.
-                ScalarKernels.ftrlFloat(var, accum, linear, grad, from, to, lr, l1, twoL2, twoL2Shrinkage, lrPower);
+                ScalarKernels.ftrlFloat(var, accum, linear, grad, from, to, lr, l1, twoL2, twoL2Shrinkage, lrPower, c.keras3());
             }
         } else {
             double lrPower = c.learningRatePower();
             if (lrPower == -0.5) {
-                ftrlSqrtDouble(var, accum, linear, grad, from, to, c.learningRate(), c.l1(), c.twoL2(), c.twoL2Shrinkage());
+                ftrlSqrtDouble(var, accum, linear, grad, from, to, c.learningRate(), c.l1(), c.twoL2(), c.twoL2Shrinkage(),
+                        c.keras3());
             } else {
                 // As for float32: no vector pow gives Math.pow's bits.
                 ScalarKernels.ftrlDouble(var, accum, linear, grad, from, to, c.learningRate(), c.l1(), c.twoL2(),
-                        c.twoL2Shrinkage(), lrPower);
+                        c.twoL2Shrinkage(), lrPower, c.keras3());
             }
         }
     }
 
     /** FTRL with lr_power = -0.5, where {@code accum^-lr_power} is a square root. */
     private static void ftrlSqrtFloat(MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
-                                      long from, long to, float lr, float l1, float twoL2, float twoL2Shrinkage) {
+                                      long from, long to, float lr, float l1, float twoL2, float twoL2Shrinkage,
+                                         boolean keras3) {
         // V2 keeps linear times lr, as TensorFlow's ApplyFtrlV2MultiplyLinearByLr (see ScalarKernels).
-        boolean v2 = twoL2Shrinkage > 0;
+        boolean v2 = !keras3 && twoL2Shrinkage > 0;
         float threshold = v2 ? l1 * lr : l1;
         float twoL2Lr = twoL2 * lr;
         FloatVector twoL2ShrinkageV = FloatVector.broadcast(FS, twoL2Shrinkage);
@@ -62,6 +64,13 @@ final class SimdFtrl {
             FloatVector newAccum = a.add(g.mul(g));
             FloatVector newPower = newAccum.lanewise(VectorOperators.SQRT);
             FloatVector powerStep = newPower.sub(a.lanewise(VectorOperators.SQRT));
+            if (keras3) {
+                FloatVector l = loadF(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).sub(powerStep.div(lr).mul(w)));
+                l.intoMemorySegment(linear, off, ORDER);
+                l.min(l1).max(-l1).sub(l).div(newPower.div(lr).add(twoL2)).intoMemorySegment(var, off, ORDER);
+                newAccum.intoMemorySegment(accum, off, ORDER);
+                continue;
+            }
             FloatVector l = v2
                     ? loadF(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).mul(lr).sub(powerStep.mul(w)))
                     : loadF(linear, off).add(g.sub(powerStep.div(lr).mul(w)));
@@ -71,14 +80,15 @@ final class SimdFtrl {
             zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)).intoMemorySegment(var, off, ORDER);
             newAccum.intoMemorySegment(accum, off, ORDER);
         }
-        ScalarKernels.ftrlFloat(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5f);
+        ScalarKernels.ftrlFloat(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5f, keras3);
     }
 
     /** FTRL with lr_power = -0.5, where {@code accum^-lr_power} is a square root. */
     private static void ftrlSqrtDouble(MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
-                                       long from, long to, double lr, double l1, double twoL2, double twoL2Shrinkage) {
+                                       long from, long to, double lr, double l1, double twoL2, double twoL2Shrinkage,
+                                          boolean keras3) {
         // V2 keeps linear times lr, as TensorFlow's ApplyFtrlV2MultiplyLinearByLr (see ScalarKernels).
-        boolean v2 = twoL2Shrinkage > 0;
+        boolean v2 = !keras3 && twoL2Shrinkage > 0;
         double threshold = v2 ? l1 * lr : l1;
         double twoL2Lr = twoL2 * lr;
         DoubleVector twoL2ShrinkageV = DoubleVector.broadcast(DS, twoL2Shrinkage);
@@ -93,6 +103,13 @@ final class SimdFtrl {
             DoubleVector newAccum = a.add(g.mul(g));
             DoubleVector newPower = newAccum.lanewise(VectorOperators.SQRT);
             DoubleVector powerStep = newPower.sub(a.lanewise(VectorOperators.SQRT));
+            if (keras3) {
+                DoubleVector l = loadD(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).sub(powerStep.div(lr).mul(w)));
+                l.intoMemorySegment(linear, off, ORDER);
+                l.min(l1).max(-l1).sub(l).div(newPower.div(lr).add(twoL2)).intoMemorySegment(var, off, ORDER);
+                newAccum.intoMemorySegment(accum, off, ORDER);
+                continue;
+            }
             DoubleVector l = v2
                     ? loadD(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).mul(lr).sub(powerStep.mul(w)))
                     : loadD(linear, off).add(g.sub(powerStep.div(lr).mul(w)));
@@ -102,6 +119,6 @@ final class SimdFtrl {
             zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)).intoMemorySegment(var, off, ORDER);
             newAccum.intoMemorySegment(accum, off, ORDER);
         }
-        ScalarKernels.ftrlDouble(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5);
+        ScalarKernels.ftrlDouble(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5, keras3);
     }
 }
