@@ -109,6 +109,22 @@ public final class HostTensorKernels implements TensorKernels {
     }
 
     @Override
+    public double lambMoments(Tensor m, Tensor v, Tensor grad, LambCoefficients c) {
+        MemorySegment ms = s(m);
+        MemorySegment vs = s(v);
+        MemorySegment g = s(grad);
+        return executor.sum(m.size(), (from, to) -> k.lambMoments(m.dtype(), ms, vs, g, from, to, c));
+    }
+
+    @Override
+    public void lambApply(Tensor var, Tensor m, Tensor v, LambCoefficients c, double scale) {
+        MemorySegment w = s(var);
+        MemorySegment ms = s(m);
+        MemorySegment vs = s(v);
+        each(var, (from, to) -> k.lambApply(var.dtype(), w, ms, vs, from, to, c, scale));
+    }
+
+    @Override
     public void adamaxKeras3(Tensor var, Tensor m, Tensor u, Tensor grad, Keras3AdamaxCoefficients c) {
         MemorySegment w = s(var);
         MemorySegment ms = s(m);

@@ -159,6 +159,24 @@ public interface OptimizerKernels {
     void ftrl(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
               long from, long to, FtrlCoefficients c);
 
+    // ---- layer-wise updates (a reduction, then an element-wise step) -----------------------------
+
+    /**
+     * Keras 3's {@code Lamb}, its moments: {@code m = m + (grad - m) * oneMinusBeta1},
+     * {@code v = v + (grad * grad - v) * oneMinusBeta2}. Returns the sum of the squares of the
+     * update {@link #lambApply} will take from the new moments, each square and the sum in double
+     * (a reduction: the order of the sum is the backend's). Modified: m, v. Not modified: grad.
+     */
+    double lambMoments(DType dtype, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to, LambCoefficients c);
+
+    /**
+     * Keras 3's {@code Lamb}, its step: {@code var = var - scale * update} with
+     * {@code update = (m / oneMinusBeta1Power) / (sqrt(v / oneMinusBeta2Power) + epsilon)} and
+     * {@code scale = trust ratio * lr}. Modified: var. Not modified: m, v.
+     */
+    void lambApply(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, long from, long to, LambCoefficients c,
+                   double scale);
+
     // ---- Keras 3's base stages -------------------------------------------------------------------
 
     /**

@@ -46,6 +46,11 @@ public interface TensorKernels {
 
     void adamaxKeras3(Tensor var, Tensor m, Tensor u, Tensor grad, Keras3AdamaxCoefficients c);
 
+    /** Lamb's moments; returns the sum of squares of its update (see {@link OptimizerKernels#lambMoments}). */
+    double lambMoments(Tensor m, Tensor v, Tensor grad, LambCoefficients c);
+
+    void lambApply(Tensor var, Tensor m, Tensor v, LambCoefficients c, double scale);
+
     void adadeltaKeras3(Tensor var, Tensor accumGrad, Tensor accumDelta, Tensor grad, double lr, double rho, double oneMinusRho,
                         double epsilon);
 

@@ -92,6 +92,7 @@ public final class Optimizers {
         builtIn("Nadam", Nadam.class, Nadam::fromConfig);
         builtIn("Ftrl", Ftrl.class, Ftrl::fromConfig);
         builtIn("Lion", Lion.class, Lion::fromConfig);
+        builtIn("Lamb", Lamb.class, Lamb::fromConfig);
     }
 
     private Optimizers() {

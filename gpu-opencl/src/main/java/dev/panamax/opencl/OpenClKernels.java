@@ -7,6 +7,7 @@ import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
 import dev.panamax.kernels.Keras3AdamaxCoefficients;
+import dev.panamax.kernels.LambCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
@@ -14,6 +15,7 @@ import dev.panamax.kernels.RmspropCoefficients;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -115,17 +117,29 @@ public final class OpenClKernels implements AutoCloseable {
     }
 
     static double sumOfSquares(OpenClQueue queue, OpenClKernelSet set, OpenClBuffer x, long from, long to) {
-        OpenClKernel k = set.kernel("sum_of_squares");
-        long n = elements(set.dtype(), from, to, x);
+        return sumOfSquares(queue, set, "sum_of_squares", from, to, s -> { }, x);
+    }
+
+    /**
+     * Runs the reduction kernel {@code name} (buffers, the partial sums, from, n, the scalars, the
+     * local sums) and adds its partial sums on the host, group by group.
+     */
+    private static double sumOfSquares(OpenClQueue queue, OpenClKernelSet set, String name, long from, long to,
+                                       Consumer<Scalars> scalars, OpenClBuffer... inputs) {
+        OpenClKernel k = set.kernel(name);
+        long n = elements(set.dtype(), from, to, inputs);
         if (n == 0) {
             return 0;
         }
         long local = Long.highestOneBit(Math.min(REDUCTION_GROUP_SIZE, k.workGroupSize()));
         int groups = (int) Math.min((n + local - 1) / local, OpenClKernelSet.MAX_REDUCTION_GROUPS);
         int bytes = OpenClKernelSet.PARTIAL_SUM_BYTES;
+        OpenClBuffer[] buffers = Arrays.copyOf(inputs, inputs.length + 1);
+        buffers[inputs.length] = set.partialSums();
         synchronized (k) {
-            int a = buffers(k, from, n, x, set.partialSums());
-            k.setLocalArg(a, local * bytes);
+            Scalars s = new Scalars(k, set.dtype(), buffers(k, from, n, buffers));
+            scalars.accept(s);
+            k.setLocalArg(s.index, local * bytes);
             k.enqueue(queue, groups * local, local);
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment partial = arena.allocate((long) groups * bytes, 8);
@@ -271,6 +285,25 @@ public final class OpenClKernels implements AutoCloseable {
 
     private static Scalars ftrlScalars(Scalars s, FtrlCoefficients c) {
         return s.real(c.learningRate()).real(c.l1()).real(c.twoL2()).real(c.twoL2Shrinkage()).real(c.learningRatePower());
+    }
+
+    // ---- Keras 3's Lamb -----------------------------------------------------------------------------
+
+    /** Lamb's moments, then the sum of squares of its update. See {@link OptimizerKernels#lambMoments}. */
+    public double lambMoments(DType dtype, OpenClBuffer m, OpenClBuffer v, OpenClBuffer grad, long from, long to,
+                              LambCoefficients c) {
+        run(dtype, "lamb_moments", from, to, s -> s.real(c.oneMinusBeta1()).real(c.oneMinusBeta2()), m, v, grad);
+        return sumOfSquares(queue, kernels(dtype), "lamb_update_sum_of_squares", from, to, s -> lambUpdateScalars(s, c), m, v);
+    }
+
+    /** {@code var = var - scale * update}. See {@link OptimizerKernels#lambApply}. */
+    public void lambApply(DType dtype, OpenClBuffer var, OpenClBuffer m, OpenClBuffer v, long from, long to, LambCoefficients c,
+                          double scale) {
+        run(dtype, "lamb_apply", from, to, s -> lambUpdateScalars(s, c).real(scale), var, m, v);
+    }
+
+    private static Scalars lambUpdateScalars(Scalars s, LambCoefficients c) {
+        return s.real(c.oneMinusBeta1Power()).real(c.oneMinusBeta2Power()).real(c.epsilon());
     }
 
     // ---- sparse rows (run on gathered rows) ------------------------------------------------------

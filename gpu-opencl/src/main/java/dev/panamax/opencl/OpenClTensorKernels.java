@@ -4,6 +4,7 @@ import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
 import dev.panamax.kernels.Keras3AdamaxCoefficients;
+import dev.panamax.kernels.LambCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.RmspropCoefficients;
@@ -148,6 +149,21 @@ public final class OpenClTensorKernels implements TensorKernels {
     public void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c) {
         Args a = new Args(var).add("m", m).add("grad", grad).start();
         kernels.lion(a.dtype, a.b(0), a.b(1), a.b(2), 0, a.size, c);
+        a.done();
+    }
+
+    @Override
+    public double lambMoments(Tensor m, Tensor v, Tensor grad, LambCoefficients c) {
+        Args a = new Args(m).add("v", v).add("grad", grad).start();
+        double sum = kernels.lambMoments(a.dtype, a.b(0), a.b(1), a.b(2), 0, a.size, c);
+        a.done();
+        return sum;
+    }
+
+    @Override
+    public void lambApply(Tensor var, Tensor m, Tensor v, LambCoefficients c, double scale) {
+        Args a = new Args(var).add("m", m).add("v", v).start();
+        kernels.lambApply(a.dtype, a.b(0), a.b(1), a.b(2), 0, a.size, c, scale);
         a.done();
     }
 

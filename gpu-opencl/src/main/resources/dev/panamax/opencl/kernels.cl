@@ -127,27 +127,31 @@ float2 add_float_float(float2 a, float2 b) {
 
 #endif
 
-// One partial sum of squares per work-group: each work-item adds a strided share of the
-// elements, then the group adds its work-items' sums in a tree. The host adds the partials.
-// The local size must be a power of two.
+// One partial sum of squares of TERM (an expression of the element index i) per work-group:
+// each work-item adds a strided share of the elements, then the group adds its work-items' sums
+// in a tree. The host adds the partials. The local size must be a power of two.
+#define SUM_OF_SQUARES_OF(TERM)                                                  \
+    size_t lid = get_local_id(0);                                                \
+    accumulator sum = ZERO_SUM;                                                  \
+    for (size_t k = get_global_id(0); k < n; k += get_global_size(0)) {         \
+        size_t i = from + k;                                                     \
+        sum = ADD_SUMS(sum, SQUARE(TERM));                                       \
+    }                                                                            \
+    sums[lid] = sum;                                                             \
+    barrier(CLK_LOCAL_MEM_FENCE);                                                \
+    for (size_t width = get_local_size(0) / 2; width > 0; width /= 2) {          \
+        if (lid < width) {                                                       \
+            sums[lid] = ADD_SUMS(sums[lid], sums[lid + width]);                  \
+        }                                                                        \
+        barrier(CLK_LOCAL_MEM_FENCE);                                            \
+    }                                                                            \
+    if (lid == 0) {                                                              \
+        partial[get_group_id(0)] = sums[0];                                      \
+    }
+
 __kernel void sum_of_squares(__global const REAL *x, __global accumulator *partial, ulong from, ulong n,
                              __local accumulator *sums) {
-    size_t lid = get_local_id(0);
-    accumulator sum = ZERO_SUM;
-    for (size_t k = get_global_id(0); k < n; k += get_global_size(0)) {
-        sum = ADD_SUMS(sum, SQUARE(x[from + k]));
-    }
-    sums[lid] = sum;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t width = get_local_size(0) / 2; width > 0; width /= 2) {
-        if (lid < width) {
-            sums[lid] = ADD_SUMS(sums[lid], sums[lid + width]);
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    if (lid == 0) {
-        partial[get_group_id(0)] = sums[0];
-    }
+    SUM_OF_SQUARES_OF(x[i])
 }
 
 // ---- Keras 3's base stages ---------------------------------------------------------------------
@@ -416,6 +420,34 @@ __kernel void ftrl(__global REAL *var, __global REAL *accum, __global REAL *line
     REAL y = v2 ? new_power + two_l2_lr : new_power / lr + two_l2;
     var[i] = fabs(l) > threshold ? x / y : (REAL) 0;
     accum[i] = new_accum;
+}
+
+// ---- Keras 3's Lamb: the moments, the sum of squares of the update, the step ------------------
+
+REAL lamb_update(REAL m, REAL v, REAL one_minus_beta1_power, REAL one_minus_beta2_power, REAL epsilon) {
+    return (m / one_minus_beta1_power) / (sqrt(v / one_minus_beta2_power) + epsilon);
+}
+
+__kernel void lamb_moments(__global REAL *m, __global REAL *v, __global const REAL *grad, ulong from, ulong n,
+                           REAL one_minus_beta1, REAL one_minus_beta2) {
+    ELEMENT_INDEX_OR_RETURN
+    REAL g = grad[i];
+    REAL mi = m[i];
+    REAL vi = v[i];
+    m[i] = mi + (g - mi) * one_minus_beta1;
+    v[i] = vi + (g * g - vi) * one_minus_beta2;
+}
+
+__kernel void lamb_update_sum_of_squares(__global const REAL *m, __global const REAL *v, __global accumulator *partial,
+                                         ulong from, ulong n, REAL one_minus_beta1_power, REAL one_minus_beta2_power,
+                                         REAL epsilon, __local accumulator *sums) {
+    SUM_OF_SQUARES_OF(lamb_update(m[i], v[i], one_minus_beta1_power, one_minus_beta2_power, epsilon))
+}
+
+__kernel void lamb_apply(__global REAL *var, __global const REAL *m, __global const REAL *v, ulong from, ulong n,
+                         REAL one_minus_beta1_power, REAL one_minus_beta2_power, REAL epsilon, REAL scale) {
+    ELEMENT_INDEX_OR_RETURN
+    var[i] = var[i] - scale * lamb_update(m[i], v[i], one_minus_beta1_power, one_minus_beta2_power, epsilon);
 }
 
 // ---- sparse rows: the parts of TF2 Keras's _resource_apply_sparse that no dense kernel has ----

@@ -14,6 +14,7 @@ import dev.panamax.optimizers.Adagrad;
 import dev.panamax.optimizers.Adam;
 import dev.panamax.optimizers.Adamax;
 import dev.panamax.optimizers.Ftrl;
+import dev.panamax.optimizers.Lamb;
 import dev.panamax.optimizers.Lion;
 import dev.panamax.optimizers.GradientAndVariable;
 import dev.panamax.optimizers.Nadam;
@@ -80,8 +81,9 @@ class DeviceOptimizerTest {
 
     record Config(String name, Function<Optimizer.Builder<?>, Optimizer.Builder<?>> options,
                   Function<OptimizerKernels, Optimizer.Builder<?>> builder) {
-        boolean clipsByNorm() {
-            return name.contains("clipnorm");
+        /** Whether the step takes a norm (a reduction, equal only within a tolerance): norm clipping, Lamb's trust ratio. */
+        boolean takesNorms() {
+            return name.contains("clipnorm") || name.startsWith("lamb");
         }
 
         Optimizer build() {
@@ -105,6 +107,9 @@ class DeviceOptimizerTest {
             new Config("adadelta keras3", b -> b, k -> Adadelta.builder().learningRate(1.0).keras3(true).kernels(k)),
             new Config("adamax keras3", b -> b, k -> Adamax.builder().learningRate(0.01).keras3(true).kernels(k)),
             new Config("lion weight_decay", b -> b.weightDecay(0.1), k -> Lion.builder().learningRate(0.01).kernels(k)),
+            new Config("lamb weight_decay", b -> b.weightDecay(0.01), k -> Lamb.builder().learningRate(0.01).kernels(k)),
+            new Config("ftrl keras3 shrinkage", b -> b, k -> Ftrl.builder().keras3(true).learningRate(0.1).l1RegularizationStrength(0.01)
+                    .l2ShrinkageRegularizationStrength(0.1).beta(0.1).kernels(k)),
             new Config("adam keras3 weight_decay ema accumulation loss_scale", b -> b.weightDecay(0.01).useEma(true)
                     .emaOverwriteFrequency(3).gradientAccumulationSteps(2).lossScaleFactor(8),
                     k -> Adam.builder().learningRate(0.01).keras3(true).kernels(k)),
@@ -201,7 +206,7 @@ class DeviceOptimizerTest {
     private static void compare(Config config, DType dtype, Tensor expected, Tensor device, String where) {
         assertTrue(expected.isHost(), where);
         assertTrue(!device.isHost(), where + ": expected a device tensor");
-        if (!config.clipsByNorm()) {
+        if (!config.takesNorms()) {
             OpenClTensorKernelsTest.assertSameBits(where, expected, device);
             return;
         }

@@ -4,6 +4,7 @@ import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
 import dev.panamax.kernels.Keras3AdamaxCoefficients;
+import dev.panamax.kernels.LambCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
@@ -51,6 +52,14 @@ enum KernelCase {
     }, (t, a, from, to, p) -> args(t, a[0], a[1], from, to, p[0], p[1])),
     /** Arrays var, m, grad. */
     LION("lion", "sss", KernelCase::lionScalars, (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, lion(p))),
+    /** Arrays m, v, grad; returns the sum of squares of the update. */
+    LAMB_MOMENTS("lambMoments", "sps", KernelCase::lambScalars, (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, lamb(p))),
+    /** Arrays var, m, v; the last scalar is the trust ratio times lr. */
+    LAMB_APPLY("lambApply", "ssp", (r, t) -> {
+        double[] p = java.util.Arrays.copyOf(lambScalars(r, t), 6);
+        p[5] = t.round(r.nextDouble(1e-4, 10));
+        return p;
+    }, (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, lamb(p), p[5])),
     /** Arrays var, m, u, grad. */
     ADAMAX_KERAS3("adamaxKeras3", "ssps", KernelCase::adamaxKeras3Scalars,
             (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], from, to, adamaxKeras3(p))),
@@ -207,9 +216,9 @@ enum KernelCase {
         return arrayKinds.charAt(array);
     }
 
-    /** Whether the method returns a result (sumOfSquares, the one that does). */
+    /** Whether the method returns a sum (sumOfSquares, and lambMoments beside its writes). */
     boolean isReduction() {
-        return method.equals("sumOfSquares");
+        return method.equals("sumOfSquares") || method.equals("lambMoments");
     }
 
     /** Whether the kernel calls pow, which is not correctly rounded (so not bit-exact). */
@@ -336,6 +345,15 @@ enum KernelCase {
 
     static FtrlCoefficients ftrl(double[] p) {
         return new FtrlCoefficients(p[0], p[1], p[2], p[3], p[4]);
+    }
+
+    /** 1 - beta_1, 1 - beta_2, 1 - beta_1^t, 1 - beta_2^t, epsilon. */
+    static double[] lambScalars(SplittableRandom r, DType t) {
+        return draw(r, t, 0.01, 0.2, 1e-4, 0.01, 0.05, 1, 1e-3, 1, 1e-8, 1e-3);
+    }
+
+    static LambCoefficients lamb(double[] p) {
+        return new LambCoefficients(p[0], p[1], p[2], p[3], p[4]);
     }
 
     static FtrlCoefficients ftrlKeras3(double[] p) {

@@ -140,6 +140,16 @@ class OpenClTensorKernelsTest {
                 k.lion(a[0], a[1], a[2], KernelCase.lion(p));
                 return 0;
             }),
+            new Case("lambMoments", "lambMoments", "sps", KernelCase::lambScalars,
+                    (k, a, p) -> k.lambMoments(a[0], a[1], a[2], KernelCase.lamb(p))),
+            new Case("lambApply", "lambApply", "ssp", (r, t) -> {
+                double[] p = java.util.Arrays.copyOf(KernelCase.lambScalars(r, t), 6);
+                p[5] = t.round(r.nextDouble(1e-4, 10));
+                return p;
+            }, (k, a, p) -> {
+                k.lambApply(a[0], a[1], a[2], KernelCase.lamb(p), p[5]);
+                return 0;
+            }),
             new Case("adamaxKeras3", "adamaxKeras3", "ssps", KernelCase::adamaxKeras3Scalars, (k, a, p) -> {
                 k.adamaxKeras3(a[0], a[1], a[2], a[3], KernelCase.adamaxKeras3(p));
                 return 0;
@@ -285,7 +295,7 @@ class OpenClTensorKernelsTest {
                     assertSameBits(what + " array " + a, host[a], dev[a]);
                 }
             }
-            if (c.method().equals("sumOfSquares")) {
+            if (c.method().equals("sumOfSquares") || c.method().equals("lambMoments")) {
                 OpenClKernelsTest.compareSums(what, expected, actual);
             }
         } finally {

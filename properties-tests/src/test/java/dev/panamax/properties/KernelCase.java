@@ -4,6 +4,7 @@ import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
 import dev.panamax.kernels.Keras3AdamaxCoefficients;
+import dev.panamax.kernels.LambCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
@@ -121,6 +122,38 @@ enum KernelCase {
         @Override
         double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
             k.lion(t, s[0], s[1], s[2], from, to, new LionCoefficients(p[0], p[1], p[2], p[3], p[4]));
+            return 0;
+        }
+    },
+    /** Arrays m, v, grad; returns the sum of squares of the update. */
+    LAMB_MOMENTS("lambMoments", 3) {
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return lambScalars(r, t);
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            return k.lambMoments(t, s[0], s[1], s[2], from, to, lamb(p));
+        }
+
+        @Override
+        boolean isReduction() {
+            return true;
+        }
+    },
+    /** Arrays var, m, v; the last scalar is the trust ratio times lr. */
+    LAMB_APPLY("lambApply", 3) {
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            double[] p = java.util.Arrays.copyOf(lambScalars(r, t), 6);
+            p[5] = PropertyData.scalar(r, t, 1e-4, 10);
+            return p;
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.lambApply(t, s[0], s[1], s[2], from, to, lamb(p), p[5]);
             return 0;
         }
     },
@@ -408,6 +441,16 @@ enum KernelCase {
 
     /** Calls the method over {@code [from, to)}; returns the sum for reductions, else 0. */
     abstract double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p);
+
+    /** 1 - beta_1, 1 - beta_2, 1 - beta_1^t, 1 - beta_2^t, epsilon. */
+    private static double[] lambScalars(SplittableRandom r, DType t) {
+        return new double[] {PropertyData.scalar(r, t, 0.01, 0.2), PropertyData.scalar(r, t, 1e-4, 0.01),
+                PropertyData.scalar(r, t, 0.05, 1), PropertyData.scalar(r, t, 1e-3, 1), epsilon(r, t)};
+    }
+
+    private static LambCoefficients lamb(double[] p) {
+        return new LambCoefficients(p[0], p[1], p[2], p[3], p[4]);
+    }
 
     /** An epsilon from Keras's 1e-7 up to 1e-3, rounded to {@code t}. */
     private static double epsilon(SplittableRandom r, DType t) {

@@ -12,6 +12,7 @@ import dev.panamax.optimizers.Adam;
 import dev.panamax.optimizers.AdamW;
 import dev.panamax.optimizers.Adamax;
 import dev.panamax.optimizers.Ftrl;
+import dev.panamax.optimizers.Lamb;
 import dev.panamax.optimizers.Lion;
 import dev.panamax.optimizers.Nadam;
 import dev.panamax.optimizers.RMSprop;
@@ -39,8 +40,9 @@ class OptimizerEquivalenceTest {
 
     record Config(String name, Function<Optimizer.Builder<?>, Optimizer.Builder<?>> options,
                   Function<OptimizerKernels, Optimizer.Builder<?>> builder) {
-        boolean clipsByNorm() {
-            return name.contains("clipnorm");
+        /** Whether the step takes a norm (a reduction, equal only within a tolerance): norm clipping, Lamb's trust ratio. */
+        boolean takesNorms() {
+            return name.contains("clipnorm") || name.startsWith("lamb");
         }
 
         @Override
@@ -64,6 +66,9 @@ class OptimizerEquivalenceTest {
                 new Config("sgd momentum weight_decay ema clipvalue", b -> b.weightDecay(0.05).useEma(true).emaMomentum(0.5)
                         .clipvalue(0.5), k -> SGD.builder().learningRate(0.05).momentum(0.9).kernels(k)),
                 new Config("lion weight_decay", b -> b.weightDecay(0.1), k -> Lion.builder().learningRate(0.01).kernels(k)),
+                new Config("lamb weight_decay", b -> b.weightDecay(0.01), k -> Lamb.builder().learningRate(0.01).kernels(k)),
+                new Config("ftrl keras3 shrinkage", b -> b, k -> Ftrl.builder().keras3(true).learningRate(0.1).l1RegularizationStrength(0.01)
+                        .l2ShrinkageRegularizationStrength(0.1).beta(0.1).kernels(k)),
                 new Config("adamw amsgrad", b -> b, k -> AdamW.builder().learningRate(0.01).amsgrad(true).kernels(k)),
                 new Config("amsgrad", b -> b, k -> Adam.builder().learningRate(0.01).amsgrad(true).kernels(k)),
                 new Config("lazy amsgrad", b -> b, k -> Adam.builder().learningRate(0.01).amsgrad(true).lazy(true).kernels(k)),
@@ -157,7 +162,7 @@ class OptimizerEquivalenceTest {
     private static void assertSame(Config config, DType dtype, Tensor expected, Tensor actual, String where) {
         double[] e = expected.toDoubleArray();
         double[] a = actual.toDoubleArray();
-        if (!config.clipsByNorm()) {
+        if (!config.takesNorms()) {
             assertArrayEquals(e, a, where);
             return;
         }

@@ -4,6 +4,7 @@ import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
 import dev.panamax.kernels.Keras3AdamaxCoefficients;
+import dev.panamax.kernels.LambCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
@@ -14,7 +15,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Vector API kernels, one class per family ({@link SimdBasics}, {@link SimdAdamFamily},
- * {@link SimdRmspropFamily}, {@link SimdFtrl}); this class only dispatches. Each loop runs whole vectors of the preferred species up to
+ * {@link SimdRmspropFamily}, {@link SimdFtrl}, {@link SimdLamb}); this class only dispatches. Each loop runs whole vectors of the preferred species up to
  * {@code loopBound}, then hands the tail to the {@link ScalarKernels} method of the same name.
  * Every element-wise formula is written in the reference's operation order with no fused
  * multiply-add, so the results are bit-identical to {@link ScalarKernels}.
@@ -77,6 +78,18 @@ public final class SimdKernels implements OptimizerKernels {
     @Override
     public void lion(DType dtype, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, LionCoefficients c) {
         SimdAdamFamily.lion(dtype, var, m, grad, from, to, c);
+    }
+
+    @Override
+    public double lambMoments(DType dtype, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                              LambCoefficients c) {
+        return SimdLamb.lambMoments(dtype, m, v, grad, from, to, c);
+    }
+
+    @Override
+    public void lambApply(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
+                          LambCoefficients c, double scale) {
+        SimdLamb.lambApply(dtype, var, m, v, from, to, c, scale);
     }
 
     @Override

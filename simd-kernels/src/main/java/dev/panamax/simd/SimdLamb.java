@@ -1,0 +1,122 @@
+package dev.panamax.simd;
+
+import static dev.panamax.simd.SimdLanes.*;
+
+import dev.panamax.kernels.LambCoefficients;
+import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * SIMD kernels of Keras 3's Lamb. See {@link SimdKernels} for the conventions. The moments and
+ * the update equal the reference bit for bit; the sum of squares of the update adds lane-wise
+ * partial sums, then the lanes, then the tail (a reduction: its last bits may differ).
+ */
+final class SimdLamb {
+
+    private SimdLamb() {
+    }
+
+    static double lambMoments(DType dtype, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                              LambCoefficients c) {
+        return dtype == DType.FLOAT32
+                ? lambMomentsFloat(m, v, grad, from, to, (float) c.oneMinusBeta1(), (float) c.oneMinusBeta2(),
+                        (float) c.oneMinusBeta1Power(), (float) c.oneMinusBeta2Power(), (float) c.epsilon())
+                : lambMomentsDouble(m, v, grad, from, to, c.oneMinusBeta1(), c.oneMinusBeta2(), c.oneMinusBeta1Power(),
+                        c.oneMinusBeta2Power(), c.epsilon());
+    }
+
+    private static FloatVector update(FloatVector m, FloatVector v, float oneMinusBeta1Power, float oneMinusBeta2Power,
+                                      float epsilon) {
+        return m.div(oneMinusBeta1Power).div(v.div(oneMinusBeta2Power).lanewise(VectorOperators.SQRT).add(epsilon));
+    }
+
+    private static DoubleVector update(DoubleVector m, DoubleVector v, double oneMinusBeta1Power, double oneMinusBeta2Power,
+                                       double epsilon) {
+        return m.div(oneMinusBeta1Power).div(v.div(oneMinusBeta2Power).lanewise(VectorOperators.SQRT).add(epsilon));
+    }
+
+    private static double lambMomentsFloat(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                                           float oneMinusBeta1, float oneMinusBeta2, float oneMinusBeta1Power,
+                                           float oneMinusBeta2Power, float epsilon) {
+        // Squares and sums in double, as the reference (float32 squares of large updates would overflow).
+        DoubleVector acc = DoubleVector.zero(DS);
+        int parts = FS.length() / DS.length();
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = loadF(grad, off);
+            FloatVector mi = loadF(m, off);
+            FloatVector vi = loadF(v, off);
+            mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
+            vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
+            mi.intoMemorySegment(m, off, ORDER);
+            vi.intoMemorySegment(v, off, ORDER);
+            FloatVector u = update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+            for (int part = 0; part < parts; part++) {
+                DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, part);
+                acc = acc.add(d.mul(d));
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + ScalarKernels.lambMomentsFloat(m, v, grad, i, to, oneMinusBeta1,
+                oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+    }
+
+    private static double lambMomentsDouble(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                                            double oneMinusBeta1, double oneMinusBeta2, double oneMinusBeta1Power,
+                                            double oneMinusBeta2Power, double epsilon) {
+        DoubleVector acc = DoubleVector.zero(DS);
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = loadD(grad, off);
+            DoubleVector mi = loadD(m, off);
+            DoubleVector vi = loadD(v, off);
+            mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
+            vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
+            mi.intoMemorySegment(m, off, ORDER);
+            vi.intoMemorySegment(v, off, ORDER);
+            DoubleVector u = update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+            acc = acc.add(u.mul(u));
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + ScalarKernels.lambMomentsDouble(m, v, grad, i, to, oneMinusBeta1,
+                oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+    }
+
+    static void lambApply(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
+                          LambCoefficients c, double scale) {
+        if (dtype == DType.FLOAT32) {
+            lambApplyFloat(var, m, v, from, to, (float) c.oneMinusBeta1Power(), (float) c.oneMinusBeta2Power(),
+                    (float) c.epsilon(), (float) scale);
+        } else {
+            lambApplyDouble(var, m, v, from, to, c.oneMinusBeta1Power(), c.oneMinusBeta2Power(), c.epsilon(), scale);
+        }
+    }
+
+    private static void lambApplyFloat(MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
+                                       float oneMinusBeta1Power, float oneMinusBeta2Power, float epsilon, float scale) {
+        FloatVector scaleV = FloatVector.broadcast(FS, scale);
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector u = update(loadF(m, off), loadF(v, off), oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+            loadF(var, off).sub(scaleV.mul(u)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.lambApplyFloat(var, m, v, i, to, oneMinusBeta1Power, oneMinusBeta2Power, epsilon, scale);
+    }
+
+    private static void lambApplyDouble(MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
+                                        double oneMinusBeta1Power, double oneMinusBeta2Power, double epsilon, double scale) {
+        DoubleVector scaleV = DoubleVector.broadcast(DS, scale);
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector u = update(loadD(m, off), loadD(v, off), oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+            loadD(var, off).sub(scaleV.mul(u)).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.lambApplyDouble(var, m, v, i, to, oneMinusBeta1Power, oneMinusBeta2Power, epsilon, scale);
+    }
+}
