@@ -125,6 +125,38 @@ public final class HostTensorKernels implements TensorKernels {
     }
 
     @Override
+    public void adafactorFactors(Tensor grad, Tensor r, Tensor c, Tensor rowFactors, long matrices, long rows, long columns,
+                                 double beta2t, double oneMinusBeta2t, double epsilon1) {
+        // Sums of rows and columns in one fixed order: one thread (a pass over the gradient).
+        k.adafactorFactors(grad.dtype(), s(grad), s(r), s(c), s(rowFactors), matrices, rows, columns, beta2t, oneMinusBeta2t,
+                epsilon1);
+    }
+
+    @Override
+    public double adafactorFactoredVelocity(Tensor v, Tensor grad, Tensor rowFactors, Tensor c, long rows, long columns) {
+        MemorySegment vs = s(v);
+        MemorySegment g = s(grad);
+        MemorySegment rf = s(rowFactors);
+        MemorySegment cs = s(c);
+        return executor.sum(v.size(), (from, to) -> k.adafactorFactoredVelocity(v.dtype(), vs, g, rf, cs, rows, columns, from, to));
+    }
+
+    @Override
+    public double adafactorVelocity(Tensor v, Tensor grad, double beta2t, double oneMinusBeta2t, double epsilon1) {
+        MemorySegment vs = s(v);
+        MemorySegment g = s(grad);
+        return executor.sum(v.size(), (from, to) -> k.adafactorVelocity(v.dtype(), vs, g, from, to, beta2t, oneMinusBeta2t, epsilon1));
+    }
+
+    @Override
+    public void adafactorApply(Tensor var, Tensor v, Tensor grad, double alpha, double divisor) {
+        MemorySegment w = s(var);
+        MemorySegment vs = s(v);
+        MemorySegment g = s(grad);
+        each(var, (from, to) -> k.adafactorApply(var.dtype(), w, vs, g, from, to, alpha, divisor));
+    }
+
+    @Override
     public void adamaxKeras3(Tensor var, Tensor m, Tensor u, Tensor grad, Keras3AdamaxCoefficients c) {
         MemorySegment w = s(var);
         MemorySegment ms = s(m);

@@ -11,7 +11,9 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>{@link ScalarKernels} is the reference. Other implementations must give bit-identical
  * results on every element-wise method (same operation order, no fused multiply-add); only
- * {@link #sumOfSquares} may differ, within {@link #SUM_OF_SQUARES_RELATIVE_TOLERANCE}.
+ * the sums they return ({@link #sumOfSquares}, and the sums of squares of an update that
+ * {@link #lambMoments}, {@link #adafactorVelocity} and {@link #adafactorFactoredVelocity} add up
+ * beside their element-wise writes) may differ, within {@link #SUM_OF_SQUARES_RELATIVE_TOLERANCE}.
  *
  * <p>Scalars arrive as doubles already rounded to {@code dtype}; a float32 kernel narrows them
  * with a cast, which is then exact.
@@ -176,6 +178,45 @@ public interface OptimizerKernels {
      */
     void lambApply(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, long from, long to, LambCoefficients c,
                    double scale);
+
+    /**
+     * Keras 3's {@code Adafactor}, its factored second moments of a stack of {@code matrices}
+     * row-major {@code rows x columns} matrices (the last two dimensions of a variable; r holds
+     * {@code matrices x rows} values, c {@code matrices x columns}): for each matrix, with {@code G2 = grad * grad + epsilon1},
+     * {@code r[i] = beta2t * r[i] + oneMinusBeta2t * mean_j(G2[i][j])},
+     * {@code c[j] = beta2t * c[j] + oneMinusBeta2t * mean_i(G2[i][j])}, then
+     * {@code rowFactors[i] = r[i] / mean_i(r[i])}. Each mean is a sum in double rounded to the
+     * dtype, divided in the dtype. The sums have one fixed order on every backend, so the results
+     * are bit-identical: a column adds its rows in order; a row adds element {@code j} into partial
+     * sum {@code j % 4} in order, then {@code (p0 + p1) + (p2 + p3)}; the mean of r adds in order.
+     * Modified: r, c, rowFactors. Not modified: grad.
+     */
+    void adafactorFactors(DType dtype, MemorySegment grad, MemorySegment r, MemorySegment c, MemorySegment rowFactors,
+                          long matrices, long rows, long columns, double beta2t, double oneMinusBeta2t, double epsilon1);
+
+    /**
+     * Adafactor's factored velocity and its update over elements {@code [from, to)} of a stack of
+     * {@code rows x columns} matrices: {@code v = rowFactors[row] * c[column]} (row and column of the
+     * element's matrix, counted across the stack), {@code u = grad / sqrt(v)}. Returns the sum of
+     * {@code u * u} in double (a reduction). Modified: v. Not modified: grad, rowFactors, c.
+     */
+    double adafactorFactoredVelocity(DType dtype, MemorySegment v, MemorySegment grad, MemorySegment rowFactors,
+                                     MemorySegment c, long rows, long columns, long from, long to);
+
+    /**
+     * Adafactor's velocity of a variable of rank 0 or 1:
+     * {@code v = beta2t * v + oneMinusBeta2t * (grad * grad + epsilon1)}, {@code u = grad / sqrt(v)}.
+     * Returns the sum of {@code u * u} in double (a reduction). Modified: v. Not modified: grad.
+     */
+    double adafactorVelocity(DType dtype, MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
+                             double oneMinusBeta2t, double epsilon1);
+
+    /**
+     * Adafactor's step: {@code var = var - alpha * ((grad / sqrt(v)) / divisor)}, where
+     * {@code divisor = max(1, rms(u) / clip_threshold)}. Modified: var. Not modified: v, grad.
+     */
+    void adafactorApply(DType dtype, MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to, double alpha,
+                        double divisor);
 
     // ---- Keras 3's base stages -------------------------------------------------------------------
 

@@ -51,6 +51,18 @@ public interface TensorKernels {
 
     void lambApply(Tensor var, Tensor m, Tensor v, LambCoefficients c, double scale);
 
+    /** Adafactor's r, c and row factors of {@code grad} as {@code matrices} stacked {@code rows x columns} matrices. */
+    void adafactorFactors(Tensor grad, Tensor r, Tensor c, Tensor rowFactors, long matrices, long rows, long columns, double beta2t,
+                          double oneMinusBeta2t, double epsilon1);
+
+    /** Adafactor's factored velocity; returns the sum of squares of its update (see {@link OptimizerKernels#adafactorFactoredVelocity}). */
+    double adafactorFactoredVelocity(Tensor v, Tensor grad, Tensor rowFactors, Tensor c, long rows, long columns);
+
+    /** Adafactor's velocity of a variable of rank 0 or 1; returns the sum of squares of its update. */
+    double adafactorVelocity(Tensor v, Tensor grad, double beta2t, double oneMinusBeta2t, double epsilon1);
+
+    void adafactorApply(Tensor var, Tensor v, Tensor grad, double alpha, double divisor);
+
     void adadeltaKeras3(Tensor var, Tensor accumGrad, Tensor accumDelta, Tensor grad, double lr, double rho, double oneMinusRho,
                         double epsilon);
 

@@ -341,6 +341,19 @@ abstract class BaseOptimizer implements AutoCloseable {
         return store.add(Objects.requireNonNull(variableName, "name"), Tensor.full(dtype, initialValue, shape));
     }
 
+    /**
+     * Keras 3's {@code add_variable(shape, dtype, name)} for state of one variable that does not
+     * share its shape or dtype (Adafactor's factors): a tensor where the variable lives, filled
+     * with {@code initialValue}, path
+     * {@code <optimizer>/<name>}, listed in {@link Optimizer#variables()} and found by
+     * {@link #getSlot getSlot(owner, slotName)}. Call from {@link #createSlots}.
+     */
+    protected final Tensor addVariableFor(Variable owner, String slotName, long[] shape, DType dtype, double initialValue,
+                                          String name) {
+        return store.addFor(owner, slotName, true, store.scope() + "/" + name,
+                () -> lookup.of(owner.value()).full(dtype, initialValue, shape));
+    }
+
     /** Keras's {@code get_slot(var, slot_name)}. */
     public final Tensor getSlot(Variable variable, String slotName) {
         variable = viewOwners.getOrDefault(variable, variable);

@@ -93,6 +93,7 @@ public final class Optimizers {
         builtIn("Ftrl", Ftrl.class, Ftrl::fromConfig);
         builtIn("Lion", Lion.class, Lion::fromConfig);
         builtIn("Lamb", Lamb.class, Lamb::fromConfig);
+        builtIn("Adafactor", Adafactor.class, Adafactor::fromConfig);
     }
 
     private Optimizers() {

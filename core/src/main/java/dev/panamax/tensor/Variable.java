@@ -34,6 +34,11 @@ public final class Variable {
         return name;
     }
 
+    /** Keras 3's {@code variable.name}: the last part of the path, e.g. {@code kernel}. */
+    public String kerasName() {
+        return name.substring(name.lastIndexOf('/') + 1);
+    }
+
     public Tensor value() {
         return value;
     }

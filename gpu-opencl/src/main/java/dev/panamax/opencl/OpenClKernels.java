@@ -117,17 +117,18 @@ public final class OpenClKernels implements AutoCloseable {
     }
 
     static double sumOfSquares(OpenClQueue queue, OpenClKernelSet set, OpenClBuffer x, long from, long to) {
-        return sumOfSquares(queue, set, "sum_of_squares", from, to, s -> { }, x);
+        return sumOfSquares(queue, set, "sum_of_squares", from, to, s -> { }, 1, x);
     }
 
     /**
      * Runs the reduction kernel {@code name} (buffers, the partial sums, from, n, the scalars, the
-     * local sums) and adds its partial sums on the host, group by group.
+     * local sums) and adds its partial sums on the host, group by group. The first {@code ranged}
+     * inputs hold the element range; the others are indexed otherwise (Adafactor's factors).
      */
     private static double sumOfSquares(OpenClQueue queue, OpenClKernelSet set, String name, long from, long to,
-                                       Consumer<Scalars> scalars, OpenClBuffer... inputs) {
+                                       Consumer<Scalars> scalars, int ranged, OpenClBuffer... inputs) {
         OpenClKernel k = set.kernel(name);
-        long n = elements(set.dtype(), from, to, inputs);
+        long n = elements(set.dtype(), from, to, Arrays.copyOf(inputs, ranged));
         if (n == 0) {
             return 0;
         }
@@ -293,7 +294,7 @@ public final class OpenClKernels implements AutoCloseable {
     public double lambMoments(DType dtype, OpenClBuffer m, OpenClBuffer v, OpenClBuffer grad, long from, long to,
                               LambCoefficients c) {
         run(dtype, "lamb_moments", from, to, s -> s.real(c.oneMinusBeta1()).real(c.oneMinusBeta2()), m, v, grad);
-        return sumOfSquares(queue, kernels(dtype), "lamb_update_sum_of_squares", from, to, s -> lambUpdateScalars(s, c), m, v);
+        return sumOfSquares(queue, kernels(dtype), "lamb_update_sum_of_squares", from, to, s -> lambUpdateScalars(s, c), 2, m, v);
     }
 
     /** {@code var = var - scale * update}. See {@link OptimizerKernels#lambApply}. */
@@ -304,6 +305,50 @@ public final class OpenClKernels implements AutoCloseable {
 
     private static Scalars lambUpdateScalars(Scalars s, LambCoefficients c) {
         return s.real(c.oneMinusBeta1Power()).real(c.oneMinusBeta2Power()).real(c.epsilon());
+    }
+
+    // ---- Keras 3's Adafactor -------------------------------------------------------------------------
+
+    /** r, c and the row factors, one work-item per row, column and matrix. See {@link OptimizerKernels#adafactorFactors}. */
+    public void adafactorFactors(DType dtype, OpenClBuffer grad, OpenClBuffer r, OpenClBuffer c, OpenClBuffer rowFactors,
+                                 long matrices, long rows, long columns, double beta2t, double oneMinusBeta2t, double epsilon1) {
+        elements(dtype, 0, matrices * rows * columns, grad);
+        elements(dtype, 0, matrices * rows, rowFactors);
+        run(dtype, "adafactor_rows", 0, matrices * rows,
+                s -> s.size(columns).real(beta2t).real(oneMinusBeta2t).real(epsilon1), grad, r);
+        run(dtype, "adafactor_columns", 0, matrices * columns,
+                s -> s.size(rows).size(columns).real(beta2t).real(oneMinusBeta2t).real(epsilon1), grad, c);
+        run(dtype, "adafactor_row_factors", 0, matrices, s -> s.size(rows), r, rowFactors);
+    }
+
+    /** See {@link OptimizerKernels#adafactorFactoredVelocity}. */
+    public double adafactorFactoredVelocity(DType dtype, OpenClBuffer v, OpenClBuffer grad, OpenClBuffer rowFactors,
+                                            OpenClBuffer c, long rows, long columns, long from, long to) {
+        // The kernel reads the factors unchecked: those of the range's last element bound them (the
+        // row index only grows along the range, and a column of the last matrix is at most its last).
+        if (to > from && rows > 0 && columns > 0) {
+            long matrix = rows * columns;
+            long last = to - 1;
+            long b = last / matrix;
+            long inMatrix = last - b * matrix;
+            elements(dtype, 0, b * rows + inMatrix / columns + 1, rowFactors);
+            elements(dtype, 0, b * columns + Math.min(columns, inMatrix + 1), c);
+        }
+        return sumOfSquares(queue, kernels(dtype), "adafactor_factored_velocity", from, to,
+                s -> s.size(rows).size(columns), 2, v, grad, rowFactors, c);
+    }
+
+    /** See {@link OptimizerKernels#adafactorVelocity}. */
+    public double adafactorVelocity(DType dtype, OpenClBuffer v, OpenClBuffer grad, long from, long to, double beta2t,
+                                    double oneMinusBeta2t, double epsilon1) {
+        return sumOfSquares(queue, kernels(dtype), "adafactor_velocity", from, to,
+                s -> s.real(beta2t).real(oneMinusBeta2t).real(epsilon1), 2, v, grad);
+    }
+
+    /** {@code var = var - alpha * ((grad / sqrt(v)) / divisor)}. See {@link OptimizerKernels#adafactorApply}. */
+    public void adafactorApply(DType dtype, OpenClBuffer var, OpenClBuffer v, OpenClBuffer grad, long from, long to, double alpha,
+                               double divisor) {
+        run(dtype, "adafactor_apply", from, to, s -> s.real(alpha).real(divisor), var, v, grad);
     }
 
     // ---- sparse rows (run on gathered rows) ------------------------------------------------------
@@ -386,6 +431,12 @@ public final class OpenClKernels implements AutoCloseable {
             } else {
                 kernel.setArg(index++, value);
             }
+            return this;
+        }
+
+        /** A ulong argument: a count or a size. */
+        Scalars size(long value) {
+            kernel.setArg(index++, value);
             return this;
         }
 

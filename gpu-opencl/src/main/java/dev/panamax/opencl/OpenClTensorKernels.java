@@ -168,6 +168,40 @@ public final class OpenClTensorKernels implements TensorKernels {
     }
 
     @Override
+    public void adafactorFactors(Tensor grad, Tensor r, Tensor c, Tensor rowFactors, long matrices, long rows, long columns,
+                                 double beta2t, double oneMinusBeta2t, double epsilon1) {
+        Args a = new Args(grad).factor("r", r, matrices * rows).factor("c", c, matrices * columns)
+                .factor("rowFactors", rowFactors, matrices * rows).start();
+        kernels.adafactorFactors(a.dtype, a.b(0), a.b(1), a.b(2), a.b(3), matrices, rows, columns, beta2t, oneMinusBeta2t, epsilon1);
+        a.done();
+    }
+
+    @Override
+    public double adafactorFactoredVelocity(Tensor v, Tensor grad, Tensor rowFactors, Tensor c, long rows, long columns) {
+        long matrices = v.size() / Math.max(1, rows * columns);
+        Args a = new Args(v).add("grad", grad).factor("rowFactors", rowFactors, matrices * rows).factor("c", c, matrices * columns)
+                .start();
+        double sum = kernels.adafactorFactoredVelocity(a.dtype, a.b(0), a.b(1), a.b(2), a.b(3), rows, columns, 0, a.size);
+        a.done();
+        return sum;
+    }
+
+    @Override
+    public double adafactorVelocity(Tensor v, Tensor grad, double beta2t, double oneMinusBeta2t, double epsilon1) {
+        Args a = new Args(v).add("grad", grad).start();
+        double sum = kernels.adafactorVelocity(a.dtype, a.b(0), a.b(1), 0, a.size, beta2t, oneMinusBeta2t, epsilon1);
+        a.done();
+        return sum;
+    }
+
+    @Override
+    public void adafactorApply(Tensor var, Tensor v, Tensor grad, double alpha, double divisor) {
+        Args a = new Args(var).add("v", v).add("grad", grad).start();
+        kernels.adafactorApply(a.dtype, a.b(0), a.b(1), a.b(2), 0, a.size, alpha, divisor);
+        a.done();
+    }
+
+    @Override
     public void adamaxKeras3(Tensor var, Tensor m, Tensor u, Tensor grad, Keras3AdamaxCoefficients c) {
         Args a = new Args(var).add("m", m).add("u", u).add("grad", grad).start();
         kernels.adamaxKeras3(a.dtype, a.b(0), a.b(1), a.b(2), a.b(3), 0, a.size, c);
@@ -352,6 +386,17 @@ public final class OpenClTensorKernels implements TensorKernels {
             if (tensor.dtype() != dtype || tensor.size() != size) {
                 throw new IllegalArgumentException(what + " " + tensor.describe() + " does not match the variable "
                         + var.describe() + ": expected " + dtype.kerasName() + Arrays.toString(var.shape()));
+            }
+            storages[count++] = s;
+            return this;
+        }
+
+        /** A factor of the variable (Adafactor's r and c): its dtype, {@code size} elements. */
+        Args factor(String what, Tensor tensor, long size) {
+            OpenClStorage s = storage(what, tensor);
+            if (tensor.dtype() != dtype || tensor.size() != size) {
+                throw new IllegalArgumentException(what + " " + tensor.describe() + " does not fit the variable "
+                        + var.describe() + ": expected " + dtype.kerasName() + " with " + size + " elements");
             }
             storages[count++] = s;
             return this;

@@ -135,7 +135,8 @@ float2 add_float_float(float2 a, float2 b) {
     accumulator sum = ZERO_SUM;                                                  \
     for (size_t k = get_global_id(0); k < n; k += get_global_size(0)) {         \
         size_t i = from + k;                                                     \
-        sum = ADD_SUMS(sum, SQUARE(TERM));                                       \
+        REAL term = TERM; /* once: TERM may write (SQUARE repeats it) */         \
+        sum = ADD_SUMS(sum, SQUARE(term));                                       \
     }                                                                            \
     sums[lid] = sum;                                                             \
     barrier(CLK_LOCAL_MEM_FENCE);                                                \
@@ -448,6 +449,103 @@ __kernel void lamb_apply(__global REAL *var, __global const REAL *m, __global co
                          REAL one_minus_beta1_power, REAL one_minus_beta2_power, REAL epsilon, REAL scale) {
     ELEMENT_INDEX_OR_RETURN
     var[i] = var[i] - scale * lamb_update(m[i], v[i], one_minus_beta1_power, one_minus_beta2_power, epsilon);
+}
+
+// ---- Keras 3's Adafactor ----------------------------------------------------------------------
+// The factored moments add in the reference's fixed order, one work-item per row, column or
+// matrix, so that they are bit-identical to it (with doubles; float-float sums without fp64).
+
+accumulator add_real(accumulator sum, REAL x) {
+#ifdef PANAMAX_FP64
+    return sum + (double) x;
+#else
+    return add_float_float(sum, (float2) (x, 0.0f));
+#endif
+}
+
+REAL accumulated(accumulator sum) {
+#ifdef PANAMAX_FP64
+    return (REAL) sum;
+#else
+    return sum.x + sum.y;
+#endif
+}
+
+// One work-item per row of the stack: the row's G2 = g * g + epsilon1, element j into partial
+// sum j % 4, then (p0 + p1) + (p2 + p3); the mean updates r.
+__kernel void adafactor_rows(__global const REAL *grad, __global REAL *r, ulong from, ulong n, ulong columns, REAL beta2t,
+                             REAL one_minus_beta2t, REAL epsilon1) {
+    ELEMENT_INDEX_OR_RETURN
+    accumulator p[4] = {ZERO_SUM, ZERO_SUM, ZERO_SUM, ZERO_SUM};
+    for (ulong j = 0; j < columns; j++) {
+        REAL g = grad[i * columns + j];
+        p[j & 3] = add_real(p[j & 3], g * g + epsilon1);
+    }
+    REAL mean = accumulated(ADD_SUMS(ADD_SUMS(p[0], p[1]), ADD_SUMS(p[2], p[3]))) / (REAL) columns;
+    r[i] = beta2t * r[i] + one_minus_beta2t * mean;
+}
+
+// One work-item per column of the stack (matrix i / columns, column i % columns): its rows in order.
+__kernel void adafactor_columns(__global const REAL *grad, __global REAL *c, ulong from, ulong n, ulong rows, ulong columns,
+                                REAL beta2t, REAL one_minus_beta2t, REAL epsilon1) {
+    ELEMENT_INDEX_OR_RETURN
+    ulong start = (i / columns) * rows * columns + i % columns;
+    accumulator sum = ZERO_SUM;
+    for (ulong row = 0; row < rows; row++) {
+        REAL g = grad[start + row * columns];
+        sum = add_real(sum, g * g + epsilon1);
+    }
+    REAL mean = accumulated(sum) / (REAL) rows;
+    c[i] = beta2t * c[i] + one_minus_beta2t * mean;
+}
+
+// One work-item per matrix: the mean of its r, in order, then r / mean.
+__kernel void adafactor_row_factors(__global const REAL *r, __global REAL *row_factors, ulong from, ulong n, ulong rows) {
+    ELEMENT_INDEX_OR_RETURN
+    accumulator sum = ZERO_SUM;
+    for (ulong k = 0; k < rows; k++) {
+        sum = add_real(sum, r[i * rows + k]);
+    }
+    REAL mean = accumulated(sum) / (REAL) rows;
+    for (ulong k = 0; k < rows; k++) {
+        row_factors[i * rows + k] = r[i * rows + k] / mean;
+    }
+}
+
+REAL adafactor_factored_update(__global REAL *v, __global const REAL *grad, __global const REAL *row_factors,
+                               __global const REAL *c, ulong rows, ulong columns, size_t i) {
+    ulong matrix = rows * columns;
+    ulong b = i / matrix;
+    ulong in_matrix = i - b * matrix;
+    REAL vi = row_factors[b * rows + in_matrix / columns] * c[b * columns + in_matrix % columns];
+    v[i] = vi;
+    return grad[i] / sqrt(vi);
+}
+
+__kernel void adafactor_factored_velocity(__global REAL *v, __global const REAL *grad, __global const REAL *row_factors,
+                                          __global const REAL *c, __global accumulator *partial, ulong from, ulong n,
+                                          ulong rows, ulong columns, __local accumulator *sums) {
+    SUM_OF_SQUARES_OF(adafactor_factored_update(v, grad, row_factors, c, rows, columns, i))
+}
+
+REAL adafactor_update(__global REAL *v, __global const REAL *grad, REAL beta2t, REAL one_minus_beta2t, REAL epsilon1,
+                      size_t i) {
+    REAL g = grad[i];
+    REAL vi = beta2t * v[i] + one_minus_beta2t * (g * g + epsilon1);
+    v[i] = vi;
+    return g / sqrt(vi);
+}
+
+__kernel void adafactor_velocity(__global REAL *v, __global const REAL *grad, __global accumulator *partial, ulong from,
+                                 ulong n, REAL beta2t, REAL one_minus_beta2t, REAL epsilon1, __local accumulator *sums) {
+    SUM_OF_SQUARES_OF(adafactor_update(v, grad, beta2t, one_minus_beta2t, epsilon1, i))
+}
+
+__kernel void adafactor_apply(__global REAL *var, __global const REAL *v, __global const REAL *grad, ulong from, ulong n,
+                              REAL alpha, REAL divisor) {
+    ELEMENT_INDEX_OR_RETURN
+    REAL u = grad[i] / sqrt(v[i]);
+    var[i] = var[i] - alpha * (u / divisor);
 }
 
 // ---- sparse rows: the parts of TF2 Keras's _resource_apply_sparse that no dense kernel has ----

@@ -14,6 +14,7 @@ import dev.panamax.optimizers.Adagrad;
 import dev.panamax.optimizers.Adam;
 import dev.panamax.optimizers.Adamax;
 import dev.panamax.optimizers.Ftrl;
+import dev.panamax.optimizers.Adafactor;
 import dev.panamax.optimizers.Lamb;
 import dev.panamax.optimizers.Lion;
 import dev.panamax.optimizers.GradientAndVariable;
@@ -81,9 +82,9 @@ class DeviceOptimizerTest {
 
     record Config(String name, Function<Optimizer.Builder<?>, Optimizer.Builder<?>> options,
                   Function<OptimizerKernels, Optimizer.Builder<?>> builder) {
-        /** Whether the step takes a norm (a reduction, equal only within a tolerance): norm clipping, Lamb's trust ratio. */
+        /** Whether the step takes a norm (a reduction, equal only within a tolerance): norm clipping, Lamb, Adafactor. */
         boolean takesNorms() {
-            return name.contains("clipnorm") || name.startsWith("lamb");
+            return name.contains("clipnorm") || name.startsWith("lamb") || name.startsWith("adafactor");
         }
 
         Optimizer build() {
@@ -108,6 +109,7 @@ class DeviceOptimizerTest {
             new Config("adamax keras3", b -> b, k -> Adamax.builder().learningRate(0.01).keras3(true).kernels(k)),
             new Config("lion weight_decay", b -> b.weightDecay(0.1), k -> Lion.builder().learningRate(0.01).kernels(k)),
             new Config("lamb weight_decay", b -> b.weightDecay(0.01), k -> Lamb.builder().learningRate(0.01).kernels(k)),
+            new Config("adafactor", b -> b, k -> Adafactor.builder().learningRate(0.01).kernels(k)),
             new Config("ftrl keras3 shrinkage", b -> b, k -> Ftrl.builder().keras3(true).learningRate(0.1).l1RegularizationStrength(0.01)
                     .l2ShrinkageRegularizationStrength(0.1).beta(0.1).kernels(k)),
             new Config("adam keras3 weight_decay ema accumulation loss_scale", b -> b.weightDecay(0.01).useEma(true)

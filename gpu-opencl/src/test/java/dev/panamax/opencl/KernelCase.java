@@ -15,6 +15,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -60,6 +61,28 @@ enum KernelCase {
         p[5] = t.round(r.nextDouble(1e-4, 10));
         return p;
     }, (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, lamb(p), p[5])),
+    /**
+     * Arrays grad, r, c, rowFactors, from 0 only: elements [0, n) as a stack of matrices
+     * (see {@link #adafactorShape}).
+     */
+    ADAFACTOR_FACTORS("adafactorFactors", "sspp", KernelCase::adafactorScalars, (t, a, from, to, p) -> {
+        long[] shape = adafactorShape(to);
+        return args(t, a[0], a[1], a[2], a[3], shape[0], shape[1], shape[2], p[0], p[1], p[2]);
+    }) {
+        @Override
+        boolean fromZeroOnly() {
+            return true;
+        }
+    },
+    /** Arrays v, grad, rowFactors, c; rows and columns drawn small. */
+    ADAFACTOR_FACTORED_VELOCITY("adafactorFactoredVelocity", "spps", (r, t) -> new double[] {r.nextInt(1, 40), r.nextInt(1, 40)},
+            (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], (long) p[0], (long) p[1], from, to)),
+    /** Arrays v, grad. */
+    ADAFACTOR_VELOCITY("adafactorVelocity", "ps", KernelCase::adafactorScalars,
+            (t, a, from, to, p) -> args(t, a[0], a[1], from, to, p[0], p[1], p[2])),
+    /** Arrays var, v, grad. */
+    ADAFACTOR_APPLY("adafactorApply", "sps", (r, t) -> draw(r, t, 1e-4, 1, 1, 10),
+            (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, p[0], p[1])),
     /** Arrays var, m, u, grad. */
     ADAMAX_KERAS3("adamaxKeras3", "ssps", KernelCase::adamaxKeras3Scalars,
             (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], from, to, adamaxKeras3(p))),
@@ -216,9 +239,14 @@ enum KernelCase {
         return arrayKinds.charAt(array);
     }
 
-    /** Whether the method returns a sum (sumOfSquares, and lambMoments beside its writes). */
+    /** Whether the method returns a sum (sumOfSquares; lambMoments and the Adafactor velocities beside their writes). */
     boolean isReduction() {
-        return method.equals("sumOfSquares") || method.equals("lambMoments");
+        return List.of("sumOfSquares", "lambMoments", "adafactorVelocity", "adafactorFactoredVelocity").contains(method);
+    }
+
+    /** Whether the kernel works on its arrays from element 0 (a matrix), so runs with an offset do not apply. */
+    boolean fromZeroOnly() {
+        return false;
     }
 
     /** Whether the kernel calls pow, which is not correctly rounded (so not bit-exact). */
@@ -354,6 +382,29 @@ enum KernelCase {
 
     static LambCoefficients lamb(double[] p) {
         return new LambCoefficients(p[0], p[1], p[2], p[3], p[4]);
+    }
+
+    /** beta2t, 1 - beta2t, epsilon1. */
+    static double[] adafactorScalars(SplittableRandom r, DType t) {
+        double beta2t = t.round(r.nextDouble(0, 0.999));
+        return new double[] {beta2t, t.round(1 - beta2t), t.round(1e-30)};
+    }
+
+    /** {matrices, rows, columns} with {@code matrices * rows * columns == n}. */
+    static long[] adafactorShape(long n) {
+        if (n == 0) {
+            return new long[] {0, 1, 1};
+        }
+        long matrices = n > 2 && n % 2 == 0 ? 2 : 1;
+        long size = n / matrices;
+        long rows = 1;
+        for (long d = (long) Math.sqrt((double) size); d > 1; d--) {
+            if (size % d == 0) {
+                rows = d;
+                break;
+            }
+        }
+        return new long[] {matrices, rows, size / rows};
     }
 
     static FtrlCoefficients ftrlKeras3(double[] p) {

@@ -150,6 +150,12 @@ class OpenClTensorKernelsTest {
                 k.lambApply(a[0], a[1], a[2], KernelCase.lamb(p), p[5]);
                 return 0;
             }),
+            new Case("adafactorVelocity", "adafactorVelocity", "ps", KernelCase::adafactorScalars,
+                    (k, a, p) -> k.adafactorVelocity(a[0], a[1], p[0], p[1], p[2])),
+            new Case("adafactorApply", "adafactorApply", "sps", (r, t) -> KernelCase.draw(r, t, 1e-4, 1, 1, 10), (k, a, p) -> {
+                k.adafactorApply(a[0], a[1], a[2], p[0], p[1]);
+                return 0;
+            }),
             new Case("adamaxKeras3", "adamaxKeras3", "ssps", KernelCase::adamaxKeras3Scalars, (k, a, p) -> {
                 k.adamaxKeras3(a[0], a[1], a[2], a[3], KernelCase.adamaxKeras3(p));
                 return 0;
@@ -295,7 +301,7 @@ class OpenClTensorKernelsTest {
                     assertSameBits(what + " array " + a, host[a], dev[a]);
                 }
             }
-            if (c.method().equals("sumOfSquares") || c.method().equals("lambMoments")) {
+            if (List.of("sumOfSquares", "lambMoments", "adafactorVelocity").contains(c.method())) {
                 OpenClKernelsTest.compareSums(what, expected, actual);
             }
         } finally {
@@ -304,15 +310,59 @@ class OpenClTensorKernelsTest {
         }
     }
 
-    /** Every method of the interface has a case here (full, copy and device have their own tests). */
+    /** Every method of the interface has a case here (full, copy, device and Adafactor's factors have their own tests). */
     @Test
     void everyMethodIsCovered() {
         Set<String> covered = CASES.stream().map(Case::method).collect(Collectors.toCollection(TreeSet::new));
-        covered.addAll(List.of("device", "full", "copy"));
+        covered.addAll(List.of("device", "full", "copy", "adafactorFactors", "adafactorFactoredVelocity"));
         Set<String> methods = Arrays.stream(TensorKernels.class.getMethods()).map(Method::getName)
                 .collect(Collectors.toCollection(TreeSet::new));
         methods.removeAll(covered);
         assertTrue(methods.isEmpty(), "TensorKernels methods without a case: " + methods);
+    }
+
+    /** Adafactor's factors and factored velocity on stacks of matrices (r and c are smaller than the gradient). */
+    @Test
+    void adafactorFactorsOnStacksOfMatrices() {
+        long[][] shapes = {{1, 1, 1}, {1, 5, 7}, {3, 4, 4}, {1, 1, 9}, {2, 33, 17}, {1, 300, 301}};
+        for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            if (!kernels.supports(dtype)) {
+                continue;
+            }
+            for (long[] shape : shapes) {
+                long matrices = shape[0];
+                long rows = shape[1];
+                long columns = shape[2];
+                long seed = SEED ^ (matrices * 31 + rows * 1009 + columns * 7919) ^ dtype.ordinal();
+                String what = "adafactor " + dtype.kerasName() + " " + Arrays.toString(shape) + " seed=" + SEED;
+                long[] sizes = {matrices * rows * columns, matrices * rows, matrices * columns, matrices * rows,
+                        matrices * rows * columns};
+                String kinds = "sppps";
+                Tensor[] host = new Tensor[sizes.length];
+                Tensor[] dev = new Tensor[sizes.length];
+                try {
+                    for (int a = 0; a < sizes.length; a++) {
+                        host[a] = Tensor.zeros(dtype, sizes[a]);
+                        OpenClKernelsTest.fill(host[a].segment(), dtype, kinds.charAt(a), 0, sizes[a], seed + 101 * a, a);
+                        dev[a] = OpenClStorage.toDevice(kernels.queue(), host[a]);
+                    }
+                    for (TensorKernels k : List.of(HOST, (TensorKernels) device)) {
+                        Tensor[] t = k == HOST ? host : dev;
+                        k.adafactorFactors(t[0], t[1], t[2], t[3], matrices, rows, columns, dtype.round(0.3), dtype.round(0.7),
+                                dtype.round(1e-30));
+                    }
+                    double expected = HOST.adafactorFactoredVelocity(host[4], host[0], host[3], host[2], rows, columns);
+                    double actual = device.adafactorFactoredVelocity(dev[4], dev[0], dev[3], dev[2], rows, columns);
+                    for (int a = 0; a < sizes.length; a++) {
+                        assertSameBits(what + " array " + a, host[a], dev[a]);
+                    }
+                    OpenClKernelsTest.compareSums(what, expected, actual);
+                } finally {
+                    closeAll(host);
+                    closeAll(dev);
+                }
+            }
+        }
     }
 
     // ---- full, copy, device ----------------------------------------------------------------------

@@ -157,6 +157,75 @@ enum KernelCase {
             return 0;
         }
     },
+    /** Arrays grad, r, c, rowFactors: the range as a stack of matrices (see {@link #adafactorShape}), all four from {@code from}. */
+    ADAFACTOR_FACTORS("adafactorFactors", 4) {
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            double beta2t = PropertyData.scalar(r, t, 0, 0.999);
+            return new double[] {beta2t, t.round(1 - beta2t), t == DType.FLOAT32 ? t.round(1e-30) : 1e-30};
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            long[] shape = adafactorShape(to - from);
+            long bytes = t.byteSize();
+            k.adafactorFactors(t, s[0].asSlice(from * bytes), s[1].asSlice(from * bytes), s[2].asSlice(from * bytes),
+                    s[3].asSlice(from * bytes), shape[0], shape[1], shape[2], p[0], p[1], p[2]);
+            return 0;
+        }
+
+        @Override
+        boolean wholeRange() {
+            return true;
+        }
+    },
+    /** Arrays v, grad, rowFactors, c; rows and columns of the stacked matrices drawn small. */
+    ADAFACTOR_FACTORED_VELOCITY("adafactorFactoredVelocity", 4) {
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return new double[] {r.nextInt(1, 40), r.nextInt(1, 40)};
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            return k.adafactorFactoredVelocity(t, s[0], s[1], s[2], s[3], (long) p[0], (long) p[1], from, to);
+        }
+
+        @Override
+        boolean isReduction() {
+            return true;
+        }
+    },
+    /** Arrays v, grad. */
+    ADAFACTOR_VELOCITY("adafactorVelocity", 2) {
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return ADAFACTOR_FACTORS.scalars(r, t);
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            return k.adafactorVelocity(t, s[0], s[1], from, to, p[0], p[1], p[2]);
+        }
+
+        @Override
+        boolean isReduction() {
+            return true;
+        }
+    },
+    /** Arrays var, v, grad. */
+    ADAFACTOR_APPLY("adafactorApply", 3) {
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return new double[] {PropertyData.scalar(r, t, 1e-4, 1), PropertyData.scalar(r, t, 1, 10)};
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.adafactorApply(t, s[0], s[1], s[2], from, to, p[0], p[1]);
+            return 0;
+        }
+    },
     /** Arrays var, m, u, grad. */
     ADAMAX_KERAS3("adamaxKeras3", 4) {
         @Override
@@ -434,6 +503,31 @@ enum KernelCase {
     /** Whether the method returns a sum (compared within a tolerance) instead of writing arrays. */
     boolean isReduction() {
         return false;
+    }
+
+    /** Whether one call must cover the whole range (the range is a matrix, not elements to split across threads). */
+    boolean wholeRange() {
+        return false;
+    }
+
+    /**
+     * {matrices, rows, columns} with {@code matrices * rows * columns == n}: two matrices when n is
+     * even and above 2, rows the largest divisor of a matrix's size up to its square root.
+     */
+    static long[] adafactorShape(long n) {
+        if (n == 0) {
+            return new long[] {0, 1, 1};
+        }
+        long matrices = n > 2 && n % 2 == 0 ? 2 : 1;
+        long size = n / matrices;
+        long rows = 1;
+        for (long d = (long) Math.sqrt((double) size); d > 1; d--) {
+            if (size % d == 0) {
+                rows = d;
+                break;
+            }
+        }
+        return new long[] {matrices, rows, size / rows};
     }
 
     /** The method's scalar arguments, drawn from {@code r} and rounded to {@code t}. */

@@ -12,6 +12,7 @@ import dev.panamax.optimizers.Adam;
 import dev.panamax.optimizers.AdamW;
 import dev.panamax.optimizers.Adamax;
 import dev.panamax.optimizers.Ftrl;
+import dev.panamax.optimizers.Adafactor;
 import dev.panamax.optimizers.Lamb;
 import dev.panamax.optimizers.Lion;
 import dev.panamax.optimizers.Nadam;
@@ -40,9 +41,9 @@ class OptimizerEquivalenceTest {
 
     record Config(String name, Function<Optimizer.Builder<?>, Optimizer.Builder<?>> options,
                   Function<OptimizerKernels, Optimizer.Builder<?>> builder) {
-        /** Whether the step takes a norm (a reduction, equal only within a tolerance): norm clipping, Lamb's trust ratio. */
+        /** Whether the step takes a norm (a reduction, equal only within a tolerance): norm clipping, Lamb, Adafactor. */
         boolean takesNorms() {
-            return name.contains("clipnorm") || name.startsWith("lamb");
+            return name.contains("clipnorm") || name.startsWith("lamb") || name.startsWith("adafactor");
         }
 
         @Override
@@ -67,6 +68,7 @@ class OptimizerEquivalenceTest {
                         .clipvalue(0.5), k -> SGD.builder().learningRate(0.05).momentum(0.9).kernels(k)),
                 new Config("lion weight_decay", b -> b.weightDecay(0.1), k -> Lion.builder().learningRate(0.01).kernels(k)),
                 new Config("lamb weight_decay", b -> b.weightDecay(0.01), k -> Lamb.builder().learningRate(0.01).kernels(k)),
+                new Config("adafactor", b -> b, k -> Adafactor.builder().learningRate(0.01).kernels(k)),
                 new Config("ftrl keras3 shrinkage", b -> b, k -> Ftrl.builder().keras3(true).learningRate(0.1).l1RegularizationStrength(0.01)
                         .l2ShrinkageRegularizationStrength(0.1).beta(0.1).kernels(k)),
                 new Config("adamw amsgrad", b -> b, k -> AdamW.builder().learningRate(0.01).amsgrad(true).kernels(k)),

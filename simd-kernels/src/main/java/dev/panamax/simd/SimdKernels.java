@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Vector API kernels, one class per family ({@link SimdBasics}, {@link SimdAdamFamily},
- * {@link SimdRmspropFamily}, {@link SimdFtrl}, {@link SimdLamb}); this class only dispatches. Each loop runs whole vectors of the preferred species up to
+ * {@link SimdRmspropFamily}, {@link SimdFtrl}, {@link SimdLamb}, {@link SimdAdafactor}); this class only dispatches. Each loop runs whole vectors of the preferred species up to
  * {@code loopBound}, then hands the tail to the {@link ScalarKernels} method of the same name.
  * Every element-wise formula is written in the reference's operation order with no fused
  * multiply-add, so the results are bit-identical to {@link ScalarKernels}.
@@ -90,6 +90,30 @@ public final class SimdKernels implements OptimizerKernels {
     public void lambApply(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
                           LambCoefficients c, double scale) {
         SimdLamb.lambApply(dtype, var, m, v, from, to, c, scale);
+    }
+
+    @Override
+    public void adafactorFactors(DType dtype, MemorySegment grad, MemorySegment r, MemorySegment c, MemorySegment rowFactors,
+                                 long matrices, long rows, long columns, double beta2t, double oneMinusBeta2t, double epsilon1) {
+        SimdAdafactor.adafactorFactors(dtype, grad, r, c, rowFactors, matrices, rows, columns, beta2t, oneMinusBeta2t, epsilon1);
+    }
+
+    @Override
+    public double adafactorFactoredVelocity(DType dtype, MemorySegment v, MemorySegment grad, MemorySegment rowFactors,
+                                            MemorySegment c, long rows, long columns, long from, long to) {
+        return SimdAdafactor.adafactorFactoredVelocity(dtype, v, grad, rowFactors, c, rows, columns, from, to);
+    }
+
+    @Override
+    public double adafactorVelocity(DType dtype, MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
+                                    double oneMinusBeta2t, double epsilon1) {
+        return SimdAdafactor.adafactorVelocity(dtype, v, grad, from, to, beta2t, oneMinusBeta2t, epsilon1);
+    }
+
+    @Override
+    public void adafactorApply(DType dtype, MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to,
+                               double alpha, double divisor) {
+        SimdAdafactor.adafactorApply(dtype, var, v, grad, from, to, alpha, divisor);
     }
 
     @Override

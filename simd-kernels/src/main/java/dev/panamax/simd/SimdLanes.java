@@ -1,6 +1,7 @@
 package dev.panamax.simd;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -26,6 +27,11 @@ final class SimdLanes {
     static final long F_BYTES = Float.BYTES;
 
     static final long D_BYTES = Double.BYTES;
+
+    /** Element layouts for the few single-element accesses outside the scalar tails. */
+    static final ValueLayout.OfFloat F_LAYOUT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    static final ValueLayout.OfDouble D_LAYOUT = ValueLayout.JAVA_DOUBLE_UNALIGNED;
 
     /**
      * {@code Math.signum} lane by lane: 1 above zero, -1 below, and the lane itself otherwise, so

@@ -97,6 +97,11 @@ public final class OptimizerVariables implements AutoCloseable {
      * is a slot, listed by {@link #slotNames}, rather than an EMA copy or an accumulator.
      */
     public Tensor addFor(Variable variable, String name, boolean slot, Supplier<Tensor> make) {
+        return addFor(variable, name, slot, scope + "/" + variable.name().replace('/', '_') + "_" + name, make);
+    }
+
+    /** {@link #addFor(Variable, String, boolean, Supplier)} with its own path (Keras 3's {@code add_variable} for one variable). */
+    public Tensor addFor(Variable variable, String name, boolean slot, String path, Supplier<Tensor> make) {
         PerVariable state = perVariable.get(variable);
         if (state == null) {
             throw new IllegalStateException("Variables can be added for '" + variable.name()
@@ -108,7 +113,7 @@ public final class OptimizerVariables implements AutoCloseable {
         }
         Tensor tensor = Objects.requireNonNull(make.get(), "tensor");
         state.byName.put(name, tensor);
-        created.add(new OptimizerVariable(scope + "/" + variable.name().replace('/', '_') + "_" + name, tensor));
+        created.add(new OptimizerVariable(path, tensor));
         if (slot && !slotNames.contains(name)) {
             slotNames.add(name);
         }

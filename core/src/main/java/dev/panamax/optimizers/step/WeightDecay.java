@@ -80,7 +80,7 @@ public final class WeightDecay {
             Set<Variable> known = Collections.newSetFromMap(new IdentityHashMap<>());
             known.addAll(trainable);
             List<String> kerasNames = new ArrayList<>();
-            trainable.forEach(v -> kerasNames.add(kerasName(v)));
+            trainable.forEach(v -> kerasNames.add(v.kerasName()));
             for (Variable v : variables) {
                 if (!known.contains(v)) {
                     throw new IllegalArgumentException("exclude_from_weight_decay: variable '" + v.name()
@@ -98,7 +98,7 @@ public final class WeightDecay {
 
         /** Whether {@code v} is excluded. */
         boolean excludes(Variable v) {
-            return variables.contains(v) || (pattern != null && pattern.matcher(kerasName(v)).find());
+            return variables.contains(v) || (pattern != null && pattern.matcher(v.kerasName()).find());
         }
     }
 
@@ -115,11 +115,6 @@ public final class WeightDecay {
     /** {@link Exclusions#check} of the current exclusions. */
     public void checkExclusions(List<Variable> trainable) {
         exclusions.check(trainable);
-    }
-
-    /** Keras 3's {@code variable.name}: the last part of the path. */
-    static String kerasName(Variable v) {
-        return v.name().substring(v.name().lastIndexOf('/') + 1);
     }
 
     /** Keras 3's {@code _use_weight_decay(variable)}. */

@@ -1,0 +1,237 @@
+package dev.panamax.simd;
+
+import static dev.panamax.simd.SimdLanes.*;
+
+import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * SIMD kernels of Keras 3's Adafactor. See {@link SimdKernels} for the conventions. The factored
+ * moments keep the reference's fixed order of sums (a row's element j into partial j % 4, a
+ * column's rows in order), so they are bit-identical: four double lanes are exactly those four
+ * partial sums, whatever the machine's preferred width. The sums of squares of the update that
+ * the velocity kernels return add in lanes (a reduction).
+ */
+final class SimdAdafactor {
+
+    private SimdAdafactor() {
+    }
+
+    /** Four doubles: the four partial sums of a row, and four columns at a time. */
+    private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
+    /** Four floats, widened to {@link #D4}. */
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+
+    static void adafactorFactors(DType dtype, MemorySegment grad, MemorySegment r, MemorySegment c, MemorySegment rowFactors,
+                                 long matrices, long rows, long columns, double beta2t, double oneMinusBeta2t, double epsilon1) {
+        long bytes = dtype.byteSize();
+        for (long b = 0; b < matrices; b++) {
+            matrix(dtype, grad.asSlice(b * rows * columns * bytes), r.asSlice(b * rows * bytes), c.asSlice(b * columns * bytes),
+                    rowFactors.asSlice(b * rows * bytes), rows, columns, beta2t, oneMinusBeta2t, epsilon1);
+        }
+    }
+
+    private static void matrix(DType dtype, MemorySegment grad, MemorySegment r, MemorySegment c, MemorySegment rowFactors,
+                               long rows, long columns, double beta2t, double oneMinusBeta2t, double epsilon1) {
+        double[] columnSums = new double[Math.toIntExact(columns)];
+        double[] partials = new double[4];
+        long bound = columns & ~3L;
+        for (long i = 0; i < rows; i++) {
+            long rowStart = i * columns;
+            DoubleVector acc = DoubleVector.zero(D4);
+            if (dtype == DType.FLOAT32) {
+                float e = (float) epsilon1;
+                for (int j = 0; j < bound; j += 4) {
+                    FloatVector g = FloatVector.fromMemorySegment(F4, grad, (rowStart + j) * F_BYTES, ORDER);
+                    acc = addSquares(acc, (DoubleVector) g.mul(g).add(e).convertShape(VectorOperators.F2D, D4, 0), columnSums, j);
+                }
+            } else {
+                for (int j = 0; j < bound; j += 4) {
+                    DoubleVector g = DoubleVector.fromMemorySegment(D4, grad, (rowStart + j) * D_BYTES, ORDER);
+                    acc = addSquares(acc, g.mul(g).add(epsilon1), columnSums, j);
+                }
+            }
+            acc.intoArray(partials, 0);
+            ScalarKernels.adafactorSquares(dtype, grad, rowStart, bound, columns, epsilon1, partials, columnSums);
+            double rowMean = ScalarKernels.rowMean(dtype, partials, columns);
+            double ri = dtype == DType.FLOAT32 ? r.getAtIndex(F_LAYOUT, i) : r.getAtIndex(D_LAYOUT, i);
+            double updated = dtype.round(dtype.round(beta2t * ri) + dtype.round(oneMinusBeta2t * rowMean));
+            if (dtype == DType.FLOAT32) {
+                r.setAtIndex(F_LAYOUT, i, (float) updated);
+            } else {
+                r.setAtIndex(D_LAYOUT, i, updated);
+            }
+        }
+        for (long j = 0; j < columns; j++) {
+            double columnMean = dtype.round(dtype.round(columnSums[(int) j]) / dtype.round(rows));
+            double cj = dtype == DType.FLOAT32 ? c.getAtIndex(F_LAYOUT, j) : c.getAtIndex(D_LAYOUT, j);
+            double updated = dtype.round(dtype.round(beta2t * cj) + dtype.round(oneMinusBeta2t * columnMean));
+            if (dtype == DType.FLOAT32) {
+                c.setAtIndex(F_LAYOUT, j, (float) updated);
+            } else {
+                c.setAtIndex(D_LAYOUT, j, updated);
+            }
+        }
+        ScalarKernels.adafactorRowFactors(dtype, r, rowFactors, rows);
+    }
+
+    /** Adds four squares to the row's partial sums and to their columns' sums. */
+    private static DoubleVector addSquares(DoubleVector rowPartials, DoubleVector squares, double[] columnSums, int j) {
+        DoubleVector.fromArray(D4, columnSums, j).add(squares).intoArray(columnSums, j);
+        return rowPartials.add(squares);
+    }
+
+    static double adafactorFactoredVelocity(DType dtype, MemorySegment v, MemorySegment grad, MemorySegment rowFactors,
+                                            MemorySegment c, long rows, long columns, long from, long to) {
+        // One run of contiguous elements per row of a matrix: a row factor, a run of c.
+        long matrix = rows * columns;
+        double sum = 0;
+        long i = from;
+        while (i < to) {
+            long b = i / matrix;
+            long inMatrix = i - b * matrix;
+            long row = b * rows + inMatrix / columns;
+            long column = b * columns + inMatrix % columns;
+            long end = Math.min(to, i + (columns - inMatrix % columns));
+            sum += dtype == DType.FLOAT32
+                    ? factoredRunFloat(v, grad, rowFactors.getAtIndex(F_LAYOUT, row), c, column - i, i, end)
+                    : factoredRunDouble(v, grad, rowFactors.getAtIndex(D_LAYOUT, row), c, column - i, i, end);
+            i = end;
+        }
+        return sum;
+    }
+
+    /** {@code v[k] = rowFactor * c[k + shift]}, {@code u = grad[k] / sqrt(v[k])} for k in [from, to); the sum of u * u. */
+    private static double factoredRunFloat(MemorySegment v, MemorySegment grad, float rowFactor, MemorySegment c, long shift,
+                                           long from, long to) {
+        FloatVector rowFactorV = FloatVector.broadcast(FS, rowFactor);
+        DoubleVector acc = DoubleVector.zero(DS);
+        int parts = FS.length() / DS.length();
+        double sum = 0;
+        long k = from;
+        for (long bound = from + FS.loopBound(to - from); k < bound; k += FS.length()) {
+            long off = k * F_BYTES;
+            FloatVector vk = rowFactorV.mul(loadF(c, (k + shift) * F_BYTES));
+            vk.intoMemorySegment(v, off, ORDER);
+            FloatVector u = loadF(grad, off).div(vk.lanewise(VectorOperators.SQRT));
+            for (int part = 0; part < parts; part++) {
+                DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, part);
+                acc = acc.add(d.mul(d));
+            }
+        }
+        for (; k < to; k++) {
+            float vk = rowFactor * c.getAtIndex(F_LAYOUT, k + shift);
+            v.setAtIndex(F_LAYOUT, k, vk);
+            double u = grad.getAtIndex(F_LAYOUT, k) / (float) Math.sqrt(vk);
+            sum += u * u;
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + sum;
+    }
+
+    private static double factoredRunDouble(MemorySegment v, MemorySegment grad, double rowFactor, MemorySegment c, long shift,
+                                            long from, long to) {
+        DoubleVector rowFactorV = DoubleVector.broadcast(DS, rowFactor);
+        DoubleVector acc = DoubleVector.zero(DS);
+        double sum = 0;
+        long k = from;
+        for (long bound = from + DS.loopBound(to - from); k < bound; k += DS.length()) {
+            long off = k * D_BYTES;
+            DoubleVector vk = rowFactorV.mul(loadD(c, (k + shift) * D_BYTES));
+            vk.intoMemorySegment(v, off, ORDER);
+            DoubleVector u = loadD(grad, off).div(vk.lanewise(VectorOperators.SQRT));
+            acc = acc.add(u.mul(u));
+        }
+        for (; k < to; k++) {
+            double vk = rowFactor * c.getAtIndex(D_LAYOUT, k + shift);
+            v.setAtIndex(D_LAYOUT, k, vk);
+            double u = grad.getAtIndex(D_LAYOUT, k) / Math.sqrt(vk);
+            sum += u * u;
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + sum;
+    }
+
+    static double adafactorVelocity(DType dtype, MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
+                                    double oneMinusBeta2t, double epsilon1) {
+        return dtype == DType.FLOAT32
+                ? velocityFloat(v, grad, from, to, (float) beta2t, (float) oneMinusBeta2t, (float) epsilon1)
+                : velocityDouble(v, grad, from, to, beta2t, oneMinusBeta2t, epsilon1);
+    }
+
+    private static double velocityFloat(MemorySegment v, MemorySegment grad, long from, long to, float beta2t,
+                                        float oneMinusBeta2t, float epsilon1) {
+        FloatVector beta2tV = FloatVector.broadcast(FS, beta2t);
+        FloatVector oneMinusBeta2tV = FloatVector.broadcast(FS, oneMinusBeta2t);
+        DoubleVector acc = DoubleVector.zero(DS);
+        int parts = FS.length() / DS.length();
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector g = loadF(grad, off);
+            FloatVector vi = beta2tV.mul(loadF(v, off)).add(oneMinusBeta2tV.mul(g.mul(g).add(epsilon1)));
+            vi.intoMemorySegment(v, off, ORDER);
+            FloatVector u = g.div(vi.lanewise(VectorOperators.SQRT));
+            for (int part = 0; part < parts; part++) {
+                DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, part);
+                acc = acc.add(d.mul(d));
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD)
+                + ScalarKernels.adafactorVelocityFloat(v, grad, i, to, beta2t, oneMinusBeta2t, epsilon1);
+    }
+
+    private static double velocityDouble(MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
+                                         double oneMinusBeta2t, double epsilon1) {
+        DoubleVector beta2tV = DoubleVector.broadcast(DS, beta2t);
+        DoubleVector oneMinusBeta2tV = DoubleVector.broadcast(DS, oneMinusBeta2t);
+        DoubleVector acc = DoubleVector.zero(DS);
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector g = loadD(grad, off);
+            DoubleVector vi = beta2tV.mul(loadD(v, off)).add(oneMinusBeta2tV.mul(g.mul(g).add(epsilon1)));
+            vi.intoMemorySegment(v, off, ORDER);
+            DoubleVector u = g.div(vi.lanewise(VectorOperators.SQRT));
+            acc = acc.add(u.mul(u));
+        }
+        return acc.reduceLanes(VectorOperators.ADD)
+                + ScalarKernels.adafactorVelocityDouble(v, grad, i, to, beta2t, oneMinusBeta2t, epsilon1);
+    }
+
+    static void adafactorApply(DType dtype, MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to,
+                               double alpha, double divisor) {
+        if (dtype == DType.FLOAT32) {
+            applyFloat(var, v, grad, from, to, (float) alpha, (float) divisor);
+        } else {
+            applyDouble(var, v, grad, from, to, alpha, divisor);
+        }
+    }
+
+    private static void applyFloat(MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to, float alpha,
+                                   float divisor) {
+        FloatVector alphaV = FloatVector.broadcast(FS, alpha);
+        long i = from;
+        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+            long off = i * F_BYTES;
+            FloatVector u = loadF(grad, off).div(loadF(v, off).lanewise(VectorOperators.SQRT));
+            loadF(var, off).sub(alphaV.mul(u.div(divisor))).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adafactorApplyFloat(var, v, grad, i, to, alpha, divisor);
+    }
+
+    private static void applyDouble(MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to, double alpha,
+                                    double divisor) {
+        DoubleVector alphaV = DoubleVector.broadcast(DS, alpha);
+        long i = from;
+        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+            long off = i * D_BYTES;
+            DoubleVector u = loadD(grad, off).div(loadD(v, off).lanewise(VectorOperators.SQRT));
+            loadD(var, off).sub(alphaV.mul(u.div(divisor))).intoMemorySegment(var, off, ORDER);
+        }
+        ScalarKernels.adafactorApplyDouble(var, v, grad, i, to, alpha, divisor);
+    }
+}
