@@ -126,7 +126,7 @@ class OptimizersTest {
 
     @Test
     void builtInNamesAreTheKerasClassesInRegistrationOrder() {
-        assertEquals(List.of("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lion"),
+        assertEquals(List.of("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lion", "Lamb"),
                 Optimizers.builtInNames());
     }
 
