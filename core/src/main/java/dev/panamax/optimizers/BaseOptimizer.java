@@ -177,11 +177,29 @@ abstract class BaseOptimizer implements AutoCloseable {
             // As Keras 3, build with every variable given, those without a gradient this step too.
             build(variablesOf(gradientsAndVariables));
         }
+        runStep(pairs);
+    }
+
+    /**
+     * The step after the checks and the build: the stages, in the dialect's order. Package-private,
+     * so not an extension point: only {@link LossScaleOptimizer} replaces it (it hands the
+     * unscaled gradients to the optimizer it wraps, or skips the step).
+     */
+    void runStep(List<GradientAndVariable> pairs) {
         if (usesKeras3Step()) {
             step.keras3(pairs);
         } else {
             step.tf2(pairs);
         }
+    }
+
+    /**
+     * The optimizer this one wraps ({@link LossScaleOptimizer}'s {@code inner_optimizer}), or null.
+     * As in Keras, a wrapper builds it with its own build and hands it {@code iterations}, the
+     * learning rate and {@code finalize_variable_values}; its variables follow the wrapper's own.
+     */
+    Optimizer inner() {
+        return null;
     }
 
     /** Whether steps run in Keras 3's order: a Keras 3 optimizer, or any of Keras 3's base options set. */
@@ -253,6 +271,12 @@ abstract class BaseOptimizer implements AutoCloseable {
         }
         List<Variable> view = Collections.unmodifiableList(unique);
         step.checkBuild(view);
+        Optimizer inner = inner();
+        if (inner != null) {
+            // Keras 3's LossScaleOptimizer.build builds its inner optimizer. First here, so that a
+            // failure there (closed, or built with other variables) leaves this one unbuilt.
+            inner.build(view);
+        }
         store.startBuild(unique);
         step.build(view);
         createSlots(view);
@@ -424,8 +448,13 @@ abstract class BaseOptimizer implements AutoCloseable {
     /**
      * Keras's {@code optimizer.iterations}: the updates so far. With gradient accumulation, the
      * calls divided by the steps (Keras 3); bias corrections count these, schedules count calls.
+     * A wrapper's are those of the optimizer it wraps (Keras 3's {@code LossScaleOptimizer}).
      */
     public final long getIterations() {
+        Optimizer inner = inner();
+        if (inner != null) {
+            return inner.getIterations();
+        }
         return step.accumulation == null ? store.iterations() : Math.floorDiv(store.iterations(), step.accumulation.steps());
     }
 

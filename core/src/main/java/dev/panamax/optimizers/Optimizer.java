@@ -36,8 +36,9 @@ public abstract class Optimizer extends BaseOptimizer {
     /** Keras's fallback {@code backend.epsilon()}: used when epsilon is 0 or absent. */
     public static final double DEFAULT_EPSILON = 1e-7;
 
-    private final OwnVariables own = new OwnVariables(this);
-    private final Double lossScaleFactor;
+    final OwnVariables own = new OwnVariables(this);
+    /** Not final: a {@link LossScaleOptimizer} clears its inner optimizer's, as Keras 3 does. */
+    private Double lossScaleFactor;
     private final double emaMomentum;
     private final Integer emaOverwriteFrequency;
 
@@ -91,6 +92,7 @@ public abstract class Optimizer extends BaseOptimizer {
 
     /** Keras's {@code clipnorm} setter: may not be set while {@code global_clipnorm} is. */
     public final void setClipnorm(Double value) {
+        rejectOnWrapper("clipnorm", value);
         KerasArguments.checkNonNegative("clipnorm", value);
         KerasArguments.rejectClipWithTransformers("clipnorm", value, gradientTransformers);
         if (value != null && globalClipnorm != null) {
@@ -102,6 +104,7 @@ public abstract class Optimizer extends BaseOptimizer {
 
     /** Keras's {@code global_clipnorm} setter: may not be set while {@code clipnorm} is. */
     public final void setGlobalClipnorm(Double value) {
+        rejectOnWrapper("global_clipnorm", value);
         KerasArguments.checkNonNegative("global_clipnorm", value);
         KerasArguments.rejectClipWithTransformers("global_clipnorm", value, gradientTransformers);
         if (value != null && clipnorm != null) {
@@ -109,6 +112,14 @@ public abstract class Optimizer extends BaseOptimizer {
                     + "`clipnorm` argument. Received: clipnorm=" + clipnorm + ", global_clipnorm=" + value + ".");
         }
         globalClipnorm = value;
+    }
+
+    /** A wrapper never clips (its inner optimizer does): Keras 3's LossScaleOptimizer refuses the option, with this message. */
+    private void rejectOnWrapper(String option, Double value) {
+        if (value != null && inner() != null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " does not support `" + option + "`. Instead, set `"
+                    + option + "` on the `inner_optimizer`.");
+        }
     }
 
     // ---- minimize, assignments, the learning rate -------------------------------------------------
@@ -156,20 +167,27 @@ public abstract class Optimizer extends BaseOptimizer {
         lookup.of(target).axpy(value, target, -1.0);
     }
 
+    /** Sets the learning rate; a wrapper's is the one of the optimizer it wraps (Keras 3's {@code LossScaleOptimizer}). */
     public final void setLearningRate(double learningRate) {
-        setHyperparameter("learning_rate", Hyperparameter.of(learningRate));
+        learningRateOwner().setHyperparameter("learning_rate", Hyperparameter.of(learningRate));
     }
 
     public final void setLearningRate(DoubleSupplier learningRate) {
-        setHyperparameter("learning_rate", Hyperparameter.of(learningRate));
+        learningRateOwner().setHyperparameter("learning_rate", Hyperparameter.of(learningRate));
     }
 
     public final void setLearningRate(LearningRateSchedule learningRate) {
-        setHyperparameter("learning_rate", Hyperparameter.of(learningRate));
+        learningRateOwner().setHyperparameter("learning_rate", Hyperparameter.of(learningRate));
     }
 
+    /** The learning rate; a wrapper's is the one of the optimizer it wraps. */
     public final Hyperparameter getLearningRate() {
-        return getHyperparameter("learning_rate");
+        return learningRateOwner().getHyperparameter("learning_rate");
+    }
+
+    private BaseOptimizer learningRateOwner() {
+        Optimizer inner = inner();
+        return inner != null ? inner : this;
     }
 
     // ---- Keras 3's base options ----------------------------------------------------------------------
@@ -220,7 +238,8 @@ public abstract class Optimizer extends BaseOptimizer {
 
     /**
      * Keras 3's {@code finalize_variable_values(var_list)}: with EMA, each variable takes its moving
-     * average (as {@code model.fit} does at the end of training); without, nothing.
+     * average (as {@code model.fit} does at the end of training); without, nothing. A wrapper
+     * hands the call to the optimizer it wraps.
      *
      * @throws IllegalArgumentException Keras's message when {@code variables} is not as long as the
      *                                  build's list; nothing is written then
@@ -230,6 +249,10 @@ public abstract class Optimizer extends BaseOptimizer {
         if (step.ema != null) {
             step.ema.overwriteVariables(variables);
         }
+        Optimizer inner = inner();
+        if (inner != null) {
+            inner.finalizeVariableValues(variables);
+        }
     }
 
     /** Keras 3's {@code loss_scale_factor}, or null. */
@@ -237,9 +260,27 @@ public abstract class Optimizer extends BaseOptimizer {
         return lossScaleFactor;
     }
 
-    /** Keras 3's {@code scale_loss(loss)}: {@code loss * loss_scale_factor}, or the loss when there is none. */
+    /**
+     * Keras 3's {@code scale_loss(loss)}: {@code loss * loss_scale_factor}, or the loss when there
+     * is none; a {@link LossScaleOptimizer}'s, {@code loss} times its current dynamic scale.
+     */
     public final double scaleLoss(double loss) {
-        return lossScaleFactor == null ? loss : loss * lossScaleFactor;
+        Double scale = lossScale();
+        return scale == null ? loss : loss * scale;
+    }
+
+    /** The factor {@link #scaleLoss} multiplies by, or null. Package-private: {@link LossScaleOptimizer} has its own. */
+    Double lossScale() {
+        return lossScaleFactor;
+    }
+
+    /**
+     * Keras 3's {@code inner_optimizer.loss_scale_factor = None}: a {@link LossScaleOptimizer}
+     * unscales the gradients itself, so the optimizer it wraps must not divide them again.
+     */
+    final void clearLossScaleFactor() {
+        lossScaleFactor = null;
+        step.lossScale = null;
     }
 
     /** Keras 3's {@code gradient_accumulation_steps}, or null. */
@@ -253,7 +294,8 @@ public abstract class Optimizer extends BaseOptimizer {
      * Keras 3's {@code optimizer.variables}: {@code iteration} (an int64 scalar), {@code learning_rate}
      * (a float32 scalar, when it is a number), then every variable the optimizer created, in creation
      * order (EMA averages, gradient accumulators, the algorithm's slots), each with its Keras 3 path.
-     * Slots are the live tensors; {@code iteration} and {@code learning_rate} are copies.
+     * Slots are the live tensors; {@code iteration} and {@code learning_rate} are copies. A
+     * {@link LossScaleOptimizer} lists its own, then those of the optimizer it wraps.
      */
     public final List<OptimizerVariable> variables() {
         checkOpen();
@@ -297,7 +339,8 @@ public abstract class Optimizer extends BaseOptimizer {
 
     /**
      * Keras 2's {@code get_weights()}: {@code iterations} (an int64 scalar) first, then every
-     * tensor the optimizer created, in creation order. Heap copies that need no closing.
+     * tensor the optimizer created, in creation order. Heap copies that need no closing. A
+     * {@link LossScaleOptimizer}'s are its own, then those of the optimizer it wraps.
      */
     public final List<Tensor> getWeights() {
         checkOpen();
@@ -321,7 +364,15 @@ public abstract class Optimizer extends BaseOptimizer {
      * keys), with Keras 3's base options appended when set, as Keras 2.11+ wrote them.
      */
     public final Map<String, Object> getConfig() {
-        return keras3 ? OptimizerConfig.keras3(this) : OptimizerConfig.tf2(this);
+        return keras3 ? keras3Config() : OptimizerConfig.tf2(this);
+    }
+
+    /**
+     * Keras 3's {@code get_config()}: the base keys, then the algorithm's. Package-private:
+     * {@link LossScaleOptimizer} writes only its own four keys, as Keras 3 does.
+     */
+    Map<String, Object> keras3Config() {
+        return OptimizerConfig.keras3(this);
     }
 
     /** Adds the algorithm's keys to {@code config}, in Keras's order. By default, only the learning rate. */

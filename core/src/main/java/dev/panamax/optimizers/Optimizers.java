@@ -94,6 +94,7 @@ public final class Optimizers {
         builtIn("Lion", Lion.class, Lion::fromConfig);
         builtIn("Lamb", Lamb.class, Lamb::fromConfig);
         builtIn("Adafactor", Adafactor.class, Adafactor::fromConfig);
+        wrapper("LossScaleOptimizer", LossScaleOptimizer.class, LossScaleOptimizer::fromConfig);
     }
 
     private Optimizers() {
@@ -108,6 +109,15 @@ public final class Optimizers {
         REGISTRY.put(key(className), new Entry(className, type, c -> fromConfig.fromConfig(c, false), true,
                 c -> fromConfig.fromConfig(c, true)));
         BUILT_INS.add(className);
+    }
+
+    /**
+     * A built-in that wraps another optimizer: registered and written as a built-in (module
+     * {@code keras.optimizers}), but not one of {@link #builtInNames()}, which can each be made
+     * from a default config. It has one form: its config is read the same way in either.
+     */
+    private static <T extends Optimizer> void wrapper(String className, Class<T> type, Function<Map<String, ?>, T> fromConfig) {
+        REGISTRY.put(key(className), new Entry(className, type, fromConfig, true));
     }
 
     private static String key(String name) {
@@ -180,7 +190,11 @@ public final class Optimizers {
         return names;
     }
 
-    /** The class names of the built-in optimizers, in registration order (SGD first). */
+    /**
+     * The class names of the built-in optimizers, in registration order (SGD first).
+     * {@code LossScaleOptimizer}, which wraps one of them and so has no default config, is
+     * registered but not listed.
+     */
     public static List<String> builtInNames() {
         return List.copyOf(BUILT_INS);
     }
@@ -337,7 +351,7 @@ public final class Optimizers {
     public static Map<String, Object> serializeKeras3(Optimizer optimizer) {
         Objects.requireNonNull(optimizer, "optimizer");
         Entry e = entryOf(optimizer);
-        Map<String, Object> config = e != null && e.builtIn() ? OptimizerConfig.keras3(optimizer) : userKeras3Config(optimizer);
+        Map<String, Object> config = e != null && e.builtIn() ? optimizer.keras3Config() : userKeras3Config(optimizer);
         Map<String, Object> out = new LinkedHashMap<>();
         if (e != null && e.builtIn()) {
             out.put("module", KERAS_MODULE);

@@ -15,6 +15,10 @@ import java.util.Objects;
  * An optimizer's own variables seen from outside: Keras 3's {@code variables},
  * {@code save_own_variables}, {@code load_own_variables} and {@code stateless_apply}, and Keras 2's
  * {@code get_weights} and {@code set_weights}. Every load checks everything before it writes.
+ *
+ * <p>A wrapper's lists are its own part followed by the parts of the optimizer it wraps, as Keras
+ * 3's {@code LossScaleOptimizer.variables} is {@code self._variables + inner_optimizer.variables};
+ * a load checks every part before it writes any.
  */
 final class OwnVariables {
 
@@ -24,16 +28,56 @@ final class OwnVariables {
         this.optimizer = optimizer;
     }
 
-    /** {@code iteration}, {@code learning_rate} when it is a number, then the store's tensors. */
+    /** This optimizer's part, then those of the optimizer it wraps, if any (which must be open). */
+    private List<OwnVariables> parts() {
+        Optimizer inner = optimizer.inner();
+        if (inner == null) {
+            return List.of(this);
+        }
+        inner.checkOpen();
+        List<OwnVariables> out = new ArrayList<>();
+        out.add(this);
+        out.addAll(inner.own.parts());
+        return out;
+    }
+
+    /** Keras 3's {@code variables}: every part's {@link #ownVariables()}. */
     List<OptimizerVariable> variables() {
+        List<OptimizerVariable> out = new ArrayList<>();
+        for (OwnVariables part : parts()) {
+            out.addAll(part.ownVariables());
+        }
+        return out;
+    }
+
+    /** {@code iteration}, {@code learning_rate} when it is a number, then the store's tensors. */
+    private List<OptimizerVariable> ownVariables() {
         String scope = optimizer.store.scope();
         List<OptimizerVariable> out = new ArrayList<>();
         out.add(new OptimizerVariable(scope + "/iteration", Tensor.scalar(optimizer.store.iterations())));
-        if (optimizer.getLearningRate() instanceof Hyperparameter.Constant(double lr)) {
+        // This optimizer's own learning rate: a wrapper's getLearningRate() is the inner optimizer's.
+        if (optimizer.getHyperparameter("learning_rate") instanceof Hyperparameter.Constant(double lr)) {
             // Keras 3 keeps a float learning rate in a float32 variable.
             out.add(new OptimizerVariable(scope + "/learning_rate", Tensor.scalar(DType.FLOAT32, lr)));
         }
         out.addAll(optimizer.store.created());
+        return out;
+    }
+
+    /** Keras 2's weights of this part: {@code iteration}, then the store's tensors. */
+    private List<OptimizerVariable> ownWeights() {
+        List<OptimizerVariable> vars = new ArrayList<>();
+        vars.add(new OptimizerVariable(optimizer.store.scope() + "/iteration", Tensor.scalar(optimizer.store.iterations())));
+        vars.addAll(optimizer.store.created());
+        return vars;
+    }
+
+    /** Keras 2's {@code get_weights}: every part's {@link #ownWeights()}. */
+    private List<OptimizerVariable> weightVariables() {
+        List<OptimizerVariable> out = new ArrayList<>();
+        for (OwnVariables part : parts()) {
+            out.addAll(part.ownWeights());
+        }
         return out;
     }
 
@@ -65,46 +109,62 @@ final class OwnVariables {
             }
             values.add(source.get(key));
         }
-        write(vars, values, "store['%d']", hasLearningRate());
+        write(values, "store['%d']", true);
     }
 
     List<Tensor> weights() {
-        List<OptimizerVariable> created = optimizer.store.created();
-        List<Tensor> out = new ArrayList<>(1 + created.size());
-        out.add(Tensor.scalar(optimizer.store.iterations()));
-        for (OptimizerVariable v : created) {
-            requireHost(v);
-            out.add(v.value().copyToHeap());
-        }
+        List<OptimizerVariable> vars = weightVariables();
+        vars.forEach(OwnVariables::requireHost);
+        List<Tensor> out = new ArrayList<>(vars.size());
+        vars.forEach(v -> out.add(v.value().copyToHeap()));
         return out;
     }
 
     void setWeights(List<Tensor> weights) {
         Objects.requireNonNull(weights, "weights");
-        List<OptimizerVariable> vars = new ArrayList<>();
-        vars.add(new OptimizerVariable(optimizer.store.scope() + "/iteration", Tensor.scalar(optimizer.store.iterations())));
-        vars.addAll(optimizer.store.created());
+        List<OptimizerVariable> vars = weightVariables();
         if (weights.size() != vars.size()) {
             throw new IllegalArgumentException("You called `set_weights(weights)` on optimizer " + optimizer.getName()
                     + " with a  weight list of length " + weights.size() + ", but the optimizer was expecting " + vars.size()
                     + " weights" + (optimizer.store.isBuilt() ? "" : " (it is not built yet: call build(variables) first)") + ".");
         }
-        write(vars, weights, "weight %d", false);
+        write(weights, "weight %d", false);
     }
 
     /**
-     * Checks every value against its variable, then writes them all: {@code iteration} sets the
-     * step counter, {@code learning_rate} the learning rate, the rest are copied (converted to the
-     * variable's dtype).
+     * Checks every value of every part against its variable, then writes them all: in each part,
+     * {@code iteration} sets the step counter, {@code learning_rate} the learning rate, the rest are
+     * copied (converted to the variable's dtype).
      *
-     * @param what            how messages name value {@code i}, a format with one {@code %d}
+     * @param values     as many as the parts' variables (the caller has checked the count)
+     * @param what       how messages name value {@code i}, a format with one {@code %d}
+     * @param keras3List whether the values are Keras 3's {@code variables} (with each number learning
+     *                   rate) rather than Keras 2's weights
+     */
+    private void write(List<? extends Tensor> values, String what, boolean keras3List) {
+        List<Runnable> writes = new ArrayList<>();
+        int offset = 0;
+        for (OwnVariables part : parts()) {
+            List<OptimizerVariable> vars = keras3List ? part.ownVariables() : part.ownWeights();
+            writes.add(part.check(vars, values.subList(offset, offset + vars.size()), what, offset,
+                    keras3List && part.hasLearningRate()));
+            offset += vars.size();
+        }
+        writes.forEach(Runnable::run);
+    }
+
+    /**
+     * Checks this part's values against its variables and returns their writes, which cannot fail.
+     *
+     * @param offset          the index of this part's first value in the whole list (for messages)
      * @param hasLearningRate whether value 1 is the learning rate
      */
-    private void write(List<OptimizerVariable> vars, List<? extends Tensor> values, String what, boolean hasLearningRate) {
+    private Runnable check(List<OptimizerVariable> vars, List<? extends Tensor> values, String what, int offset,
+                           boolean hasLearningRate) {
         for (int i = 0; i < vars.size(); i++) {
             OptimizerVariable v = vars.get(i);
             Tensor t = values.get(i);
-            String label = String.format(what, i) + " (" + v.path() + ")";
+            String label = String.format(what, offset + i) + " (" + v.path() + ")";
             if (t == null || !t.isAlive() || !t.isHost()) {
                 throw new IllegalArgumentException(label + " is " + (t == null ? "null" : "closed or not on the host"));
             }
@@ -114,30 +174,31 @@ final class OwnVariables {
                         + " not compatible with provided weight shape " + Arrays.toString(t.shape()) + ": " + label + ".");
             }
         }
-        long iterations = iterationsOf(values.get(0), String.format(what, 0));
-        int next = 1;
-        Hyperparameter learningRate = null;
+        long iterations = iterationsOf(values.get(0), String.format(what, offset));
+        Hyperparameter learningRate;
         if (hasLearningRate) {
-            double lr = values.get(1).getDouble(0);
-            learningRate = Hyperparameter.of(lr);
+            learningRate = Hyperparameter.of(values.get(1).getDouble(0));
             optimizer.validateHyperparameter("learning_rate", learningRate);
-            next = 2;
+        } else {
+            learningRate = null;
         }
-        for (int i = next; i < vars.size(); i++) {
-            Tensor slot = vars.get(i).value();
-            Tensor value = values.get(i);
-            if (value.dtype() == slot.dtype()) {
-                slot.copyFrom(value);
-            } else {
-                for (long j = 0; j < value.size(); j++) {
-                    slot.setDouble(j, value.getDouble(j));
+        return () -> {
+            for (int i = learningRate != null ? 2 : 1; i < vars.size(); i++) {
+                Tensor slot = vars.get(i).value();
+                Tensor value = values.get(i);
+                if (value.dtype() == slot.dtype()) {
+                    slot.copyFrom(value);
+                } else {
+                    for (long j = 0; j < value.size(); j++) {
+                        slot.setDouble(j, value.getDouble(j));
+                    }
                 }
             }
-        }
-        if (learningRate != null) {
-            optimizer.hyperparameters.set("learning_rate", learningRate);
-        }
-        optimizer.store.setIterations(iterations);
+            if (learningRate != null) {
+                optimizer.hyperparameters.set("learning_rate", learningRate);
+            }
+            optimizer.store.setIterations(iterations);
+        };
     }
 
     private static long iterationsOf(Tensor t, String label) {
@@ -149,10 +210,10 @@ final class OwnVariables {
     }
 
     private boolean hasLearningRate() {
-        return optimizer.getLearningRate() instanceof Hyperparameter.Constant;
+        return optimizer.getHyperparameter("learning_rate") instanceof Hyperparameter.Constant;
     }
 
-    private void requireHost(OptimizerVariable v) {
+    private static void requireHost(OptimizerVariable v) {
         if (!v.value().isHost()) {
             throw new UnsupportedOperationException("Optimizer variable " + v.path() + " lives on device '"
                     + v.value().storage().device() + "'; saving and loading device variables is not supported yet");
@@ -199,7 +260,7 @@ final class OwnVariables {
         // Save the state, run the step on the given values, read the results, restore: nothing given changes.
         List<Tensor> savedState = heapCopies(vars.stream().map(OptimizerVariable::value).toList());
         List<Tensor> savedValues = heapCopies(built.stream().map(Variable::value).toList());
-        write(vars, optimizerVariables, "optimizer_variables[%d]", hasLearningRate());
+        write(optimizerVariables, "optimizer_variables[%d]", true);
         try {
             for (int i = 0; i < built.size(); i++) {
                 built.get(i).value().copyFrom(trainableValues.get(i));
@@ -211,7 +272,7 @@ final class OwnVariables {
             for (int i = 0; i < built.size(); i++) {
                 built.get(i).value().copyFrom(savedValues.get(i));
             }
-            write(variables(), savedState, "saved state %d", hasLearningRate());
+            write(savedState, "saved state %d", true);
         }
     }
 

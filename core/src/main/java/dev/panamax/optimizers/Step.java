@@ -37,7 +37,8 @@ final class Step implements AutoCloseable {
     private final VariableStaging staging = new VariableStaging();
     final GradientChecks checks;
     private final UpdateVariables update;
-    final ScaleLoss lossScale;
+    /** Not final: a {@link LossScaleOptimizer} turns its inner optimizer's off. */
+    ScaleLoss lossScale;
     final AccumulateGradients accumulation;
     final WeightDecay weightDecay;
     final MovingAverage ema;
