@@ -109,6 +109,15 @@ public final class HostTensorKernels implements TensorKernels {
     }
 
     @Override
+    public void scheduleFreeAdamw(Tensor var, Tensor z, Tensor v, Tensor grad, ScheduleFreeCoefficients c) {
+        MemorySegment w = s(var);
+        MemorySegment zs = s(z);
+        MemorySegment vs = s(v);
+        MemorySegment g = s(grad);
+        each(var, (from, to) -> k.scheduleFreeAdamw(var.dtype(), w, zs, vs, g, from, to, c));
+    }
+
+    @Override
     public double lambMoments(Tensor m, Tensor v, Tensor grad, LambCoefficients c) {
         MemorySegment ms = s(m);
         MemorySegment vs = s(v);

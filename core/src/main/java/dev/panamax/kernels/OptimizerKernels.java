@@ -161,6 +161,17 @@ public interface OptimizerKernels {
     void ftrl(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
               long from, long to, FtrlCoefficients c);
 
+    /**
+     * Keras 3's {@code ScheduleFreeAdamW}, with {@code y = var} and {@code z} its momentum slot:
+     * {@code v = v + (grad * grad - v) * oneMinusBeta2},
+     * {@code z' = z - (lr * grad) / (sqrt(v / biasCorrection2) + epsilon)},
+     * {@code x = (y - oneMinusBeta1 * z) / beta1} (with the z from before this step),
+     * {@code x' = oneMinusWeight * x + weight * z'}, {@code y = oneMinusBeta1 * z' + beta1 * x'}.
+     * Modified: var, z, v. Not modified: grad.
+     */
+    void scheduleFreeAdamw(DType dtype, MemorySegment var, MemorySegment z, MemorySegment v, MemorySegment grad, long from, long to,
+                           ScheduleFreeCoefficients c);
+
     // ---- layer-wise updates (a reduction, then an element-wise step) -----------------------------
 
     /**

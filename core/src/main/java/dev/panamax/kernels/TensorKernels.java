@@ -46,6 +46,8 @@ public interface TensorKernels {
 
     void adamaxKeras3(Tensor var, Tensor m, Tensor u, Tensor grad, Keras3AdamaxCoefficients c);
 
+    void scheduleFreeAdamw(Tensor var, Tensor z, Tensor v, Tensor grad, ScheduleFreeCoefficients c);
+
     /** Lamb's moments; returns the sum of squares of its update (see {@link OptimizerKernels#lambMoments}). */
     double lambMoments(Tensor m, Tensor v, Tensor grad, LambCoefficients c);
 

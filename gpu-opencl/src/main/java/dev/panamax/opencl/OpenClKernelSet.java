@@ -25,7 +25,7 @@ final class OpenClKernelSet implements AutoCloseable {
     static final List<String> KERNEL_NAMES = List.of("scale", "scale_divide", "clip_by_value", "axpy", "sum_of_squares",
             "weight_decay", "moving_average", "lion", "adamax_keras3", "adadelta_keras3", "lamb_moments", "lamb_update_sum_of_squares",
             "lamb_apply", "adafactor_rows", "adafactor_columns", "adafactor_row_factors", "adafactor_factored_velocity",
-            "adafactor_velocity", "adafactor_apply",
+            "adafactor_velocity", "adafactor_apply", "schedule_free_adamw",
             "gradient_descent", "keras_momentum", "adam", "adam_amsgrad", "rmsprop", "rmsprop_momentum", "adagrad",
             "adadelta", "adamax", "nadam", "nadam_keras3", "ftrl",
             "square_axpy", "adam_from_moments", "adamax_rows", "rmsprop_momentum_rows", "ftrl_rows");

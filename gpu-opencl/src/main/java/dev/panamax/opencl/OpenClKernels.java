@@ -12,6 +12,7 @@ import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.RmspropCoefficients;
+import dev.panamax.kernels.ScheduleFreeCoefficients;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -286,6 +287,14 @@ public final class OpenClKernels implements AutoCloseable {
 
     private static Scalars ftrlScalars(Scalars s, FtrlCoefficients c) {
         return s.real(c.learningRate()).real(c.l1()).real(c.twoL2()).real(c.twoL2Shrinkage()).real(c.learningRatePower());
+    }
+
+    /** Keras 3's ScheduleFreeAdamW. See {@link OptimizerKernels#scheduleFreeAdamw}. */
+    public void scheduleFreeAdamw(DType dtype, OpenClBuffer var, OpenClBuffer z, OpenClBuffer v, OpenClBuffer grad, long from,
+                                  long to, ScheduleFreeCoefficients c) {
+        run(dtype, "schedule_free_adamw", from, to, s -> s.real(c.lr()).real(c.oneMinusBeta1()).real(c.beta1())
+                .real(c.oneMinusBeta2()).real(c.biasCorrection2()).real(c.epsilon()).real(c.weight()).real(c.oneMinusWeight()),
+                var, z, v, grad);
     }
 
     // ---- Keras 3's Lamb -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import dev.panamax.kernels.LambCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.RmspropCoefficients;
+import dev.panamax.kernels.ScheduleFreeCoefficients;
 import dev.panamax.kernels.TensorKernels;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Tensor;
@@ -149,6 +150,13 @@ public final class OpenClTensorKernels implements TensorKernels {
     public void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c) {
         Args a = new Args(var).add("m", m).add("grad", grad).start();
         kernels.lion(a.dtype, a.b(0), a.b(1), a.b(2), 0, a.size, c);
+        a.done();
+    }
+
+    @Override
+    public void scheduleFreeAdamw(Tensor var, Tensor z, Tensor v, Tensor grad, ScheduleFreeCoefficients c) {
+        Args a = new Args(var).add("z", z).add("v", v).add("grad", grad).start();
+        kernels.scheduleFreeAdamw(a.dtype, a.b(0), a.b(1), a.b(2), a.b(3), 0, a.size, c);
         a.done();
     }
 

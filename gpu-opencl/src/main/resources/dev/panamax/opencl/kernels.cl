@@ -423,6 +423,23 @@ __kernel void ftrl(__global REAL *var, __global REAL *accum, __global REAL *line
     accum[i] = new_accum;
 }
 
+// Keras 3's ScheduleFreeAdamW: var is y, z the momentum slot (its value before this step in x).
+__kernel void schedule_free_adamw(__global REAL *var, __global REAL *z, __global REAL *v, __global const REAL *grad, ulong from,
+                                  ulong n, REAL lr, REAL one_minus_beta1, REAL beta1, REAL one_minus_beta2,
+                                  REAL bias_correction2, REAL epsilon, REAL weight, REAL one_minus_weight) {
+    ELEMENT_INDEX_OR_RETURN
+    REAL g = grad[i];
+    REAL z_old = z[i];
+    REAL vi = v[i];
+    vi = vi + (g * g - vi) * one_minus_beta2;
+    REAL zi = z_old - (lr * g) / (sqrt(vi / bias_correction2) + epsilon);
+    REAL x = (var[i] - one_minus_beta1 * z_old) / beta1;
+    REAL x_new = one_minus_weight * x + weight * zi;
+    var[i] = one_minus_beta1 * zi + beta1 * x_new;
+    z[i] = zi;
+    v[i] = vi;
+}
+
 // ---- Keras 3's Lamb: the moments, the sum of squares of the update, the step ------------------
 
 REAL lamb_update(REAL m, REAL v, REAL one_minus_beta1_power, REAL one_minus_beta2_power, REAL epsilon) {

@@ -21,6 +21,7 @@ import dev.panamax.optimizers.GradientAndVariable;
 import dev.panamax.optimizers.Nadam;
 import dev.panamax.optimizers.Optimizer;
 import dev.panamax.optimizers.RMSprop;
+import dev.panamax.optimizers.ScheduleFreeAdamW;
 import dev.panamax.optimizers.SGD;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.IndexedSlices;
@@ -110,6 +111,8 @@ class DeviceOptimizerTest {
             new Config("lion weight_decay", b -> b.weightDecay(0.1), k -> Lion.builder().learningRate(0.01).kernels(k)),
             new Config("lamb weight_decay", b -> b.weightDecay(0.01), k -> Lamb.builder().learningRate(0.01).kernels(k)),
             new Config("adafactor", b -> b, k -> Adafactor.builder().learningRate(0.01).kernels(k)),
+            new Config("schedule-free adamw warmup weight_decay", b -> b.weightDecay(0.01),
+                    k -> ScheduleFreeAdamW.builder().learningRate(0.01).warmupSteps(3).kernels(k)),
             new Config("ftrl keras3 shrinkage", b -> b, k -> Ftrl.builder().keras3(true).learningRate(0.1).l1RegularizationStrength(0.01)
                     .l2ShrinkageRegularizationStrength(0.1).beta(0.1).kernels(k)),
             new Config("adam keras3 weight_decay ema accumulation loss_scale", b -> b.weightDecay(0.01).useEma(true)

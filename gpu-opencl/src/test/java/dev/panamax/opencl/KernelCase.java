@@ -9,6 +9,7 @@ import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.RmspropCoefficients;
+import dev.panamax.kernels.ScheduleFreeCoefficients;
 import dev.panamax.kernels.ScalarKernels;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
@@ -53,6 +54,9 @@ enum KernelCase {
     }, (t, a, from, to, p) -> args(t, a[0], a[1], from, to, p[0], p[1])),
     /** Arrays var, m, grad. */
     LION("lion", "sss", KernelCase::lionScalars, (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, lion(p))),
+    /** Arrays var (y), z, v, grad. */
+    SCHEDULE_FREE_ADAMW("scheduleFreeAdamw", "ssps", KernelCase::scheduleFreeScalars,
+            (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], from, to, scheduleFree(p))),
     /** Arrays m, v, grad; returns the sum of squares of the update. */
     LAMB_MOMENTS("lambMoments", "sps", KernelCase::lambScalars, (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, lamb(p))),
     /** Arrays var, m, v; the last scalar is the trust ratio times lr. */
@@ -373,6 +377,17 @@ enum KernelCase {
 
     static FtrlCoefficients ftrl(double[] p) {
         return new FtrlCoefficients(p[0], p[1], p[2], p[3], p[4]);
+    }
+
+    /** lr, 1 - beta_1, beta_1, 1 - beta_2, 1 - beta_2^t, epsilon, 1 / t, 1 - 1 / t. */
+    static double[] scheduleFreeScalars(SplittableRandom r, DType t) {
+        double[] p = draw(r, t, 1e-4, 0.1, 0.5, 0.99, 0.9, 0.999, 1e-3, 1, 1e-8, 1e-3);
+        double weight = t.round(1.0 / r.nextInt(1, 100));
+        return new double[] {p[0], t.round(1 - p[1]), p[1], t.round(1 - p[2]), p[3], p[4], weight, t.round(1 - weight)};
+    }
+
+    static ScheduleFreeCoefficients scheduleFree(double[] p) {
+        return new ScheduleFreeCoefficients(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
     }
 
     /** 1 - beta_1, 1 - beta_2, 1 - beta_1^t, 1 - beta_2^t, epsilon. */

@@ -140,6 +140,10 @@ class OpenClTensorKernelsTest {
                 k.lion(a[0], a[1], a[2], KernelCase.lion(p));
                 return 0;
             }),
+            new Case("scheduleFreeAdamw", "scheduleFreeAdamw", "ssps", KernelCase::scheduleFreeScalars, (k, a, p) -> {
+                k.scheduleFreeAdamw(a[0], a[1], a[2], a[3], KernelCase.scheduleFree(p));
+                return 0;
+            }),
             new Case("lambMoments", "lambMoments", "sps", KernelCase::lambScalars,
                     (k, a, p) -> k.lambMoments(a[0], a[1], a[2], KernelCase.lamb(p))),
             new Case("lambApply", "lambApply", "ssp", (r, t) -> {

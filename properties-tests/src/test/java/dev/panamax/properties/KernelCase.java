@@ -9,6 +9,7 @@ import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.RmspropCoefficients;
+import dev.panamax.kernels.ScheduleFreeCoefficients;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
@@ -122,6 +123,24 @@ enum KernelCase {
         @Override
         double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
             k.lion(t, s[0], s[1], s[2], from, to, new LionCoefficients(p[0], p[1], p[2], p[3], p[4]));
+            return 0;
+        }
+    },
+    /** Arrays var (y), z, v, grad. */
+    SCHEDULE_FREE_ADAMW("scheduleFreeAdamw", 4) {
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            double beta1 = PropertyData.scalar(r, t, 0.5, 0.99);
+            double beta2 = PropertyData.scalar(r, t, 0.9, 0.999);
+            double weight = t.round(1.0 / r.nextInt(1, 100));
+            return new double[] {PropertyData.scalar(r, t, 1e-4, 0.1), t.round(1 - beta1), beta1, t.round(1 - beta2),
+                    PropertyData.scalar(r, t, 1e-3, 1), epsilon(r, t), weight, t.round(1 - weight)};
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.scheduleFreeAdamw(t, s[0], s[1], s[2], s[3], from, to,
+                    new ScheduleFreeCoefficients(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]));
             return 0;
         }
     },

@@ -17,6 +17,7 @@ import dev.panamax.optimizers.Lamb;
 import dev.panamax.optimizers.Lion;
 import dev.panamax.optimizers.Nadam;
 import dev.panamax.optimizers.RMSprop;
+import dev.panamax.optimizers.ScheduleFreeAdamW;
 import dev.panamax.optimizers.GradientAndVariable;
 import dev.panamax.optimizers.Optimizer;
 import dev.panamax.optimizers.SGD;
@@ -69,6 +70,8 @@ class OptimizerEquivalenceTest {
                 new Config("lion weight_decay", b -> b.weightDecay(0.1), k -> Lion.builder().learningRate(0.01).kernels(k)),
                 new Config("lamb weight_decay", b -> b.weightDecay(0.01), k -> Lamb.builder().learningRate(0.01).kernels(k)),
                 new Config("adafactor", b -> b, k -> Adafactor.builder().learningRate(0.01).kernels(k)),
+                new Config("schedule-free adamw warmup weight_decay", b -> b.weightDecay(0.01),
+                        k -> ScheduleFreeAdamW.builder().learningRate(0.01).warmupSteps(3).kernels(k)),
                 new Config("ftrl keras3 shrinkage", b -> b, k -> Ftrl.builder().keras3(true).learningRate(0.1).l1RegularizationStrength(0.01)
                         .l2ShrinkageRegularizationStrength(0.1).beta(0.1).kernels(k)),
                 new Config("adamw amsgrad", b -> b, k -> AdamW.builder().learningRate(0.01).amsgrad(true).kernels(k)),

@@ -10,12 +10,14 @@ import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.RmspropCoefficients;
 import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.kernels.ScheduleFreeCoefficients;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 
 /**
  * Vector API kernels, one class per family ({@link SimdBasics}, {@link SimdAdamFamily},
- * {@link SimdRmspropFamily}, {@link SimdFtrl}, {@link SimdLamb}, {@link SimdAdafactor}); this class only dispatches. Each loop runs whole vectors of the preferred species up to
+ * {@link SimdRmspropFamily}, {@link SimdFtrl}, {@link SimdLamb}, {@link SimdAdafactor},
+ * {@link SimdScheduleFree}); this class only dispatches. Each loop runs whole vectors of the preferred species up to
  * {@code loopBound}, then hands the tail to the {@link ScalarKernels} method of the same name.
  * Every element-wise formula is written in the reference's operation order with no fused
  * multiply-add, so the results are bit-identical to {@link ScalarKernels}.
@@ -78,6 +80,12 @@ public final class SimdKernels implements OptimizerKernels {
     @Override
     public void lion(DType dtype, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, LionCoefficients c) {
         SimdAdamFamily.lion(dtype, var, m, grad, from, to, c);
+    }
+
+    @Override
+    public void scheduleFreeAdamw(DType dtype, MemorySegment var, MemorySegment z, MemorySegment v, MemorySegment grad, long from,
+                                  long to, ScheduleFreeCoefficients c) {
+        SimdScheduleFree.scheduleFreeAdamw(dtype, var, z, v, grad, from, to, c);
     }
 
     @Override
