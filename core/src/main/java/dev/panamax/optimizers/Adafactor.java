@@ -93,6 +93,11 @@ public final class Adafactor extends Optimizer {
     }
 
     @Override
+    protected Map<String, String> keras211SlotNames() {
+        return Map.of("velocity", "v");
+    }
+
+    @Override
     protected double defaultLearningRate() {
         return DEFAULT_LEARNING_RATE;
     }
@@ -104,6 +109,11 @@ public final class Adafactor extends Optimizer {
             int rank = shape.length;
             if (rank < 2) {
                 // Keras 3's placeholders: backend.Variable(0, name=var.name), int32 scalars never updated.
+                // Keras 2.11 kept them out of its variables; here they are left out altogether.
+                if (keras211) {
+                    addVariableFromReference(v, "velocity");
+                    continue;
+                }
                 addVariableFor(v, "r", new long[0], DType.INT32, 0, v.kerasName());
                 addVariableFor(v, "c", new long[0], DType.INT32, 0, v.kerasName());
             } else {

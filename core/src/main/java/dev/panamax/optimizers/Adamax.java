@@ -65,6 +65,11 @@ public final class Adamax extends Optimizer {
     }
 
     @Override
+    protected Map<String, String> keras211SlotNames() {
+        return Map.of("momentum", "m", "norm", "u");
+    }
+
+    @Override
     protected double defaultLearningRate() {
         return DEFAULT_LEARNING_RATE;
     }

@@ -69,6 +69,11 @@ abstract class AdaptiveMoments extends Optimizer {
     }
 
     @Override
+    protected Map<String, String> keras211SlotNames() {
+        return Map.of("momentum", "m", "velocity", "v", "velocity_hat", "vhat");
+    }
+
+    @Override
     protected void createSlots(List<Variable> variables) {
         if (keras3) {
             // Keras 3's add_optimizer_variables(var_list, ["momentum", "velocity"]): both for each variable in turn.

@@ -32,6 +32,7 @@ abstract class BaseOptimizer implements AutoCloseable {
 
     final String name;
     final boolean keras3;
+    final boolean keras211;
     final double initialDecay;
     Double clipnorm;
     final Double clipvalue;
@@ -54,8 +55,10 @@ abstract class BaseOptimizer implements AutoCloseable {
     @SuppressWarnings("this-escape")
     BaseOptimizer(OptimizerOptions<?> b, String defaultName) {
         this.keras3 = b.keras3;
+        this.keras211 = b.keras211;
         // Unnamed: the class name (TF2), or Keras 3's auto_name, its snake case ("adam", "adam_w", "sgd").
-        this.name = b.name != null ? b.name : b.keras3 ? OptimizerConfig.snakeCase(defaultName) : defaultName;
+        // Keras 3 names an unnamed optimizer after its class in snake case; Keras 2 (2.11 too) by the class.
+        this.name = b.name != null ? b.name : b.keras3 && !b.keras211 ? OptimizerConfig.snakeCase(defaultName) : defaultName;
         KerasArguments.checkNonNegative("clipnorm", b.clipnorm);
         KerasArguments.checkNonNegative("clipvalue", b.clipvalue);
         KerasArguments.checkNonNegative("global_clipnorm", b.globalClipnorm);
@@ -336,7 +339,7 @@ abstract class BaseOptimizer implements AutoCloseable {
      * with {@code initialValue}, named {@code slotName}. Call from {@link #createSlots}.
      */
     protected final Tensor addSlot(Variable variable, String slotName, double initialValue) {
-        return store.addFor(variable, slotName, true,
+        return store.addFor(variable, storedSlotName(slotName), true,
                 () -> lookup.of(variable.value()).full(variable.dtype(), initialValue, variable.value().shape()));
     }
 
@@ -381,7 +384,7 @@ abstract class BaseOptimizer implements AutoCloseable {
     /** Keras's {@code get_slot(var, slot_name)}. */
     public final Tensor getSlot(Variable variable, String slotName) {
         variable = viewOwners.getOrDefault(variable, variable);
-        Tensor slot = store.find(variable, slotName);
+        Tensor slot = store.find(variable, storedSlotName(slotName));
         if (slot == null) {
             if (!store.contains(variable)) {
                 throw new IllegalArgumentException("Optimizer '" + name + "' has no slots for variable '" + variable.name()
@@ -391,6 +394,19 @@ abstract class BaseOptimizer implements AutoCloseable {
                     + "'; its slots are " + store.namesFor(variable));
         }
         return slot;
+    }
+
+    /**
+     * Keras 2.11's names of the slots whose Keras 3 names differ ({@code momentum} to {@code m}, ...),
+     * for {@link OptimizerOptions#keras211 keras211}; none by default.
+     */
+    protected Map<String, String> keras211SlotNames() {
+        return Map.of();
+    }
+
+    /** The name a slot is stored under: Keras 2.11's for a Keras 2.11 optimizer, else the name itself. */
+    private String storedSlotName(String slotName) {
+        return keras211 ? keras211SlotNames().getOrDefault(slotName, slotName) : slotName;
     }
 
     /** Keras's {@code get_slot_names()}: the slot names in creation order. */

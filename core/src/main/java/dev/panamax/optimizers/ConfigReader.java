@@ -36,6 +36,16 @@ final class ConfigReader {
         return keras3;
     }
 
+    /** Whether this is a Keras 2.11 to 2.15 non-legacy config: TF2's form with {@code "is_legacy_optimizer": false}. */
+    boolean isKeras211() {
+        return !keras3 && Boolean.FALSE.equals(config.get("is_legacy_optimizer"));
+    }
+
+    /** The Keras class name of the optimizer being read. */
+    String optimizerName() {
+        return optimizer;
+    }
+
     /** An integer (a JSON number with no fraction), or null when absent or null. */
     Integer integer(String key) {
         Double v = number(key);

@@ -38,7 +38,8 @@ public final class Lion extends Optimizer {
     public static Lion fromConfig(Map<String, ?> config, boolean keras3) {
         ConfigReader r = new ConfigReader("Lion", config, keras3);
         Builder b = builder();
-        OptimizerConfig.readBase(r, b, DEFAULT_LEARNING_RATE);
+        // Keras 2.13 to 2.15's Lion defaulted to a learning rate of 1e-4.
+        OptimizerConfig.readBase(r, b, r.isKeras211() ? 1e-4 : DEFAULT_LEARNING_RATE);
         b.beta1(r.number("beta_1", 0.9));
         b.beta2(r.number("beta_2", 0.99));
         r.finish();
@@ -51,6 +52,11 @@ public final class Lion extends Optimizer {
             throw new IllegalArgumentException("Argument `beta_1` must be in the [0, 1] range. Otherwise, the optimizer "
                     + "degenerates to SignSGD. Received: beta_1=" + Python.repr(beta1) + ".");
         }
+    }
+
+    @Override
+    protected Map<String, String> keras211SlotNames() {
+        return Map.of("momentum", "m");
     }
 
     @Override

@@ -102,6 +102,11 @@ public final class Nadam extends Optimizer {
 
 
     @Override
+    protected Map<String, String> keras211SlotNames() {
+        return Map.of("momentum", "m", "velocity", "v");
+    }
+
+    @Override
     protected double defaultLearningRate() {
         return DEFAULT_LEARNING_RATE;
     }

@@ -59,6 +59,15 @@ public abstract class Optimizer extends BaseOptimizer {
         return keras3;
     }
 
+    /**
+     * Whether this optimizer is Keras 2.11 to 2.15's non-legacy one
+     * ({@link Builder#keras211}, or a TF2-form config with {@code "is_legacy_optimizer": false}):
+     * Keras 3's formulas with Keras 2's slot names, variables and config form.
+     */
+    public final boolean isKeras211() {
+        return keras211;
+    }
+
     /** Threads that share the update of a large tensor. */
     public final int getThreads() {
         return executor.threads();
@@ -364,7 +373,7 @@ public abstract class Optimizer extends BaseOptimizer {
      * keys), with Keras 3's base options appended when set, as Keras 2.11+ wrote them.
      */
     public final Map<String, Object> getConfig() {
-        return keras3 ? keras3Config() : OptimizerConfig.tf2(this);
+        return keras211 ? OptimizerConfig.keras211(this) : keras3 ? keras3Config() : OptimizerConfig.tf2(this);
     }
 
     /**

@@ -63,6 +63,32 @@ final class OptimizerConfig {
         return ordered;
     }
 
+    /**
+     * The {@code get_config()} of Keras 2.11 to 2.15's non-legacy optimizers: {@code name}, the base
+     * options, {@code jit_compile} (false: what Keras writes without a GPU) and
+     * {@code "is_legacy_optimizer": false}, then the algorithm's keys, the learning rate as its
+     * float32 variable reads back.
+     */
+    static Map<String, Object> keras211(Optimizer o) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("name", o.getName());
+        config.put("weight_decay", o.getWeightDecay());
+        config.put("clipnorm", o.clipnorm);
+        config.put("global_clipnorm", o.globalClipnorm);
+        config.put("clipvalue", o.clipvalue);
+        config.put("use_ema", o.usesEma());
+        config.put("ema_momentum", o.getEmaMomentum());
+        config.put("ema_overwrite_frequency", o.getEmaOverwriteFrequency());
+        config.put("jit_compile", false);
+        config.put("is_legacy_optimizer", false);
+        o.addConfig(config);
+        config.remove("decay");
+        if (o.getLearningRate() instanceof Hyperparameter.Constant(double value)) {
+            config.put("learning_rate", (double) (float) value);
+        }
+        return config;
+    }
+
     private static void putKeras3Options(Optimizer o, Map<String, Object> config) {
         config.put("weight_decay", o.getWeightDecay());
         config.put("use_ema", o.usesEma());
@@ -114,9 +140,20 @@ final class OptimizerConfig {
         if (r.isKeras3()) {
             r.dropDeprecated("decay", "Argument `decay` is no longer supported and will be ignored.");
         } else {
-            b.decay = r.number("decay", 0.0);
             r.bool("jit_compile", false);
-            r.bool("is_legacy_optimizer", false);
+            if (!r.bool("is_legacy_optimizer", true)) {
+                // Keras 2.11 to 2.15 wrote "is_legacy_optimizer": false for its new optimizers, whose
+                // formulas Keras 3 kept; their constructors refuse decay.
+                b.keras211(true);
+                Double decay = r.number("decay");
+                if (decay != null && decay != 0) {
+                    throw new IllegalArgumentException("decay is deprecated in the new Keras optimizer, please check the "
+                            + "docstring for valid arguments, or use the legacy optimizer, e.g., tf.keras.optimizers.legacy."
+                            + r.optimizerName() + ".");
+                }
+            } else {
+                b.decay = r.number("decay", 0.0);
+            }
             // Keras 2.11+ wrote every base key; values that change nothing keep the optimizer a plain TF2 one.
             b.weightDecay = b.weightDecay != null && b.weightDecay == 0 && !b.keras3 ? null : b.weightDecay;
             b.lossScaleFactor = b.lossScaleFactor != null && b.lossScaleFactor == 1 ? null : b.lossScaleFactor;

@@ -30,6 +30,7 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
     Integer threads;
     OptimizerKernels kernels;
     boolean keras3;
+    boolean keras211;
     Double weightDecay;
     boolean useEma;
     double emaMomentum = 0.99;
@@ -138,6 +139,21 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
      */
     public B keras3(boolean keras3) {
         this.keras3 = keras3;
+        return self();
+    }
+
+    /**
+     * Keras 2.11 to 2.15's non-legacy optimizer ({@code tf.keras.optimizers.Optimizer}, whose config
+     * says {@code "is_legacy_optimizer": false}): Keras 3's formulas (with {@code keras3(true)}),
+     * Keras 2's slot names ({@code m}, {@code v}, {@code vhat}, {@code u}), config form (with
+     * {@code jit_compile} and {@code is_legacy_optimizer}) and variables (no learning rate), EMA
+     * averages that start as the variables, and TensorFlow's global norm.
+     */
+    public B keras211(boolean keras211) {
+        this.keras211 = keras211;
+        if (keras211) {
+            this.keras3 = true;
+        }
         return self();
     }
 

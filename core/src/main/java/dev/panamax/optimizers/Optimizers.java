@@ -322,7 +322,7 @@ public final class Optimizers {
      */
     public static Map<String, Object> serialize(Optimizer optimizer) {
         Objects.requireNonNull(optimizer, "optimizer");
-        if (optimizer.isKeras3()) {
+        if (optimizer.isKeras3() && !optimizer.isKeras211()) {
             return serializeKeras3(optimizer); // the TF2 form cannot say which formula it uses
         }
         Entry e = entryOf(optimizer);

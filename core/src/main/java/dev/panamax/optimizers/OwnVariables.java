@@ -56,7 +56,8 @@ final class OwnVariables {
         List<OptimizerVariable> out = new ArrayList<>();
         out.add(new OptimizerVariable(scope + "/iteration", Tensor.scalar(optimizer.store.iterations())));
         // This optimizer's own learning rate: a wrapper's getLearningRate() is the inner optimizer's.
-        if (optimizer.getHyperparameter("learning_rate") instanceof Hyperparameter.Constant(double lr)) {
+        // Keras 2.11's learning-rate variable is not one of the optimizer's variables.
+        if (!optimizer.keras211 && optimizer.getHyperparameter("learning_rate") instanceof Hyperparameter.Constant(double lr)) {
             // Keras 3 keeps a float learning rate in a float32 variable.
             out.add(new OptimizerVariable(scope + "/learning_rate", Tensor.scalar(DType.FLOAT32, lr)));
         }
@@ -210,7 +211,7 @@ final class OwnVariables {
     }
 
     private boolean hasLearningRate() {
-        return optimizer.getHyperparameter("learning_rate") instanceof Hyperparameter.Constant;
+        return !optimizer.keras211 && optimizer.getHyperparameter("learning_rate") instanceof Hyperparameter.Constant;
     }
 
     private static void requireHost(OptimizerVariable v) {

@@ -28,7 +28,8 @@ public final class SGD extends Optimizer {
     private SGD(Builder b) {
         super(b, "SGD");
         Hyperparameter momentum = b.momentum;
-        this.hasMomentum = KerasArguments.usesMomentum(momentum);
+        // Keras 2.11's SGD always keeps m and takes the momentum step (m = -g lr + m * 0 without momentum).
+        this.hasMomentum = KerasArguments.usesMomentum(momentum) || b.keras211;
         this.nesterov = b.nesterov;
         setHyperparameter("momentum", momentum);
     }
@@ -78,6 +79,11 @@ public final class SGD extends Optimizer {
 
     public boolean isNesterov() {
         return nesterov;
+    }
+
+    @Override
+    protected Map<String, String> keras211SlotNames() {
+        return Map.of("momentum", "m");
     }
 
     @Override

@@ -57,7 +57,8 @@ final class Step implements AutoCloseable {
         this.accumulation = accumulating ? new AccumulateGradients(b.gradientAccumulationSteps, store, buffers, kernels) : null;
         this.weightDecay = b.weightDecay != null ? new WeightDecay(b.weightDecay, kernels) : null;
         boolean overwriting = b.emaOverwriteFrequency != null && b.emaOverwriteFrequency != 0;
-        this.ema = b.useEma ? new MovingAverage(b.emaMomentum, overwriting ? b.emaOverwriteFrequency : null, store, kernels) : null;
+        this.ema = b.useEma
+                ? new MovingAverage(b.emaMomentum, overwriting ? b.emaOverwriteFrequency : null, b.keras211, store, kernels) : null;
     }
 
     /** Whether any of Keras 3's stages is on. */
@@ -136,7 +137,8 @@ final class Step implements AutoCloseable {
                 if (accumulation != null) {
                     pairs = accumulation.averaged(pairs);
                 }
-                for (GradientStage clip : clipStages(false)) {
+                // Keras 2.11's non-legacy optimizers clip with tf.clip_by_global_norm, Keras 3 with its own norm.
+                for (GradientStage clip : clipStages(optimizer.keras211)) {
                     pairs = clip.apply(pairs);
                 }
                 if (weightDecay != null) {

@@ -339,9 +339,29 @@ class OptimizersTest {
 
     @Test
     void readsKeras212NewOptimizerWithCustomPrefixAndLegacyMarkers() {
-        try (Optimizer o = Optimizers.fromJson(KERAS212_ADAM); Adam expected = Adam.builder().learningRate(0.0010000000474974513).build()) {
-            assertInstanceOf(Adam.class, o);
-            assertEquals(expected.getConfig(), o.getConfig());
+        // "is_legacy_optimizer": false is Keras 2.12's new Adam: Keras 3's formula, Keras 2.11's config form back
+        // (jit_compile as Keras writes it without a GPU).
+        try (Optimizer o = Optimizers.fromJson(KERAS212_ADAM)) {
+            Adam adam = assertInstanceOf(Adam.class, o);
+            assertTrue(adam.isKeras211() && adam.isKeras3());
+            Map<String, Object> want = new LinkedHashMap<>();
+            want.put("name", "Adam");
+            for (String key : List.of("weight_decay", "clipnorm", "global_clipnorm", "clipvalue")) {
+                want.put(key, null);
+            }
+            want.put("use_ema", false);
+            want.put("ema_momentum", 0.99);
+            want.put("ema_overwrite_frequency", null);
+            want.put("jit_compile", false);
+            want.put("is_legacy_optimizer", false);
+            want.put("learning_rate", 0.0010000000474974513);
+            want.put("beta_1", 0.9);
+            want.put("beta_2", 0.999);
+            want.put("epsilon", 1e-7);
+            want.put("amsgrad", false);
+            assertEquals(want, adam.getConfig());
+            assertEquals(List.copyOf(want.keySet()), List.copyOf(adam.getConfig().keySet()));
+            assertEquals("Adam", Optimizers.serialize(adam).get("class_name"));
         }
         // is_legacy_optimizer and jit_compile never change the update: both values load.
         Map<String, Object> config = keras3AdamConfigWith("is_legacy_optimizer", true);

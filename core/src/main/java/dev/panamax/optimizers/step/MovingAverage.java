@@ -11,7 +11,9 @@ import java.util.List;
  * Keras 3's {@code use_ema}: an exponential moving average of every trainable variable, updated
  * after each call ({@code avg = m * avg + (1 - m) * var}, with {@code m = 0} on the first step so
  * the average starts as the variable), and written over the variables every
- * {@code ema_overwrite_frequency} steps or by {@code finalize_variable_values}.
+ * {@code ema_overwrite_frequency} steps or by {@code finalize_variable_values}. Keras 2.11's
+ * non-legacy optimizers instead start each average as a copy of its variable at the build and
+ * use {@code m} from the first step on, with {@code 1 - m} a Python float.
  */
 public final class MovingAverage {
 
@@ -20,12 +22,15 @@ public final class MovingAverage {
 
     private final double momentum;
     private final Integer overwriteFrequency;
+    private final boolean keras211;
     private final OptimizerVariables store;
     private final TensorKernelsLookup kernels;
 
-    public MovingAverage(double momentum, Integer overwriteFrequency, OptimizerVariables store, TensorKernelsLookup kernels) {
+    public MovingAverage(double momentum, Integer overwriteFrequency, boolean keras211, OptimizerVariables store,
+                         TensorKernelsLookup kernels) {
         this.momentum = momentum;
         this.overwriteFrequency = overwriteFrequency;
+        this.keras211 = keras211;
         this.store = store;
         this.kernels = kernels;
     }
@@ -38,10 +43,13 @@ public final class MovingAverage {
         return overwriteFrequency;
     }
 
-    /** Creates the averages of {@code variables}, zeros where each variable lives. */
+    /** Creates the averages of {@code variables} where each variable lives: zeros (Keras 2.11: copies). */
     public void build(List<Variable> variables) {
         for (Variable v : variables) {
-            store.addFor(v, NAME, false, () -> kernels.of(v.value()).full(v.dtype(), 0.0, v.shape()));
+            Tensor average = store.addFor(v, NAME, false, () -> kernels.of(v.value()).full(v.dtype(), 0.0, v.shape()));
+            if (keras211) {
+                kernels.of(average).copy(v.value(), average);
+            }
         }
     }
 
@@ -56,8 +64,10 @@ public final class MovingAverage {
             Tensor w = staging.working(v);
             Tensor average = store.find(v, NAME);
             DType t = w.dtype();
-            double m = iterations != 0 ? t.round(momentum) : 0.0;
-            kernels.of(w).movingAverage(average, w, m, t.round(1 - m));
+            double m = keras211 || iterations != 0 ? t.round(momentum) : 0.0;
+            // Keras 3: 1 - m of the tensor m; Keras 2.11: 1 - ema_momentum as a Python float.
+            double oneMinusM = keras211 ? t.round(1 - momentum) : t.round(1 - m);
+            kernels.of(w).movingAverage(average, w, m, oneMinusM);
         }
         if (overwriteFrequency != null && (iterations + 1) % overwriteFrequency == 0) {
             for (Variable v : store.trainableVariables()) {

@@ -154,7 +154,7 @@ class StagesTest {
     void movingAverageStartsAsTheVariableThenBlendsThenOverwrites() {
         Variable v = variable("v", 2, 4);
         build(v);
-        MovingAverage ema = new MovingAverage(0.5, 2, store, kernels);
+        MovingAverage ema = new MovingAverage(0.5, 2, false, store, kernels);
         ema.build(List.of(v));
         VariableStaging staging = new VariableStaging();
         staging.in(v);
