@@ -43,10 +43,11 @@ import java.util.function.Function;
  * A config in Keras 3's form makes a Keras 3 optimizer ({@link Optimizer#isKeras3()}): Keras 3's
  * formulas, step order, keys and messages ({@code Argument(s) not recognized: {...}}; {@code decay}
  * dropped with Keras 3's warning). A config in TF2's form makes a TF2 one, and may carry the base
- * options of Keras 2.11 to 2.15 ({@code weight_decay}, {@code use_ema}, {@code ema_momentum},
- * {@code ema_overwrite_frequency}, {@code loss_scale_factor}, {@code gradient_accumulation_steps};
- * {@code jit_compile} and {@code is_legacy_optimizer} are read and ignored), which run as Keras 3's
- * stages.
+ * options of Keras 3 ({@code weight_decay}, {@code use_ema}, {@code ema_momentum},
+ * {@code ema_overwrite_frequency}, {@code loss_scale_factor}, {@code gradient_accumulation_steps}),
+ * which run as Keras 3's stages; with {@code "is_legacy_optimizer": false} it is Keras 2.11 to
+ * 2.15's non-legacy optimizer ({@link Optimizer#isKeras211()}): Keras 3's formulas, Keras 2's
+ * slot names and config form.
  * {@code clipnorm}, {@code clipvalue} and {@code global_clipnorm} are keys of every optimizer;
  * null means "not set". A user optimizer's {@code fromConfig} receives its config exactly as
  * written.

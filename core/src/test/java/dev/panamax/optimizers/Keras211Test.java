@@ -164,6 +164,9 @@ class Keras211Test {
                 () -> Optimizers.deserialize(keras211("Adam", own("learning_rate", 0.001, "decay", 0.01))));
         assertEquals("decay is deprecated in the new Keras optimizer, please check the docstring for valid arguments, or use "
                 + "the legacy optimizer, e.g., tf.keras.optimizers.legacy.Adam.", e.getMessage());
+        // Keras 2 would clip by norm only; we refuse two clipping options, as Keras 3 does.
+        assertThrows(IllegalArgumentException.class,
+                () -> Optimizers.deserialize(keras211("SGD", own("clipnorm", 1.0, "clipvalue", 0.5))));
         try (Optimizer lion = Optimizers.deserialize(keras211("Lion", own("beta_1", 0.9, "beta_2", 0.99)))) {
             assertEquals((double) (float) 1e-4, lion.getConfig().get("learning_rate"));
         }
