@@ -5,14 +5,18 @@ import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.ScalarKernels;
 import dev.panamax.optimizers.Adadelta;
 import dev.panamax.optimizers.Adagrad;
+import dev.panamax.optimizers.Adafactor;
 import dev.panamax.optimizers.Adam;
 import dev.panamax.optimizers.Adamax;
 import dev.panamax.optimizers.Ftrl;
+import dev.panamax.optimizers.Lamb;
+import dev.panamax.optimizers.Lion;
 import dev.panamax.optimizers.Nadam;
 import dev.panamax.optimizers.RMSprop;
 import dev.panamax.optimizers.GradientAndVariable;
 import dev.panamax.optimizers.Optimizer;
 import dev.panamax.optimizers.SGD;
+import dev.panamax.optimizers.ScheduleFreeAdamW;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
@@ -44,8 +48,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class OptimizerStepBenchmark {
 
-    /** {@code adam-keras3}: Adam in Keras 3's step order; {@code adamw-ema}: that with weight decay and EMA (48 B per parameter). */
-    @Param({"sgd", "momentum", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "ftrl", "adam-keras3", "adamw-ema"})
+    /**
+     * {@code adam-keras3}: Adam in Keras 3's step order; {@code adamw-ema}: that with weight decay and EMA (48 B per parameter);
+     * Keras 3's {@code lion} (16 B), {@code lamb} (three passes, 40 B), {@code adafactor-2d} (a 1024-column matrix,
+     * factored: about 32 B) and {@code schedule-free} (28 B).
+     */
+    @Param({"sgd", "momentum", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "ftrl", "adam-keras3", "adamw-ema",
+            "lion", "lamb", "adafactor-2d", "schedule-free"})
     public String algorithm;
 
     @Param({"4096", "1048576", "16777216"})
@@ -68,8 +77,10 @@ public class OptimizerStepBenchmark {
         if (!k.name().equals(kernels)) {
             throw new IllegalStateException("asked for " + kernels + " kernels, the provider has " + k.name());
         }
-        value = Tensor.full(DType.FLOAT32, 0.5, size);
-        gradient = Tensor.full(DType.FLOAT32, 0.01, size);
+        long columns = Math.min(1024, size);
+        long[] shape = algorithm.endsWith("-2d") ? new long[] {size / columns, columns} : new long[] {size};
+        value = Tensor.full(DType.FLOAT32, 0.5, shape);
+        gradient = Tensor.full(DType.FLOAT32, 0.01, shape);
         optimizer = switch (algorithm) {
             case "sgd" -> SGD.builder().learningRate(0.01).kernels(k).threads(threads).build();
             case "momentum" -> SGD.builder().learningRate(0.01).momentum(0.9).kernels(k).threads(threads).build();
@@ -83,6 +94,10 @@ public class OptimizerStepBenchmark {
             case "adam-keras3" -> Adam.builder().keras3(true).learningRate(0.001).kernels(k).threads(threads).build();
             case "adamw-ema" -> Adam.builder().keras3(true).learningRate(0.001).weightDecay(0.004).useEma(true).kernels(k)
                     .threads(threads).build();
+            case "lion" -> Lion.builder().learningRate(0.001).kernels(k).threads(threads).build();
+            case "lamb" -> Lamb.builder().learningRate(0.001).kernels(k).threads(threads).build();
+            case "adafactor-2d" -> Adafactor.builder().learningRate(0.001).kernels(k).threads(threads).build();
+            case "schedule-free" -> ScheduleFreeAdamW.builder().learningRate(0.001).kernels(k).threads(threads).build();
             default -> throw new IllegalArgumentException("unknown algorithm " + algorithm);
         };
         pairs = List.of(new GradientAndVariable(gradient, new Variable("bench/kernel", value)));
