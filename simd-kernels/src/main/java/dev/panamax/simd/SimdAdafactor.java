@@ -46,7 +46,19 @@ final class SimdAdafactor {
             DoubleVector acc = DoubleVector.zero(D4);
             if (dtype == DType.FLOAT32) {
                 float e = (float) epsilon1;
-                for (int j = 0; j < bound; j += 4) {
+                // Whole vectors of the preferred species, each widened four lanes at a time, in order of j.
+                int parts = FS.length() / 4;
+                long wide = columns - columns % FS.length();
+                int j = 0;
+                for (; j < wide; j += FS.length()) {
+                    FloatVector g = FloatVector.fromMemorySegment(FS, grad, (rowStart + j) * F_BYTES, ORDER);
+                    FloatVector squares = g.mul(g).add(e);
+                    for (int part = 0; part < parts; part++) {
+                        acc = addSquares(acc, (DoubleVector) squares.convertShape(VectorOperators.F2D, D4, part), columnSums,
+                                j + 4 * part);
+                    }
+                }
+                for (; j < bound; j += 4) {
                     FloatVector g = FloatVector.fromMemorySegment(F4, grad, (rowStart + j) * F_BYTES, ORDER);
                     acc = addSquares(acc, (DoubleVector) g.mul(g).add(e).convertShape(VectorOperators.F2D, D4, 0), columnSums, j);
                 }
