@@ -185,7 +185,7 @@ public final class Adafactor extends Optimizer {
     }
 
     /** Adafactor's keyword arguments; always a Keras 3 optimizer. */
-    public static final class Builder extends Optimizer.Builder<Builder> {
+    public static final class Builder extends Keras3OnlyBuilder<Builder> {
         private double beta2Decay = -0.8;
         private double epsilon1 = 1e-30;
         private double epsilon2 = 1e-3;
@@ -193,16 +193,7 @@ public final class Adafactor extends Optimizer {
         private boolean relativeStep = true;
 
         private Builder() {
-            keras3(true);
-        }
-
-        /** Adafactor is Keras 3's only: {@code keras3(false)} is refused. */
-        @Override
-        public Builder keras3(boolean keras3) {
-            if (!keras3) {
-                throw new IllegalArgumentException("Adafactor is a Keras 3 optimizer; it has no TF2 form");
-            }
-            return super.keras3(true);
+            super("Adafactor");
         }
 
         /** The power of the step in the second moments' decay, {@code 1 - t^beta_2_decay} (default -0.8). */

@@ -108,22 +108,13 @@ public final class Lamb extends Optimizer {
     }
 
     /** Lamb's keyword arguments; always a Keras 3 optimizer. */
-    public static final class Builder extends Optimizer.Builder<Builder> {
+    public static final class Builder extends Keras3OnlyBuilder<Builder> {
         private Hyperparameter beta1 = Hyperparameter.of(0.9);
         private Hyperparameter beta2 = Hyperparameter.of(0.999);
         private double epsilon = DEFAULT_EPSILON;
 
         private Builder() {
-            keras3(true);
-        }
-
-        /** Lamb is Keras 3's only: {@code keras3(false)} is refused. */
-        @Override
-        public Builder keras3(boolean keras3) {
-            if (!keras3) {
-                throw new IllegalArgumentException("Lamb is a Keras 3 optimizer; it has no TF2 form");
-            }
-            return super.keras3(true);
+            super("Lamb");
         }
 
         /** The first moment's decay (default 0.9). */

@@ -88,21 +88,12 @@ public final class Lion extends Optimizer {
     }
 
     /** Lion's keyword arguments; always a Keras 3 optimizer. */
-    public static final class Builder extends Optimizer.Builder<Builder> {
+    public static final class Builder extends Keras3OnlyBuilder<Builder> {
         private Hyperparameter beta1 = Hyperparameter.of(0.9);
         private Hyperparameter beta2 = Hyperparameter.of(0.99);
 
         private Builder() {
-            keras3(true);
-        }
-
-        /** Lion is Keras 3's only: {@code keras3(false)} is refused. */
-        @Override
-        public Builder keras3(boolean keras3) {
-            if (!keras3) {
-                throw new IllegalArgumentException("Lion is a Keras 3 optimizer; it has no TF2 form");
-            }
-            return super.keras3(true);
+            super("Lion");
         }
 
         /** The weight of the momentum in the update direction, in (0, 1] (default 0.9). */

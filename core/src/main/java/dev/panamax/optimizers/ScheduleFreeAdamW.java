@@ -112,23 +112,14 @@ public final class ScheduleFreeAdamW extends Optimizer {
     }
 
     /** ScheduleFreeAdamW's keyword arguments; always a Keras 3 optimizer. */
-    public static final class Builder extends Optimizer.Builder<Builder> {
+    public static final class Builder extends Keras3OnlyBuilder<Builder> {
         private Hyperparameter beta1 = Hyperparameter.of(0.9);
         private Hyperparameter beta2 = Hyperparameter.of(0.999);
         private double epsilon = 1e-8;
         private int warmupSteps;
 
         private Builder() {
-            keras3(true);
-        }
-
-        /** ScheduleFreeAdamW is Keras 3's only: {@code keras3(false)} is refused. */
-        @Override
-        public Builder keras3(boolean keras3) {
-            if (!keras3) {
-                throw new IllegalArgumentException("ScheduleFreeAdamW is a Keras 3 optimizer; it has no TF2 form");
-            }
-            return super.keras3(true);
+            super("ScheduleFreeAdamW");
         }
 
         /** The interpolation between z and the average x (default 0.9). */
