@@ -94,6 +94,7 @@ public final class Optimizers {
         builtIn("Lion", Lion.class, Lion::fromConfig);
         builtIn("Lamb", Lamb.class, Lamb::fromConfig);
         builtIn("Adafactor", Adafactor.class, Adafactor::fromConfig);
+        builtIn("Muon", Muon.class, Muon::fromConfig);
         wrapper("LossScaleOptimizer", LossScaleOptimizer.class, LossScaleOptimizer::fromConfig);
     }
 

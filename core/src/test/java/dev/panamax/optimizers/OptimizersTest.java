@@ -126,7 +126,7 @@ class OptimizersTest {
 
     @Test
     void builtInNamesAreTheKerasClassesInRegistrationOrder() {
-        assertEquals(List.of("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lion", "Lamb", "Adafactor"),
+        assertEquals(List.of("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lion", "Lamb", "Adafactor", "Muon"),
                 Optimizers.builtInNames());
     }
 
