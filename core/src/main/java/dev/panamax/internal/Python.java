@@ -74,6 +74,18 @@ public final class Python {
         return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + (Math.abs(exponent) < 10 ? "0" : "") + Math.abs(exponent);
     }
 
+    /** A shape as Python prints a tuple of ints: {@code ()}, {@code (2,)}, {@code (2, 3)}. */
+    public static String shape(long[] shape) {
+        if (shape.length == 1) {
+            return "(" + shape[0] + ",)";
+        }
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(shape[i]);
+        }
+        return sb.append(')').toString();
+    }
+
     /** {@link #repr(Object)} of a nullable Double. */
     public static String repr(Double d) {
         return d == null ? "None" : repr(d.doubleValue());

@@ -104,14 +104,7 @@ abstract class AdaptiveMoments extends Optimizer {
         double step = dtype.round(getIterations() + 1);
         double exactBeta1 = keras3 ? exactHyperparameter("beta_1") : hyperparameter("beta_1", dtype);
         double exactBeta2 = keras3 ? exactHyperparameter("beta_2") : hyperparameter("beta_2", dtype);
-        double beta1 = dtype.round(exactBeta1);
-        double beta2 = dtype.round(exactBeta2);
-        double beta1Power = dtype.round(Math.pow(beta1, step));
-        double beta2Power = dtype.round(Math.pow(beta2, step));
-        double alpha = dtype.round(dtype.round(learningRate * dtype.round(Math.sqrt(dtype.round(1 - beta2Power))))
-                / dtype.round(1 - beta1Power));
-        AdamCoefficients c = new AdamCoefficients(alpha, dtype.round(1 - exactBeta1), dtype.round(1 - exactBeta2),
-                dtype.round(epsilon));
+        AdamCoefficients c = coefficients(dtype, learningRate, step, exactBeta1, exactBeta2, epsilon);
         if (lazy) {
             return withSparse(dense(c), lazyRows(dtype, c));
         }
@@ -119,6 +112,10 @@ abstract class AdaptiveMoments extends Optimizer {
             return dense(c); // Keras 3's formula meets an IndexedSlices as a dense tensor
         }
         // Keras 2's sparse path computes its own lr_t * (sqrt(1 - beta_2^t) / (1 - beta_1^t)) in Python.
+        double beta1 = dtype.round(exactBeta1);
+        double beta2 = dtype.round(exactBeta2);
+        double beta1Power = dtype.round(Math.pow(beta1, step));
+        double beta2Power = dtype.round(Math.pow(beta2, step));
         double sparseAlpha = dtype.round(learningRate * dtype.round(dtype.round(Math.sqrt(dtype.round(1 - beta2Power)))
                 / dtype.round(1 - beta1Power)));
         return withSparse(dense(c), (variable, value, g) -> {
@@ -135,6 +132,25 @@ abstract class AdaptiveMoments extends Optimizer {
             });
             k.adamFromMoments(value, m, v, amsgrad ? getSlot(variable, velocityHat) : null, sparseAlpha, c.epsilon());
         });
+    }
+
+    /**
+     * Adam's per-step coefficients in {@code dtype}, as Keras 3's {@code Adam.update_step} (and
+     * Muon's {@code _adamw_update_step}, the same lines) computes them:
+     * {@code alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)} with each beta cast to the dtype and
+     * each operation rounded to it, {@code 1 - beta} from the beta as given (a Python float), then
+     * cast. TF2 gives betas already stored in float32.
+     *
+     * @param learningRate this step's learning rate in the dtype
+     * @param step         {@code iterations + 1} in the dtype
+     */
+    static AdamCoefficients coefficients(DType dtype, double learningRate, double step, double exactBeta1, double exactBeta2,
+                                         double epsilon) {
+        double beta1Power = dtype.round(Math.pow(dtype.round(exactBeta1), step));
+        double beta2Power = dtype.round(Math.pow(dtype.round(exactBeta2), step));
+        double alpha = dtype.round(dtype.round(learningRate * dtype.round(Math.sqrt(dtype.round(1 - beta2Power))))
+                / dtype.round(1 - beta1Power));
+        return new AdamCoefficients(alpha, dtype.round(1 - exactBeta1), dtype.round(1 - exactBeta2), dtype.round(epsilon));
     }
 
     /** The lazy sparse path: the dense formula on the touched rows only. */

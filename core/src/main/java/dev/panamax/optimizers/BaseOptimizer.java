@@ -274,6 +274,7 @@ abstract class BaseOptimizer implements AutoCloseable {
         }
         List<Variable> view = Collections.unmodifiableList(unique);
         step.checkBuild(view);
+        checkBuildVariables(view);
         Optimizer inner = inner();
         if (inner != null) {
             // Keras 3's LossScaleOptimizer.build builds its inner optimizer. First here, so that a
@@ -284,6 +285,13 @@ abstract class BaseOptimizer implements AutoCloseable {
         step.build(view);
         createSlots(view);
         store.finishBuild();
+    }
+
+    /**
+     * The algorithm's checks of a build's variables, before anything is created (Muon: that the
+     * variables it orthogonalises on the host can be copied there). Package-private; none by default.
+     */
+    void checkBuildVariables(List<Variable> variables) {
     }
 
     static List<Variable> variablesOf(List<GradientAndVariable> pairs) {
@@ -421,6 +429,15 @@ abstract class BaseOptimizer implements AutoCloseable {
         Objects.requireNonNull(value, key);
         validateHyperparameter(key, value);
         hyperparameters.set(key, value);
+    }
+
+    /**
+     * The weight decay of {@code variable} in Keras 3's {@code _apply_weight_decay}, or null for
+     * none: {@code weight_decay} itself. Package-private: only an optimizer that overrides Keras's
+     * {@code _apply_weight_decay} to choose the rate per variable ({@link Muon}) replaces it.
+     */
+    Double weightDecayOf(Variable variable) {
+        return step.weightDecay == null ? null : step.weightDecay.weightDecay();
     }
 
     /** Called for every hyperparameter set; subclasses reject what Keras rejects. */

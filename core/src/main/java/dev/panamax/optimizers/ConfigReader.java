@@ -2,7 +2,9 @@ package dev.panamax.optimizers;
 
 import dev.panamax.internal.Python;
 import dev.panamax.schedules.Schedules;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -86,6 +88,35 @@ final class ConfigReader {
             return n.doubleValue();
         }
         throw new IllegalArgumentException(optimizer + " config key '" + key + "' must be a number, got "
+                + v.getClass().getSimpleName() + " " + v);
+    }
+
+    /** A number as the config holds it (an {@code Integer} stays one, as Keras keeps a Python int), or null when absent or null. */
+    Number numberAsWritten(String key) {
+        Double v = number(key);
+        Object raw = config.get(key);
+        return v == null ? null : (Number) raw;
+    }
+
+    /** A list of strings, or null when absent or null. */
+    List<String> strings(String key) {
+        read(key);
+        Object v = config.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof List<?> list) {
+            List<String> out = new ArrayList<>(list.size());
+            for (Object item : list) {
+                if (!(item instanceof String s)) {
+                    throw new IllegalArgumentException(optimizer + " config key '" + key + "' must be a list of strings, got "
+                            + v);
+                }
+                out.add(s);
+            }
+            return out;
+        }
+        throw new IllegalArgumentException(optimizer + " config key '" + key + "' must be a list of strings, got "
                 + v.getClass().getSimpleName() + " " + v);
     }
 

@@ -32,6 +32,11 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
     boolean keras3;
     boolean keras211;
     Double weightDecay;
+    /**
+     * Set by an optimizer that chooses each variable's weight decay itself (Muon's
+     * {@code adam_weight_decay}): its weight-decay stage runs even when {@code weight_decay} is None.
+     */
+    boolean weightDecayPerVariable;
     boolean useEma;
     double emaMomentum = 0.99;
     Integer emaOverwriteFrequency;

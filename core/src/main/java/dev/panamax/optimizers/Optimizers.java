@@ -96,6 +96,7 @@ public final class Optimizers {
         builtIn("Lamb", Lamb.class, Lamb::fromConfig);
         builtIn("Adafactor", Adafactor.class, Adafactor::fromConfig);
         builtIn("ScheduleFreeAdamW", ScheduleFreeAdamW.class, ScheduleFreeAdamW::fromConfig);
+        builtIn("Muon", Muon.class, Muon::fromConfig);
         wrapper("LossScaleOptimizer", LossScaleOptimizer.class, LossScaleOptimizer::fromConfig);
     }
 

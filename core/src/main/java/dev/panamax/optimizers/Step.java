@@ -55,7 +55,7 @@ final class Step implements AutoCloseable {
         this.lossScale = b.lossScaleFactor != null ? new ScaleLoss(b.lossScaleFactor, buffers, kernels) : null;
         boolean accumulating = b.gradientAccumulationSteps != null && b.gradientAccumulationSteps != 0;
         this.accumulation = accumulating ? new AccumulateGradients(b.gradientAccumulationSteps, store, buffers, kernels) : null;
-        this.weightDecay = b.weightDecay != null ? new WeightDecay(b.weightDecay, kernels) : null;
+        this.weightDecay = b.weightDecay != null || b.weightDecayPerVariable ? new WeightDecay(b.weightDecay, kernels) : null;
         boolean overwriting = b.emaOverwriteFrequency != null && b.emaOverwriteFrequency != 0;
         this.ema = b.useEma
                 ? new MovingAverage(b.emaMomentum, overwriting ? b.emaOverwriteFrequency : null, b.keras211, store, kernels) : null;
@@ -142,7 +142,7 @@ final class Step implements AutoCloseable {
                     pairs = clip.apply(pairs);
                 }
                 if (weightDecay != null) {
-                    weightDecay.apply(BaseOptimizer.variablesOf(pairs), staging, optimizer::learningRate);
+                    weightDecay.apply(BaseOptimizer.variablesOf(pairs), staging, optimizer::learningRate, optimizer::weightDecayOf);
                 }
                 optimizer.beginStep();
                 update.beginStep();

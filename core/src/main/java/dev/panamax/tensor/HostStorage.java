@@ -68,6 +68,16 @@ public final class HostStorage implements Storage {
     }
 
     @Override
+    public void copyTo(MemorySegment host) {
+        MemorySegment.copy(segment(), 0, host, 0, host.byteSize());
+    }
+
+    @Override
+    public void copyFrom(MemorySegment host) {
+        MemorySegment.copy(host, 0, segment(), 0, host.byteSize());
+    }
+
+    @Override
     public synchronized void close() {
         if (closed) {
             return;

@@ -126,7 +126,8 @@ class OptimizersTest {
 
     @Test
     void builtInNamesAreTheKerasClassesInRegistrationOrder() {
-        assertEquals(List.of("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lion", "Lamb", "Adafactor", "ScheduleFreeAdamW"),
+        assertEquals(List.of("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lion", "Lamb", "Adafactor", "ScheduleFreeAdamW",
+                "Muon"),
                 Optimizers.builtInNames());
     }
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -20,20 +21,27 @@ import java.util.regex.PatternSyntaxException;
  * variable's dtype, with this step's learning rate, for every variable that is not excluded.
  * Exclusions follow {@code exclude_from_weight_decay}: given variables, or names matched as
  * regular expressions anywhere in a variable's Keras name (the last part of its path, so
- * {@code "bias"} excludes {@code dense/bias}).
+ * {@code "bias"} excludes {@code dense/bias}). The rate is {@code weight_decay}, or, for an
+ * optimizer that overrides Keras's {@code _apply_weight_decay} to choose it per variable (Muon),
+ * the rate that optimizer gives each variable; a null rate skips the variable.
  */
 public final class WeightDecay {
 
-    private final double weightDecay;
+    private final Double weightDecay;
     private final TensorKernelsLookup kernels;
     private Exclusions exclusions = Exclusions.of(null, null);
 
-    public WeightDecay(double weightDecay, TensorKernelsLookup kernels) {
+    /**
+     * @param weightDecay Keras 3's {@code weight_decay}; null (Keras's None) only for an optimizer
+     *                    that gives each variable its own rate
+     */
+    public WeightDecay(Double weightDecay, TensorKernelsLookup kernels) {
         this.weightDecay = weightDecay;
         this.kernels = kernels;
     }
 
-    public double weightDecay() {
+    /** Keras 3's {@code weight_decay}, or null. */
+    public Double weightDecay() {
         return weightDecay;
     }
 
@@ -123,19 +131,35 @@ public final class WeightDecay {
     }
 
     /**
-     * Decays each variable's working tensor.
+     * Decays each variable's working tensor by {@code weight_decay}.
      *
      * @param learningRate this step's learning rate in a dtype
      */
     public void apply(List<Variable> variables, VariableStaging staging, ToDoubleFunction<DType> learningRate) {
+        apply(variables, staging, learningRate, v -> weightDecay);
+    }
+
+    /**
+     * Decays each variable's working tensor by the rate {@code rateOf} gives it (Keras's
+     * {@code _apply_weight_decay} of an optimizer that overrides it); a null rate skips it.
+     *
+     * @param learningRate this step's learning rate in a dtype
+     * @param rateOf       the weight decay of a variable, or null for none
+     */
+    public void apply(List<Variable> variables, VariableStaging staging, ToDoubleFunction<DType> learningRate,
+                      Function<Variable, Double> rateOf) {
         for (Variable v : variables) {
             if (!appliesTo(v)) {
+                continue;
+            }
+            Double rate = rateOf.apply(v);
+            if (rate == null) {
                 continue;
             }
             Tensor w = staging.working(v);
             DType t = w.dtype();
             // var - ((var * wd) * lr), each operation rounded to the dtype, as Keras writes it.
-            kernels.of(w).weightDecay(w, t.round(weightDecay), learningRate.applyAsDouble(t));
+            kernels.of(w).weightDecay(w, t.round(rate), learningRate.applyAsDouble(t));
         }
     }
 }
