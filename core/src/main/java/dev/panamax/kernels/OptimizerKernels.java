@@ -198,7 +198,8 @@ public interface OptimizerKernels {
      * {@code c[j] = beta2t * c[j] + oneMinusBeta2t * mean_i(G2[i][j])}, then
      * {@code rowFactors[i] = r[i] / mean_i(r[i])}. Each mean is a sum in double rounded to the
      * dtype, divided in the dtype. The sums have one fixed order on every backend, so the results
-     * are bit-identical: a column adds its rows in order; a row adds element {@code j} into partial
+     * are bit-identical (on OpenCL, where the device has fp64: without it the sums are float-float
+     * pairs, which may round differently in the last bit): a column adds its rows in order; a row adds element {@code j} into partial
      * sum {@code j % 4} in order, then {@code (p0 + p1) + (p2 + p3)}; the mean of r adds in order.
      * Modified: r, c, rowFactors. Not modified: grad.
      */

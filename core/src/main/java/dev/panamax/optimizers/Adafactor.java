@@ -121,7 +121,10 @@ public final class Adafactor extends Optimizer {
                 cShape[rank - 2] = shape[rank - 1];
                 Tensor r = addVariableFor(v, "r", Arrays.copyOf(shape, rank - 1), v.dtype(), 0, v.kerasName());
                 addVariableFor(v, "c", cShape, v.dtype(), 0, v.kerasName());
-                rowFactors.put(v, tensorKernels(v.value()).full(v.dtype(), 0, r.shape()));
+                Tensor previous = rowFactors.put(v, tensorKernels(v.value()).full(v.dtype(), 0, r.shape()));
+                if (previous != null) { // a build that failed after making it, then a retry
+                    previous.close();
+                }
             }
             addVariableFromReference(v, "velocity");
         }
@@ -193,7 +196,7 @@ public final class Adafactor extends Optimizer {
         private boolean relativeStep = true;
 
         private Builder() {
-            super("Adafactor");
+            super("Adafactor", true);
         }
 
         /** The power of the step in the second moments' decay, {@code 1 - t^beta_2_decay} (default -0.8). */

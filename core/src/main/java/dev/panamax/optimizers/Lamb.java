@@ -114,7 +114,7 @@ public final class Lamb extends Optimizer {
         private double epsilon = DEFAULT_EPSILON;
 
         private Builder() {
-            super("Lamb");
+            super("Lamb", false);
         }
 
         /** The first moment's decay (default 0.9). */

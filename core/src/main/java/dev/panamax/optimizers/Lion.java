@@ -93,7 +93,7 @@ public final class Lion extends Optimizer {
         private Hyperparameter beta2 = Hyperparameter.of(0.99);
 
         private Builder() {
-            super("Lion");
+            super("Lion", true);
         }
 
         /** The weight of the momentum in the update direction, in (0, 1] (default 0.9). */

@@ -270,6 +270,7 @@ public final class LossScaleOptimizer extends Optimizer {
     @Override
     Double lossScale() {
         checkOpen();
+        // Unbuilt, Keras multiplies the loss by the Python float initial_scale (a double here).
         return dynamicScale != null ? dynamicScale.getDouble(0) : initialScale;
     }
 
@@ -374,23 +375,14 @@ public final class LossScaleOptimizer extends Optimizer {
      * messages, unless left at their defaults; {@code threads} and {@code kernels} (Panamax's) apply
      * to the finiteness check and the unscaling.
      */
-    public static final class Builder extends Optimizer.Builder<Builder> {
+    public static final class Builder extends Keras3OnlyBuilder<Builder> {
         private final Optimizer inner;
         private double initialScale = DEFAULT_INITIAL_SCALE;
         private int dynamicGrowthSteps = DEFAULT_DYNAMIC_GROWTH_STEPS;
 
         private Builder(Optimizer inner) {
+            super("LossScaleOptimizer", false);
             this.inner = Objects.requireNonNull(inner, "inner_optimizer");
-            keras3(true);
-        }
-
-        /** LossScaleOptimizer is Keras 3's only: {@code keras3(false)} is refused. */
-        @Override
-        public Builder keras3(boolean keras3) {
-            if (!keras3) {
-                throw new IllegalArgumentException("LossScaleOptimizer is a Keras 3 optimizer; it has no TF2 form");
-            }
-            return super.keras3(true);
         }
 
         /** The initial loss scale (default 2^15), kept in float32. Not checked, as in Keras. */

@@ -507,7 +507,7 @@ public final class Muon extends Optimizer {
         private Double rmsRate = 0.2;
 
         private Builder() {
-            super("Muon");
+            super("Muon", false);
             weightDecay(DEFAULT_WEIGHT_DECAY);
             weightDecayPerVariable = true;
         }

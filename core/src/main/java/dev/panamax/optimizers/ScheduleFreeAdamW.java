@@ -119,7 +119,7 @@ public final class ScheduleFreeAdamW extends Optimizer {
         private int warmupSteps;
 
         private Builder() {
-            super("ScheduleFreeAdamW");
+            super("ScheduleFreeAdamW", false);
         }
 
         /** The interpolation between z and the average x (default 0.9). */

@@ -173,6 +173,22 @@ class Keras211Test {
     }
 
     @Test
+    void optimizersKeras2NeverHadAreRefused() {
+        // Lamb, ScheduleFreeAdamW and Muon first came with Keras 3; Lion (2.13) and Adafactor (2.11) are in both.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Optimizers.deserialize(keras211("Lamb", own("learning_rate", 0.001))));
+        assertEquals("Lamb has no Keras 2.11-2.15 form: it first came with Keras 3", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ScheduleFreeAdamW.builder().keras211(true));
+        assertThrows(IllegalArgumentException.class, () -> Muon.builder().keras211(true));
+        try (Adam inner = Adam.builder().keras3(true).build()) {
+            assertThrows(IllegalArgumentException.class, () -> LossScaleOptimizer.builder(inner).keras211(true));
+        }
+        try (Lion lion = Lion.builder().keras211(true).build(); Adafactor a = Adafactor.builder().keras211(true).build()) {
+            assertTrue(lion.isKeras211() && a.isKeras211());
+        }
+    }
+
+    @Test
     void builderMakesTheSameOptimizer() {
         try (Adam a = Adam.builder().keras211(true).build()) {
             assertTrue(a.isKeras3());
