@@ -37,8 +37,12 @@ public class PeerBenchmark {
     @Param({"1048576", "16777216"})
     public int size;
 
-    /** {@code panamax-heap}: the variable and gradient are the float[] arrays wrapped; {@code panamax-offheap}: off-heap copies. */
-    @Param({"panamax-heap", "panamax-offheap", "plain-java"})
+    /**
+     * {@code panamax-heap}: the variable and gradient are the float[] arrays wrapped; {@code panamax-offheap}: off-heap
+     * copies; {@code panamax-heap-after-offheap}: the wrapped arrays, in a JVM whose kernels first ran 30 steps on
+     * off-heap tensors (a program that has both kinds); {@code panamax-offheap-after-heap}: the reverse.
+     */
+    @Param({"panamax-heap", "panamax-offheap", "panamax-heap-after-offheap", "panamax-offheap-after-heap", "plain-java"})
     public String implementation;
 
     private float[] w;
@@ -59,7 +63,19 @@ public class PeerBenchmark {
         Arrays.fill(g, 1e-3f);
         if (implementation.startsWith("panamax")) {
             // Heap arrays wrapped without copying, as an EJML-based model would hand them over, or off-heap copies.
-            boolean heap = implementation.equals("panamax-heap");
+            boolean heap = implementation.startsWith("panamax-heap");
+            if (implementation.endsWith("-after-offheap") || implementation.endsWith("-after-heap")) {
+                // The other kind first, until C2 has compiled the kernels on it.
+                boolean otherIsHeap = implementation.endsWith("-after-heap");
+                try (Adam other = Adam.builder().learningRate(1e-3).threads(1).build();
+                     Tensor ow = otherIsHeap ? Tensor.wrap(w.clone()) : Tensor.of(w);
+                     Tensor og = otherIsHeap ? Tensor.wrap(g.clone()) : Tensor.of(g)) {
+                    List<GradientAndVariable> otherPairs = List.of(new GradientAndVariable(og, new Variable("other", ow)));
+                    for (int i = 0; i < 30; i++) {
+                        other.applyGradients(otherPairs);
+                    }
+                }
+            }
             optimizer = Adam.builder().learningRate(1e-3).threads(1).build();
             pairs = List.of(new GradientAndVariable(heap ? Tensor.wrap(g) : Tensor.of(g),
                     new Variable("dense/kernel", heap ? Tensor.wrap(w) : Tensor.of(w))));

@@ -6,17 +6,31 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * {@link TensorKernels} on host tensors: each call runs an {@link OptimizerKernels} method over the
- * tensors' segments, in {@link ChunkedExecutor} chunks. Tensors must be off-heap (the optimizer
- * stages heap-wrapped ones) so that vector loops only ever see native segments.
+ * tensors' segments, in {@link ChunkedExecutor} chunks. The tensors of one call are all off-heap or
+ * all Java arrays: {@link #full} makes tensors of the kind these kernels are for
+ * ({@link #forHeapArrays}), so that an optimizer keeps a heap variable's slots and buffers in Java
+ * arrays too, and no vector loop meets both kinds of memory in one call.
  */
 public final class HostTensorKernels implements TensorKernels {
 
     private final OptimizerKernels k;
     private final ChunkedExecutor executor;
+    private final boolean heapArrays;
 
+    /** Kernels whose {@link #full} makes off-heap tensors. */
     public HostTensorKernels(OptimizerKernels kernels, ChunkedExecutor executor) {
+        this(kernels, executor, false);
+    }
+
+    private HostTensorKernels(OptimizerKernels kernels, ChunkedExecutor executor, boolean heapArrays) {
         this.k = kernels;
         this.executor = executor;
+        this.heapArrays = heapArrays;
+    }
+
+    /** The same kernels for tensors that wrap Java arrays: {@link #full} makes tensors on Java arrays. */
+    public HostTensorKernels forHeapArrays() {
+        return new HostTensorKernels(k, executor, true);
     }
 
     /** The element kernels these run. */
@@ -35,7 +49,33 @@ public final class HostTensorKernels implements TensorKernels {
 
     @Override
     public Tensor full(DType dtype, double value, long... shape) {
-        return Tensor.full(dtype, value, shape);
+        long n = Tensor.elementCount(shape);
+        // A Java array holds at most Integer.MAX_VALUE - 8 elements; larger ones stay off-heap.
+        if (!heapArrays || n > Integer.MAX_VALUE - 8) {
+            return Tensor.full(dtype, value, shape);
+        }
+        return switch (dtype) {
+            case FLOAT32 -> {
+                float[] a = new float[(int) n];
+                java.util.Arrays.fill(a, (float) value);
+                yield Tensor.wrap(a, shape);
+            }
+            case FLOAT64 -> {
+                double[] a = new double[(int) n];
+                java.util.Arrays.fill(a, value);
+                yield Tensor.wrap(a, shape);
+            }
+            case INT32 -> {
+                int[] a = new int[(int) n];
+                java.util.Arrays.fill(a, (int) value);
+                yield Tensor.wrap(a, shape);
+            }
+            case INT64 -> {
+                long[] a = new long[(int) n];
+                java.util.Arrays.fill(a, (long) value);
+                yield Tensor.wrap(a, shape);
+            }
+        };
     }
 
     @Override

@@ -17,9 +17,10 @@ public final class TensorKernelsLookup {
             ServiceLoader.load(DeviceKernelsFactory.class).stream().map(ServiceLoader.Provider::get).toList();
 
     private volatile HostTensorKernels host;
+    private volatile HostTensorKernels heapArrays;
 
     public TensorKernelsLookup(HostTensorKernels host) {
-        this.host = Objects.requireNonNull(host, "host");
+        setHost(host);
     }
 
     /** The host kernels, over the optimizer's element kernels and threads. */
@@ -29,7 +30,8 @@ public final class TensorKernelsLookup {
 
     /** Replaces the host kernels (when the optimizer's thread count changes). */
     public void setHost(HostTensorKernels host) {
-        this.host = Objects.requireNonNull(host, "host");
+        this.heapArrays = Objects.requireNonNull(host, "host").forHeapArrays();
+        this.host = host;
     }
 
     /** Whether some backend can run kernels on {@code tensor}. */
@@ -38,13 +40,14 @@ public final class TensorKernelsLookup {
     }
 
     /**
-     * The kernels of where {@code tensor} lives.
+     * The kernels of where {@code tensor} lives: for a tensor that wraps a Java array, the host's
+     * kernels whose {@link TensorKernels#full full} makes Java arrays too.
      *
      * @throws IllegalArgumentException when it lives on a device no backend on the class path knows
      */
     public TensorKernels of(Tensor tensor) {
         if (tensor.isHost()) {
-            return host;
+            return tensor.isNative() ? host : heapArrays;
         }
         TensorKernels k = device(tensor);
         if (k == null) {

@@ -116,8 +116,9 @@ abstract class BaseOptimizer implements AutoCloseable {
     }
 
     /**
-     * The variable {@link #updateStep} sees for a variable that wraps a Java array: the same name,
-     * its off-heap working tensor as value; {@link #getSlot} knows it as the variable itself.
+     * The variable {@link #updateStep} sees when the step works on a tensor other than the
+     * variable's own (a working copy): the same name, that tensor as value; {@link #getSlot} knows
+     * it as the variable itself.
      */
     private Variable workingView(Variable variable, Tensor value) {
         Variable view = workingViews.get(variable);

@@ -304,7 +304,7 @@ public final class LossScaleOptimizer extends Optimizer {
     void runStep(List<GradientAndVariable> pairs) {
         inner.checkOpen();
         GradientBuffers buffers = step.buffers;
-        pairs = buffers.offHeap(pairs);
+        pairs = buffers.inVariableKind(pairs);
         float scale = (float) dynamicScale.getDouble(0);
         if (!allFinite(pairs)) {
             stepCounter.setDouble(0, 0);

@@ -13,7 +13,6 @@ import dev.panamax.optimizers.step.GradientChecks;
 import dev.panamax.optimizers.step.GradientStage;
 import dev.panamax.optimizers.step.MovingAverage;
 import dev.panamax.optimizers.step.ScaleLoss;
-import dev.panamax.optimizers.step.VariableStaging;
 import dev.panamax.optimizers.step.WeightDecay;
 import dev.panamax.tensor.Variable;
 import java.util.ArrayList;
@@ -34,7 +33,6 @@ final class Step implements AutoCloseable {
     private final Hyperparameters hyperparameters;
     private final TensorKernelsLookup kernels;
     final GradientBuffers buffers;
-    private final VariableStaging staging = new VariableStaging();
     final GradientChecks checks;
     private final UpdateVariables update;
     /** Not final: a {@link LossScaleOptimizer} turns its inner optimizer's off. */
@@ -89,7 +87,7 @@ final class Step implements AutoCloseable {
      */
     void tf2(List<GradientAndVariable> pairs) {
         GradientTransformer aggregator = optimizer.gradientAggregator;
-        pairs = buffers.offHeap(aggregator == null ? pairs : List.copyOf(aggregator.apply(pairs)));
+        pairs = buffers.inVariableKind(aggregator == null ? pairs : List.copyOf(aggregator.apply(pairs)));
         for (GradientStage clip : clipStages(true)) {
             pairs = clip.apply(pairs);
         }
@@ -98,7 +96,7 @@ final class Step implements AutoCloseable {
         }
         if (aggregator != null || !optimizer.gradientTransformers.isEmpty()) {
             // User code may have returned other gradients; built-in stages keep shapes and dtypes.
-            pairs = buffers.offHeap(pairs);
+            pairs = buffers.inVariableKind(pairs);
             checks.check(pairs, " after the gradient transformers");
         }
         hyperparameters.beginStep(store.iterations());
@@ -107,8 +105,7 @@ final class Step implements AutoCloseable {
             update.beginStep();
             for (GradientAndVariable pair : pairs) {
                 Variable variable = pair.variable();
-                update.apply(variable, staging.in(variable), pair.gradient());
-                staging.out(variable);
+                update.apply(variable, variable.value(), pair.gradient());
                 ApplyConstraints.apply(variable);
             }
             store.incrementIterations();
@@ -125,12 +122,10 @@ final class Step implements AutoCloseable {
     void keras3(List<GradientAndVariable> pairs) {
         hyperparameters.beginStep(store.iterations());
         try {
-            pairs = buffers.offHeap(pairs);
+            pairs = buffers.inVariableKind(pairs);
             if (lossScale != null) {
                 pairs = lossScale.apply(pairs);
             }
-            List<Variable> written = writtenVariables(pairs);
-            written.forEach(staging::in);
             if (accumulation != null && !accumulation.isUpdateStep(store.iterations())) {
                 accumulation.accumulate(pairs);
             } else {
@@ -142,47 +137,25 @@ final class Step implements AutoCloseable {
                     pairs = clip.apply(pairs);
                 }
                 if (weightDecay != null) {
-                    weightDecay.apply(BaseOptimizer.variablesOf(pairs), staging, optimizer::learningRate, optimizer::weightDecayOf);
+                    weightDecay.apply(BaseOptimizer.variablesOf(pairs), optimizer::learningRate, optimizer::weightDecayOf);
                 }
                 optimizer.beginStep();
                 update.beginStep();
                 for (GradientAndVariable pair : pairs) {
-                    update.apply(pair.variable(), staging.working(pair.variable()), pair.gradient());
+                    update.apply(pair.variable(), pair.variable().value(), pair.gradient());
                 }
                 if (accumulation != null) {
                     accumulation.reset();
                 }
             }
             if (ema != null) {
-                ema.update(staging, optimizer.getIterations());
+                ema.update(optimizer.getIterations());
             }
-            written.forEach(staging::out);
             ApplyConstraints.apply(BaseOptimizer.variablesOf(pairs));
             store.incrementIterations();
         } finally {
             hyperparameters.endStep();
         }
-    }
-
-    /** The variables a Keras 3 step writes: those with gradients, and every one when EMA is on. */
-    private List<Variable> writtenVariables(List<GradientAndVariable> pairs) {
-        List<Variable> withGradients = BaseOptimizer.variablesOf(pairs);
-        if (ema == null) {
-            return withGradients;
-        }
-        Set<Variable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        List<Variable> all = new ArrayList<>();
-        for (Variable v : withGradients) {
-            if (seen.add(v)) {
-                all.add(v);
-            }
-        }
-        for (Variable v : store.trainableVariables()) {
-            if (seen.add(v)) {
-                all.add(v);
-            }
-        }
-        return all;
     }
 
     /**
@@ -207,7 +180,6 @@ final class Step implements AutoCloseable {
     @Override
     public void close() {
         buffers.close();
-        staging.close();
         update.close();
     }
 }

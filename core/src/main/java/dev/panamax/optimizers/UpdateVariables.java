@@ -65,14 +65,14 @@ final class UpdateVariables implements AutoCloseable {
         }
     }
 
-    /** The variable's reusable off-heap buffer for summed sparse rows, grown to at least {@code elements}. */
+    /** The variable's reusable buffer for summed sparse rows, in its kind of memory, grown to at least {@code elements}. */
     private MemorySegment sparseBuffer(Variable variable, long elements) {
         Tensor buffer = sparseSums.get(variable);
         if (buffer == null || buffer.size() < elements) {
             if (buffer != null) {
                 buffer.close();
             }
-            buffer = Tensor.zeros(variable.dtype(), Math.max(elements, 1));
+            buffer = optimizer.tensorKernels(variable.value()).full(variable.dtype(), 0.0, Math.max(elements, 1));
             sparseSums.put(variable, buffer);
         }
         return buffer.segment();

@@ -272,6 +272,11 @@ public final class Tensor implements Gradient, AutoCloseable {
         return sb.append(size > shown ? ", ...])" : "])").toString();
     }
 
+    /** The number of elements of a tensor of {@code shape}; a negative dimension is an error. */
+    public static long elementCount(long... shape) {
+        return sizeOf(shape);
+    }
+
     static long sizeOf(long[] shape) {
         long n = 1;
         for (long d : shape) {

@@ -114,12 +114,27 @@ class OptimizerEquivalenceTest {
                 "sparse variable");
     }
 
-    /** Five steps on the reference (scalar, 1 thread) and the candidate (picked backend, 2 threads); compares everything. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("optimizers")
+    void pickedBackendOnJavaArraysEqualsScalarOffHeap(Config config, DType dtype) {
+        // Variables and gradients that wrap float[] / double[]: their slots are Java arrays too, no staging copy.
+        runBoth(config, dtype, new long[][] {{3}, {17, 33}, {(1 << 18) + 5}}, OptimizerEquivalenceTest::step, "array variable", true);
+    }
+
     private static void runBoth(Config config, DType dtype, long[][] shapes, Step step, String what) {
+        runBoth(config, dtype, shapes, step, what, false);
+    }
+
+    /**
+     * Five steps on the reference (scalar, 1 thread, off-heap) and the candidate (picked backend, 2
+     * threads, on Java arrays when {@code arrays}); compares everything.
+     */
+    private static void runBoth(Config config, DType dtype, long[][] shapes, Step step, String what, boolean arrays) {
         try (Optimizer reference = config.options().apply(config.builder().apply(new ScalarKernels()).threads(1)).build();
              Optimizer candidate = config.options().apply(config.builder().apply(KernelProvider.kernels()).threads(2)).build()) {
             Variable[] refVars = variables(dtype, shapes, PropertyData.SEED);
-            Variable[] candVars = variables(dtype, shapes, PropertyData.SEED);
+            Variable[] candVars = arrays ? onJavaArrays(variables(dtype, shapes, PropertyData.SEED))
+                    : variables(dtype, shapes, PropertyData.SEED);
             try {
                 for (int s = 0; s < 5; s++) {
                     step.run(reference, refVars, PropertyData.SEED + s);
@@ -132,6 +147,8 @@ class OptimizerEquivalenceTest {
                         if (!hasSlot(reference, refVars[i], slot)) {
                             continue;
                         }
+                        // The slots live where the variable does: Java arrays for a variable on one.
+                        assertEquals(candVars[i].value().isNative(), candidate.getSlot(candVars[i], slot).isNative(), where);
                         assertSame(config, dtype, reference.getSlot(refVars[i], slot), candidate.getSlot(candVars[i], slot),
                                 where + " slot " + slot);
                     }
@@ -200,12 +217,32 @@ class OptimizerEquivalenceTest {
         return vars;
     }
 
+    /** The same variables on Java arrays (the off-heap ones are closed). */
+    private static Variable[] onJavaArrays(Variable[] vars) {
+        Variable[] out = new Variable[vars.length];
+        for (int i = 0; i < vars.length; i++) {
+            out[i] = new Variable(vars[i].name(), onJavaArray(vars[i].value()));
+            vars[i].value().close();
+        }
+        return out;
+    }
+
+    private static Tensor onJavaArray(Tensor t) {
+        return t.dtype() == DType.FLOAT32 ? Tensor.wrap(t.toFloatArray(), t.shape()) : Tensor.wrap(t.toDoubleArray(), t.shape());
+    }
+
+    /** One step with dense gradients of each variable's kind of memory. */
     private static void step(Optimizer optimizer, Variable[] vars, long seed) {
         Tensor[] grads = new Tensor[vars.length];
         try {
             List<GradientAndVariable> pairs = new java.util.ArrayList<>();
             for (int i = 0; i < vars.length; i++) {
                 grads[i] = random(vars[i].dtype(), vars[i].shape(), seed * 31 + i);
+                if (!vars[i].value().isNative()) {
+                    Tensor onArray = onJavaArray(grads[i]);
+                    grads[i].close();
+                    grads[i] = onArray;
+                }
                 pairs.add(new GradientAndVariable(grads[i], vars[i]));
             }
             optimizer.applyGradients(pairs);

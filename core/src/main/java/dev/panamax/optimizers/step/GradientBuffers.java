@@ -15,9 +15,10 @@ import java.util.Map;
 /**
  * The optimizer's private copies of gradients, one per variable, reused from step to step. The
  * stages that change gradients (loss scaling, accumulation, clipping) write these copies, never the
- * caller's tensors, as TF's ops return new tensors. Gradients that wrap Java arrays get off-heap
- * copies too: a vector loop that meets both heap and native segments (in one call, or anywhere in
- * the same JVM) loses its compiled vector loads and runs about ten times slower.
+ * caller's tensors, as TF's ops return new tensors. A gradient whose memory is not of its host
+ * variable's kind (a Java array for an off-heap variable, or the reverse) is copied into that kind
+ * first, so that no kernel call meets both heap and native segments: a vector loop that does loses
+ * its compiled vector loads.
  */
 public final class GradientBuffers implements AutoCloseable {
 
@@ -40,16 +41,17 @@ public final class GradientBuffers implements AutoCloseable {
         return g instanceof IndexedSlices s ? new IndexedSlices(values, s.indices(), s.denseShape()) : values;
     }
 
-    /** Whether {@code t} can go to a kernel as it is: off-heap, or on a device. */
-    private static boolean kernelReady(Tensor t) {
-        return !t.isHost() || t.isNative();
+    /** Whether {@code gradient} can go to a kernel with {@code variable} as it is: the same kind of host memory, or not host. */
+    private static boolean sameKind(Variable variable, Tensor gradient) {
+        Tensor value = variable.value();
+        return !gradient.isHost() || !value.isHost() || gradient.isNative() == value.isNative();
     }
 
-    /** {@code pairs} with every gradient (or IndexedSlices' values) that wraps a Java array replaced by an off-heap copy. */
-    public List<GradientAndVariable> offHeap(List<GradientAndVariable> pairs) {
+    /** {@code pairs} with every host gradient (or IndexedSlices' values) in its variable's kind of memory. */
+    public List<GradientAndVariable> inVariableKind(List<GradientAndVariable> pairs) {
         boolean ready = true;
         for (GradientAndVariable p : pairs) {
-            ready &= kernelReady(denseValues(p.gradient()));
+            ready &= sameKind(p.variable(), denseValues(p.gradient()));
         }
         if (ready) {
             return pairs;
@@ -57,12 +59,16 @@ public final class GradientBuffers implements AutoCloseable {
         List<GradientAndVariable> out = new ArrayList<>(pairs.size());
         for (GradientAndVariable p : pairs) {
             Tensor t = denseValues(p.gradient());
-            out.add(kernelReady(t) ? p : new GradientAndVariable(withValues(p.gradient(), copyOf(p.variable(), t)), p.variable()));
+            out.add(sameKind(p.variable(), t) ? p
+                    : new GradientAndVariable(withValues(p.gradient(), copyOf(p.variable(), t)), p.variable()));
         }
         return out;
     }
 
-    /** The variable's private copy, now holding {@code gradient} (no copy if it already is the copy). */
+    /**
+     * The variable's private copy, now holding {@code gradient} (no copy if it already is the copy),
+     * in the variable's kind of memory.
+     */
     public Tensor copyOf(Variable variable, Tensor gradient) {
         Tensor copy = copies.get(variable);
         if (gradient != copy) {
@@ -70,7 +76,7 @@ public final class GradientBuffers implements AutoCloseable {
                 if (copy != null) {
                     copy.close();
                 }
-                copy = kernels.of(gradient).full(gradient.dtype(), 0.0, gradient.shape());
+                copy = kernels.of(gradient.isHost() ? variable.value() : gradient).full(gradient.dtype(), 0.0, gradient.shape());
                 copies.put(variable, copy);
             }
             kernels.of(gradient).copy(gradient, copy);
@@ -103,7 +109,7 @@ public final class GradientBuffers implements AutoCloseable {
      * host) sparse gradient with repeated rows added in input order.
      */
     public Tensor densified(Variable variable, IndexedSlices gradient) {
-        Tensor out = dense.computeIfAbsent(variable, v -> Tensor.zeros(v.dtype(), v.shape()));
+        Tensor out = dense.computeIfAbsent(variable, v -> kernels.of(v.value()).full(v.dtype(), 0.0, v.shape()));
         SparseGradients.densify(kernels.host().kernels(), gradient, out);
         return out;
     }

@@ -54,14 +54,14 @@ public final class MovingAverage {
     }
 
     /**
-     * Updates the average of every trainable variable from its working tensor, then overwrites the
-     * working tensors with the averages when {@code (iterations + 1) % frequency == 0}.
+     * Updates the average of every trainable variable, then overwrites the variables with the
+     * averages when {@code (iterations + 1) % frequency == 0}.
      *
      * @param iterations Keras 3's {@code optimizer.iterations} before this call's increment
      */
-    public void update(VariableStaging staging, long iterations) {
+    public void update(long iterations) {
         for (Variable v : store.trainableVariables()) {
-            Tensor w = staging.working(v);
+            Tensor w = v.value();
             Tensor average = store.find(v, NAME);
             DType t = w.dtype();
             double m = keras211 || iterations != 0 ? t.round(momentum) : 0.0;
@@ -71,7 +71,7 @@ public final class MovingAverage {
         }
         if (overwriteFrequency != null && (iterations + 1) % overwriteFrequency == 0) {
             for (Variable v : store.trainableVariables()) {
-                Tensor w = staging.working(v);
+                Tensor w = v.value();
                 kernels.of(w).copy(store.find(v, NAME), w);
             }
         }

@@ -131,23 +131,22 @@ public final class WeightDecay {
     }
 
     /**
-     * Decays each variable's working tensor by {@code weight_decay}.
+     * Decays each variable by {@code weight_decay}.
      *
      * @param learningRate this step's learning rate in a dtype
      */
-    public void apply(List<Variable> variables, VariableStaging staging, ToDoubleFunction<DType> learningRate) {
-        apply(variables, staging, learningRate, v -> weightDecay);
+    public void apply(List<Variable> variables, ToDoubleFunction<DType> learningRate) {
+        apply(variables, learningRate, v -> weightDecay);
     }
 
     /**
-     * Decays each variable's working tensor by the rate {@code rateOf} gives it (Keras's
+     * Decays each variable by the rate {@code rateOf} gives it (Keras's
      * {@code _apply_weight_decay} of an optimizer that overrides it); a null rate skips it.
      *
      * @param learningRate this step's learning rate in a dtype
      * @param rateOf       the weight decay of a variable, or null for none
      */
-    public void apply(List<Variable> variables, VariableStaging staging, ToDoubleFunction<DType> learningRate,
-                      Function<Variable, Double> rateOf) {
+    public void apply(List<Variable> variables, ToDoubleFunction<DType> learningRate, Function<Variable, Double> rateOf) {
         for (Variable v : variables) {
             if (!appliesTo(v)) {
                 continue;
@@ -156,7 +155,7 @@ public final class WeightDecay {
             if (rate == null) {
                 continue;
             }
-            Tensor w = staging.working(v);
+            Tensor w = v.value();
             DType t = w.dtype();
             // var - ((var * wd) * lr), each operation rounded to the dtype, as Keras writes it.
             kernels.of(w).weightDecay(w, t.round(rate), learningRate.applyAsDouble(t));

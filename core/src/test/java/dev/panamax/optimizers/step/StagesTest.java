@@ -3,7 +3,6 @@ package dev.panamax.optimizers.step;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -132,14 +131,12 @@ class StagesTest {
         Variable kernel = variable("dense/kernel", 2, -4);
         Variable bias = variable("dense/bias", 2);
         Variable other = variable("other/kernel", 2);
-        VariableStaging staging = new VariableStaging();
         WeightDecay wd = new WeightDecay(0.25, kernels);
         wd.exclude(List.of(other), List.of("bi.s"));
         assertFalse(wd.appliesTo(bias));
         assertFalse(wd.appliesTo(other));
         assertTrue(wd.appliesTo(kernel));
-        List.of(kernel, bias, other).forEach(staging::in);
-        wd.apply(List.of(kernel, bias, other), staging, t -> 0.5);
+        wd.apply(List.of(kernel, bias, other), t -> 0.5);
         assertArrayEquals(new float[] {2 - 2 * 0.25f * 0.5f, -4 - -4 * 0.25f * 0.5f}, kernel.value().toFloatArray());
         assertArrayEquals(new float[] {2}, bias.value().toFloatArray());
         assertArrayEquals(new float[] {2}, other.value().toFloatArray());
@@ -147,7 +144,6 @@ class StagesTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> wd.checkExclusions(List.of(kernel, bias)));
         assertTrue(e.getMessage().contains("variable 'other/kernel' is not one of the optimizer's variables"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> wd.exclude(null, List.of("(")));
-        staging.close();
     }
 
     @Test
@@ -156,33 +152,39 @@ class StagesTest {
         build(v);
         MovingAverage ema = new MovingAverage(0.5, 2, false, store, kernels);
         ema.build(List.of(v));
-        VariableStaging staging = new VariableStaging();
-        staging.in(v);
-        ema.update(staging, 0);
+        ema.update(0);
         Tensor average = store.find(v, MovingAverage.NAME);
         assertArrayEquals(new float[] {2, 4}, average.toFloatArray());
         v.value().copyFrom(Tensor.wrap(new float[] {0, 0}));
-        ema.update(staging, 1); // (1 + 1) % 2 == 0: blend, then overwrite the variable
+        ema.update(1); // (1 + 1) % 2 == 0: blend, then overwrite the variable
         assertArrayEquals(new float[] {1, 2}, average.toFloatArray());
         assertArrayEquals(new float[] {1, 2}, v.value().toFloatArray());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ema.overwriteVariables(List.of()));
         assertTrue(e.getMessage().startsWith("The length of model variables (0) to override does not match"), e.getMessage());
-        staging.close();
     }
 
     @Test
-    void stagingCopiesHeapVariablesOffHeapAndBack() {
+    void gradientsMeetTheirVariablesInTheSameKindOfMemory() {
         Variable heap = new Variable("h", Tensor.wrap(new float[] {1, 2}));
         Variable offHeap = variable("o", 1, 2);
-        try (VariableStaging staging = new VariableStaging()) {
-            assertSame(offHeap.value(), staging.in(offHeap));
-            Tensor working = staging.in(heap);
-            assertNotSame(heap.value(), working);
-            assertTrue(working.isNative());
-            working.setDouble(0, 5);
-            assertEquals(1.0, heap.value().getDouble(0));
-            staging.out(heap);
-            assertEquals(5.0, heap.value().getDouble(0));
+        build(heap, offHeap);
+        Tensor heapGradient = Tensor.wrap(new float[] {3, 4});
+        Tensor nativeGradient = Tensor.of(new float[] {5, 6});
+        try (GradientBuffers buffers = new GradientBuffers(kernels)) {
+            List<GradientAndVariable> same = List.of(new GradientAndVariable(heapGradient, heap),
+                    new GradientAndVariable(nativeGradient, offHeap));
+            assertSame(same, buffers.inVariableKind(same), "nothing to copy");
+            List<GradientAndVariable> crossed = buffers.inVariableKind(List.of(new GradientAndVariable(nativeGradient, heap),
+                    new GradientAndVariable(heapGradient, offHeap)));
+            Tensor forHeap = (Tensor) crossed.get(0).gradient();
+            Tensor forNative = (Tensor) crossed.get(1).gradient();
+            assertFalse(forHeap.isNative(), "a Java-array copy for the heap variable");
+            assertTrue(forNative.isNative(), "an off-heap copy for the off-heap variable");
+            assertArrayEquals(new float[] {5, 6}, forHeap.toFloatArray());
+            assertArrayEquals(new float[] {3, 4}, forNative.toFloatArray());
+            assertArrayEquals(new float[] {3, 4}, heapGradient.toFloatArray(), "the caller's tensors stay as they are");
+        } finally {
+            nativeGradient.close();
         }
     }
 
