@@ -30,7 +30,7 @@ case "$mode" in
     # The roofline: kernels and probe at 16M float32 elements, 1 and 2 threads.
     jmh large -p dtype=FLOAT32 -p size=16777216 -p threads=1,2 "${timing[@]}" "$@"
     # The three headline kernels far beyond any cache: 64M elements.
-    jmh huge -p algorithm=ADAM,MOMENTUM,RMSPROP -p dtype=FLOAT32 -p size=67108864 -p threads=1,2 -p impl=simd,probe \
+    jmh huge -p algorithm=ADAM,MOMENTUM,RMSPROP -p dtype=FLOAT32 -p size=67108864 -p threads=1,2 -p impl=simd,probe,java \
       "${timing[@]}" "$@"
     # SIMD against scalar at 1M elements, 1 thread.
     jmh medium -p dtype=FLOAT32 -p size=1048576 -p threads=1 -p impl=scalar,simd "${timing[@]}" "$@" ;;

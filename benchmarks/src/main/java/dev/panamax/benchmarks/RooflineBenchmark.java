@@ -46,8 +46,11 @@ public class RooflineBenchmark {
     @Param({"4096", "1048576", "16777216", "67108864"})
     public long size;
 
-    /** {@code scalar}, {@code simd}, or {@code probe} (the bandwidth roofline of the same pattern). */
-    @Param({"scalar", "simd", "probe"})
+    /**
+     * {@code scalar}, {@code simd}, {@code probe} (the bandwidth roofline of the same pattern), or
+     * {@code java} (that pattern as a plain loop over Java arrays, {@link JavaArrayPeer}).
+     */
+    @Param({"scalar", "simd", "probe", "java"})
     public String impl;
 
     @Param({"1", "2"})
@@ -55,6 +58,7 @@ public class RooflineBenchmark {
 
     private Arena arena;
     private MemorySegment[] arrays;
+    private Object[] javaArrays;
     private OptimizerKernels kernels;
     private ChunkedExecutor executor;
 
@@ -66,6 +70,11 @@ public class RooflineBenchmark {
         }
         executor = ChunkedExecutor.shared(threads);
         arena = Arena.ofShared();
+        if (impl.equals("java")) {
+            javaArrays = JavaArrayPeer.arrays(algorithm, dtype, Math.toIntExact(size));
+            arrays = new MemorySegment[0];
+            return;
+        }
         arrays = new MemorySegment[algorithm.reads];
         for (int a = 0; a < arrays.length; a++) {
             arrays[a] = arena.allocate(size * dtype.byteSize(), 64);
@@ -81,6 +90,8 @@ public class RooflineBenchmark {
     public void pass() {
         if (impl.equals("probe")) {
             BandwidthProbe.step(algorithm, dtype, arrays, size, executor);
+        } else if (impl.equals("java")) {
+            JavaArrayPeer.step(algorithm, dtype, javaArrays, size, executor);
         } else {
             algorithm.step(kernels, dtype, arrays, size, executor);
         }

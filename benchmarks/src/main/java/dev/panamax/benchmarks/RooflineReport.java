@@ -16,7 +16,7 @@ import java.util.TreeMap;
 /**
  * Turns the JMH JSON of {@link RooflineBenchmark} into the README's markdown table: per
  * algorithm, dtype, size and thread count, the SIMD kernel's median time with its spread over the
- * measurement iterations, its bandwidth, the probe's bandwidth, the roofline ratio (probe time /
+ * measurement iterations, its bandwidth, the probe's and the Java peer's bandwidth, the roofline ratio (the faster peer's time /
  * kernel time, both medians of the same run) and the speedup over the scalar kernels.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.panamax.benchmarks.RooflineReport results.json...}
@@ -70,8 +70,9 @@ public final class RooflineReport {
                     .put(p.path("impl").asText(), Sample.of(scores.stream().mapToDouble(Double::doubleValue).toArray()));
         }
         StringBuilder out = new StringBuilder();
-        out.append("| algorithm | dtype | elements | threads | SIMD µs, median (min–max) | SIMD GB/s | probe GB/s | roofline | scalar µs | SIMD / scalar |\n");
-        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        out.append("| algorithm | dtype | elements | threads | SIMD µs, median (min–max) | SIMD GB/s | probe GB/s | Java peer GB/s "
+                + "| roofline | scalar µs | SIMD / scalar |\n");
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         List<Map.Entry<String, Map<String, Sample>>> rows = new ArrayList<>(runs.entrySet());
         rows.sort((a, b) -> compareKeys(a.getKey(), b.getKey()));
         for (Map.Entry<String, Map<String, Sample>> row : rows) {
@@ -82,13 +83,18 @@ public final class RooflineReport {
             Sample simd = row.getValue().get("simd");
             Sample probe = row.getValue().get("probe");
             Sample scalar = row.getValue().get("scalar");
+            Sample java = row.getValue().get("java");
+            // The limit: the faster of the probe and the plain Java loop with the same traffic.
+            Double limit = probe == null && java == null ? null
+                    : Math.min(probe == null ? Double.MAX_VALUE : probe.median(), java == null ? Double.MAX_VALUE : java.median());
             double bytes = (double) algorithm.bytesPerElement(dtype) * size;
-            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                     algorithm.name().toLowerCase(Locale.ROOT), dtype.kerasName(), elements(size), k[3],
                     simd == null ? "" : String.format(Locale.ROOT, "%.0f (%.0f–%.0f)", simd.median(), simd.min(), simd.max()),
                     simd == null ? "" : gbPerSecond(bytes, simd.median()),
                     probe == null ? "" : gbPerSecond(bytes, probe.median()),
-                    simd == null || probe == null ? "" : String.format(Locale.ROOT, "%.0f%%", 100 * probe.median() / simd.median()),
+                    java == null ? "" : gbPerSecond(bytes, java.median()),
+                    simd == null || limit == null ? "" : String.format(Locale.ROOT, "%.0f%%", 100 * limit / simd.median()),
                     scalar == null ? "" : String.format(Locale.ROOT, "%.0f", scalar.median()),
                     simd == null || scalar == null ? "" : String.format(Locale.ROOT, "%.1f×", scalar.median() / simd.median())));
         }
