@@ -45,9 +45,6 @@ abstract class BaseOptimizer implements AutoCloseable {
     final OptimizerVariables store;
     final Hyperparameters hyperparameters;
     final Step step;
-    /** {@link #workingView}s by variable, and the variable of each. */
-    private final Map<Variable, Variable> workingViews = new IdentityHashMap<>();
-    private final Map<Variable, Variable> viewOwners = new IdentityHashMap<>();
     boolean closed;
 
     // The learning rate is declared here, through the overridable validation and default: subclasses
@@ -111,23 +108,7 @@ abstract class BaseOptimizer implements AutoCloseable {
      * @param learningRate the learning rate of this step, after the schedule and legacy decay
      */
     protected VariableUpdate prepare(DType dtype, double learningRate) {
-        return (variable, value, gradient) -> updateStep(gradient, value == variable.value() ? variable : workingView(variable, value),
-                learningRate);
-    }
-
-    /**
-     * The variable {@link #updateStep} sees when the step works on a tensor other than the
-     * variable's own (a working copy): the same name, that tensor as value; {@link #getSlot} knows
-     * it as the variable itself.
-     */
-    private Variable workingView(Variable variable, Tensor value) {
-        Variable view = workingViews.get(variable);
-        if (view == null || view.value() != value) {
-            view = new Variable(variable.name(), value, variable.trainable(), null);
-            workingViews.put(variable, view);
-            viewOwners.put(view, variable);
-        }
-        return view;
+        return (variable, value, gradient) -> updateStep(gradient, variable, learningRate);
     }
 
     /**
@@ -136,8 +117,8 @@ abstract class BaseOptimizer implements AutoCloseable {
      * {@link Optimizer#assign}, {@link Optimizer#assignAdd}, {@link Optimizer#assignSub} or {@link #tensorKernels}.
      *
      * @param gradient     dense, of the variable's shape and dtype, after every gradient stage. Not modified.
-     * @param variable     the variable, whose value is the tensor to update (an off-heap working
-     *                     copy when the variable wraps a Java array). Modified.
+     * @param variable     the variable, whose value is the tensor to update (off-heap, on a Java
+     *                     array or on a device; its slots live in the same kind of memory). Modified.
      * @param learningRate this step's learning rate, in the variable's dtype
      */
     protected void updateStep(Tensor gradient, Variable variable, double learningRate) {
@@ -392,7 +373,6 @@ abstract class BaseOptimizer implements AutoCloseable {
 
     /** Keras's {@code get_slot(var, slot_name)}. */
     public final Tensor getSlot(Variable variable, String slotName) {
-        variable = viewOwners.getOrDefault(variable, variable);
         Tensor slot = store.find(variable, storedSlotName(slotName));
         if (slot == null) {
             if (!store.contains(variable)) {

@@ -37,7 +37,7 @@ final class UpdateVariables implements AutoCloseable {
     }
 
     /**
-     * Updates {@code value}, the working tensor of {@code variable} (off-heap or on a device), with
+     * Updates {@code value}, the tensor of {@code variable} (off-heap, on a Java array or on a device), with
      * {@code gradient}.
      */
     void apply(Variable variable, Tensor value, Gradient gradient) {

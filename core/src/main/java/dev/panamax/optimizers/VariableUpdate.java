@@ -5,9 +5,9 @@ import dev.panamax.tensor.Variable;
 
 /**
  * What {@link Optimizer#prepare} returns: the step of one algorithm on one variable, with this
- * step's coefficients already computed. {@code value} holds the variable's elements and is the
- * tensor to update: the variable's own tensor, or an off-heap copy of it when it wraps a Java
- * array. The gradient is dense, of the variable's shape and dtype; both are off-heap or on a device.
+ * step's coefficients already computed. {@code value} is the variable's own tensor, the one to
+ * update. The gradient is dense, of the variable's shape and dtype, and in the same kind of memory
+ * as the variable (off-heap, a Java array, or the same device), as are its slots.
  */
 @FunctionalInterface
 public interface VariableUpdate {

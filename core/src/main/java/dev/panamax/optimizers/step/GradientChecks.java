@@ -63,7 +63,7 @@ public final class GradientChecks {
             }
             boolean repeated = known ? store.markChecked(v, current) : seenBeforeBuild.put(v, Boolean.TRUE) != null;
             if (repeated) {
-                // Each variable has one gradient buffer for clipping and staging; add the gradients first.
+                // Each variable has one gradient buffer for clipping and memory kind; add the gradients first.
                 int earlier = 0;
                 while (pairs.get(earlier).variable() != v) {
                     earlier++;
