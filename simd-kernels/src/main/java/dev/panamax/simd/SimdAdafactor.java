@@ -2,7 +2,7 @@ package dev.panamax.simd;
 
 import static dev.panamax.simd.SimdLanes.*;
 
-import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.kernels.ScalarAdafactor;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
@@ -69,8 +69,8 @@ final class SimdAdafactor {
                 }
             }
             acc.intoArray(partials, 0);
-            ScalarKernels.adafactorSquares(dtype, grad, rowStart, bound, columns, epsilon1, partials, columnSums);
-            double rowMean = ScalarKernels.rowMean(dtype, partials, columns);
+            ScalarAdafactor.adafactorSquares(dtype, grad, rowStart, bound, columns, epsilon1, partials, columnSums);
+            double rowMean = ScalarAdafactor.rowMean(dtype, partials, columns);
             double ri = dtype == DType.FLOAT32 ? r.getAtIndex(F_LAYOUT, i) : r.getAtIndex(D_LAYOUT, i);
             double updated = dtype.round(dtype.round(beta2t * ri) + dtype.round(oneMinusBeta2t * rowMean));
             if (dtype == DType.FLOAT32) {
@@ -89,7 +89,7 @@ final class SimdAdafactor {
                 c.setAtIndex(D_LAYOUT, j, updated);
             }
         }
-        ScalarKernels.adafactorRowFactors(dtype, r, rowFactors, rows);
+        ScalarAdafactor.adafactorRowFactors(dtype, r, rowFactors, rows);
     }
 
     /** Adds four squares to the row's partial sums and to their columns' sums. */
@@ -193,7 +193,7 @@ final class SimdAdafactor {
             }
         }
         return acc.reduceLanes(VectorOperators.ADD)
-                + ScalarKernels.adafactorVelocityFloat(v, grad, i, to, beta2t, oneMinusBeta2t, epsilon1);
+                + ScalarAdafactor.adafactorVelocityFloat(v, grad, i, to, beta2t, oneMinusBeta2t, epsilon1);
     }
 
     private static double velocityDouble(MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
@@ -211,7 +211,7 @@ final class SimdAdafactor {
             acc = acc.add(u.mul(u));
         }
         return acc.reduceLanes(VectorOperators.ADD)
-                + ScalarKernels.adafactorVelocityDouble(v, grad, i, to, beta2t, oneMinusBeta2t, epsilon1);
+                + ScalarAdafactor.adafactorVelocityDouble(v, grad, i, to, beta2t, oneMinusBeta2t, epsilon1);
     }
 
     static void adafactorApply(DType dtype, MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to,
@@ -232,7 +232,7 @@ final class SimdAdafactor {
             FloatVector u = loadF(grad, off).div(loadF(v, off).lanewise(VectorOperators.SQRT));
             loadF(var, off).sub(alphaV.mul(u.div(divisor))).intoMemorySegment(var, off, ORDER);
         }
-        ScalarKernels.adafactorApplyFloat(var, v, grad, i, to, alpha, divisor);
+        ScalarAdafactor.adafactorApplyFloat(var, v, grad, i, to, alpha, divisor);
     }
 
     private static void applyDouble(MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to, double alpha,
@@ -244,6 +244,6 @@ final class SimdAdafactor {
             DoubleVector u = loadD(grad, off).div(loadD(v, off).lanewise(VectorOperators.SQRT));
             loadD(var, off).sub(alphaV.mul(u.div(divisor))).intoMemorySegment(var, off, ORDER);
         }
-        ScalarKernels.adafactorApplyDouble(var, v, grad, i, to, alpha, divisor);
+        ScalarAdafactor.adafactorApplyDouble(var, v, grad, i, to, alpha, divisor);
     }
 }

@@ -3,7 +3,7 @@ package dev.panamax.simd;
 import static dev.panamax.simd.SimdLanes.*;
 
 import dev.panamax.kernels.LambCoefficients;
-import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.kernels.ScalarLamb;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
@@ -61,7 +61,7 @@ final class SimdLamb {
                 acc = acc.add(d.mul(d));
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD) + ScalarKernels.lambMomentsFloat(m, v, grad, i, to, oneMinusBeta1,
+        return acc.reduceLanes(VectorOperators.ADD) + ScalarLamb.lambMomentsFloat(m, v, grad, i, to, oneMinusBeta1,
                 oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
     }
 
@@ -82,7 +82,7 @@ final class SimdLamb {
             DoubleVector u = update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
             acc = acc.add(u.mul(u));
         }
-        return acc.reduceLanes(VectorOperators.ADD) + ScalarKernels.lambMomentsDouble(m, v, grad, i, to, oneMinusBeta1,
+        return acc.reduceLanes(VectorOperators.ADD) + ScalarLamb.lambMomentsDouble(m, v, grad, i, to, oneMinusBeta1,
                 oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
     }
 
@@ -105,7 +105,7 @@ final class SimdLamb {
             FloatVector u = update(loadF(m, off), loadF(v, off), oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
             loadF(var, off).sub(scaleV.mul(u)).intoMemorySegment(var, off, ORDER);
         }
-        ScalarKernels.lambApplyFloat(var, m, v, i, to, oneMinusBeta1Power, oneMinusBeta2Power, epsilon, scale);
+        ScalarLamb.lambApplyFloat(var, m, v, i, to, oneMinusBeta1Power, oneMinusBeta2Power, epsilon, scale);
     }
 
     private static void lambApplyDouble(MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
@@ -117,6 +117,6 @@ final class SimdLamb {
             DoubleVector u = update(loadD(m, off), loadD(v, off), oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
             loadD(var, off).sub(scaleV.mul(u)).intoMemorySegment(var, off, ORDER);
         }
-        ScalarKernels.lambApplyDouble(var, m, v, i, to, oneMinusBeta1Power, oneMinusBeta2Power, epsilon, scale);
+        ScalarLamb.lambApplyDouble(var, m, v, i, to, oneMinusBeta1Power, oneMinusBeta2Power, epsilon, scale);
     }
 }
