@@ -75,15 +75,7 @@ public class RooflineBenchmark {
             arrays = new MemorySegment[0];
             return;
         }
-        arrays = new MemorySegment[algorithm.reads];
-        for (int a = 0; a < arrays.length; a++) {
-            arrays[a] = arena.allocate(size * dtype.byteSize(), 64);
-            // Small positive values keep every kernel on its ordinary (not NaN or subnormal) path.
-            double value = a == arrays.length - 1 ? 1e-3 : 0.5;
-            for (long i = 0; i < size; i++) {
-                dtype.set(arrays[a], i, value);
-            }
-        }
+        arrays = algorithm.allocate(arena, dtype, size);
     }
 
     @Benchmark

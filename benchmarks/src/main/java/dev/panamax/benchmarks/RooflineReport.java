@@ -45,16 +45,19 @@ public final class RooflineReport {
         for (String file : args) {
             jsons.add(Files.readString(Path.of(file)));
         }
-        System.out.print(table(jsons));
-    }
-
-    static String table(List<String> jsons) throws IOException {
-        // key "ALGORITHM DTYPE size threads" -> impl -> sample
-        Map<String, Map<String, Sample>> runs = new TreeMap<>();
         List<JsonNode> results = new ArrayList<>();
         for (String json : jsons) {
             new ObjectMapper().readTree(json).forEach(results::add);
         }
+        String paths = ProductPathReport.table(results);
+        String kernels = table(results);
+        System.out.print(paths.isEmpty() || kernels.isEmpty() ? paths + kernels : paths + "\n" + kernels);
+    }
+
+    /** The kernels' table from {@link RooflineBenchmark}'s results; empty when there are none. */
+    static String table(List<JsonNode> results) {
+        // key "ALGORITHM DTYPE size threads" -> impl -> sample
+        Map<String, Map<String, Sample>> runs = new TreeMap<>();
         for (JsonNode result : results) {
             if (!result.path("benchmark").asText().endsWith("RooflineBenchmark.pass")) {
                 continue;
@@ -68,6 +71,9 @@ public final class RooflineReport {
             }
             runs.computeIfAbsent(key, k -> new TreeMap<>())
                     .put(p.path("impl").asText(), Sample.of(scores.stream().mapToDouble(Double::doubleValue).toArray()));
+        }
+        if (runs.isEmpty()) {
+            return "";
         }
         StringBuilder out = new StringBuilder();
         out.append("| algorithm | dtype | elements | threads | SIMD µs, median (min–max) | SIMD GB/s | probe GB/s | Java peer GB/s "
@@ -89,7 +95,7 @@ public final class RooflineReport {
                     : Math.min(probe == null ? Double.MAX_VALUE : probe.median(), java == null ? Double.MAX_VALUE : java.median());
             double bytes = (double) algorithm.bytesPerElement(dtype) * size;
             out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                    algorithm.name().toLowerCase(Locale.ROOT), dtype.kerasName(), elements(size), k[3],
+                    name(algorithm), dtype.kerasName(), elements(size), k[3],
                     simd == null ? "" : String.format(Locale.ROOT, "%.0f (%.0f–%.0f)", simd.median(), simd.min(), simd.max()),
                     simd == null ? "" : gbPerSecond(bytes, simd.median()),
                     probe == null ? "" : gbPerSecond(bytes, probe.median()),
@@ -114,7 +120,11 @@ public final class RooflineReport {
         return String.format(Locale.ROOT, "%.1f", bytes / (micros * 1e3));
     }
 
-    private static String elements(long size) {
+    static String name(Algorithm algorithm) {
+        return algorithm.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    static String elements(long size) {
         return size % (1 << 20) == 0 ? (size >> 20) + "M" : size % 1024 == 0 ? (size >> 10) + "K" : Long.toString(size);
     }
 }

@@ -1,0 +1,174 @@
+package dev.panamax.benchmarks;
+
+import dev.panamax.kernels.ChunkedExecutor;
+import dev.panamax.kernels.KernelProvider;
+import dev.panamax.kernels.OptimizerKernels;
+import dev.panamax.optimizers.GradientAndVariable;
+import dev.panamax.optimizers.Optimizer;
+import dev.panamax.tensor.DType;
+import dev.panamax.tensor.Tensor;
+import dev.panamax.tensor.Variable;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The paths a user takes, against the machine's memory limit, measured in rounds: one benchmark
+ * operation runs every contender once, in an order that rotates from round to round, and times each
+ * one. The per-contender times of one iteration ({@link Times}, JMH's secondary metrics) were taken
+ * over the same seconds, so their ratios survive the drift of a shared machine that makes ratios
+ * of separate JMH runs swing by 15-20%. {@link RooflineReport} turns them into the README's table.
+ *
+ * <p>The contenders, by {@link #memory}:
+ * <ul>
+ *   <li>{@code offheap}: {@code probe} ({@link BandwidthProbe} on 64-byte-aligned off-heap
+ *   arrays), {@code java} ({@link JavaArrayPeer}, the same traffic as a plain loop over
+ *   {@code float[]}), {@code kernel} (the SIMD kernel called directly) and {@code step}
+ *   ({@code applyGradients} on {@code Tensor.full} tensors, slots made by the optimizer).
+ *   <li>{@code heap}: {@code java} and {@code step} on {@code Tensor.wrap(float[])} tensors. They
+ *   run in their own JVM because a JVM whose kernels have seen both kinds of memory runs
+ *   either kind slower (see the README), and the probe stays out of it for the same reason.
+ * </ul>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 6, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx8g"})
+public class ProductPathBenchmark {
+
+    /** The contenders, in the order {@link Times} reports them. */
+    static final List<String> CONTENDERS = List.of("probe", "java", "kernel", "step");
+
+    @Param({"ADAM", "MOMENTUM", "RMSPROP", "SGD", "ADAGRAD", "ADADELTA", "ADAMAX", "NADAM", "FTRL", "ADAMW", "LION",
+            "SCHEDULE_FREE"})
+    public Algorithm algorithm;
+
+    @Param({"16777216", "67108864"})
+    public int size;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    /** {@code offheap} or {@code heap}: which memory the optimizer's variable and gradient are in. */
+    @Param({"offheap", "heap"})
+    public String memory;
+
+    private static final DType DTYPE = DType.FLOAT32;
+
+    private Arena arena;
+    private final List<Tensor> tensors = new ArrayList<>();
+    private Optimizer optimizer;
+    /** The contenders of this trial, indexed as {@link #CONTENDERS}; null where one does not run. */
+    private final Runnable[] contenders = new Runnable[CONTENDERS.size()];
+    private int round;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        OptimizerKernels kernels = KernelProvider.kernels();
+        if (!kernels.name().equals("simd")) {
+            throw new IllegalStateException("SIMD kernels requested but the provider picked " + kernels.name());
+        }
+        ChunkedExecutor executor = ChunkedExecutor.shared(threads);
+        Object[] javaArrays = JavaArrayPeer.arrays(algorithm, DTYPE, size);
+        contenders[1] = () -> JavaArrayPeer.step(algorithm, DTYPE, javaArrays, size, executor);
+        Tensor value;
+        Tensor gradient;
+        if (memory.equals("offheap")) {
+            arena = Arena.ofShared();
+            MemorySegment[] probeArrays = algorithm.allocate(arena, DTYPE, size);
+            MemorySegment[] kernelArrays = algorithm.allocate(arena, DTYPE, size);
+            contenders[0] = () -> BandwidthProbe.step(algorithm, DTYPE, probeArrays, size, executor);
+            contenders[2] = () -> algorithm.step(kernels, DTYPE, kernelArrays, size, executor);
+            value = Tensor.full(DTYPE, 0.5, size);
+            gradient = Tensor.full(DTYPE, 1e-3, size);
+        } else if (memory.equals("heap")) {
+            float[] values = new float[size];
+            float[] gradients = new float[size];
+            Arrays.fill(values, 0.5f);
+            Arrays.fill(gradients, 1e-3f);
+            value = Tensor.wrap(values, size);
+            gradient = Tensor.wrap(gradients, size);
+        } else {
+            throw new IllegalArgumentException("memory is offheap or heap, not " + memory);
+        }
+        tensors.add(value);
+        tensors.add(gradient);
+        optimizer = algorithm.optimizer(threads);
+        List<GradientAndVariable> pairs = List.of(new GradientAndVariable(gradient, new Variable("bench/path", value)));
+        contenders[3] = () -> optimizer.applyGradients(pairs);
+    }
+
+    /** Nanoseconds each contender spent in one iteration, and the rounds it ran. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Times {
+        final long[] nanos = new long[CONTENDERS.size()];
+        public long rounds;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            Arrays.fill(nanos, 0);
+            rounds = 0;
+        }
+
+        public long probeNanos() {
+            return nanos[0];
+        }
+
+        public long javaNanos() {
+            return nanos[1];
+        }
+
+        public long kernelNanos() {
+            return nanos[2];
+        }
+
+        public long stepNanos() {
+            return nanos[3];
+        }
+    }
+
+    @Benchmark
+    public void round(Times times) {
+        int n = contenders.length;
+        for (int j = 0; j < n; j++) {
+            int c = (round + j) % n;
+            if (contenders[c] != null) {
+                long start = System.nanoTime();
+                contenders[c].run();
+                times.nanos[c] += System.nanoTime() - start;
+            }
+        }
+        round++;
+        times.rounds++;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        optimizer.close();
+        tensors.forEach(Tensor::close);
+        tensors.clear();
+        if (arena != null) {
+            arena.close();
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.panamax.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.panamax.benchmarks.RooflineReport.Sample;
+import dev.panamax.tensor.DType;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntToDoubleFunction;
+
+/**
+ * The README's product-path table from {@link ProductPathBenchmark}'s JMH JSON. Every ratio is
+ * taken iteration by iteration (both times from the same seconds), then summarised as the median
+ * with the min and max over the iterations:
+ * <ul>
+ *   <li>the limit of an iteration is the faster of the probe and the Java loop in it;
+ *   <li>{@code kernel} and {@code applyGradients, off-heap} are that limit's time over theirs;
+ *   <li>{@code applyGradients, wrapped float[]} is the Java loop's time over its own, both from the
+ *   heap JVM: at 100% the user's hand-written loop over the same kind of arrays is no faster.
+ * </ul>
+ */
+final class ProductPathReport {
+
+    private ProductPathReport() {
+    }
+
+    /** One trial's per-iteration nanoseconds of each contender, and its rounds per iteration. */
+    private record Trial(Map<String, double[]> nanos, double[] rounds) {
+        Sample ratios(IntToDoubleFunction ratioAt) {
+            double[] r = new double[rounds.length];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = ratioAt.applyAsDouble(i);
+            }
+            return Sample.of(r);
+        }
+
+        double limit(int i) {
+            return Math.min(nanos.get("probe")[i], nanos.get("java")[i]);
+        }
+    }
+
+    static String table(List<JsonNode> results) {
+        // "ALGORITHM size threads" -> memory -> trial
+        Map<String, Map<String, Trial>> trials = new TreeMap<>();
+        for (JsonNode result : results) {
+            if (!result.path("benchmark").asText().endsWith("ProductPathBenchmark.round")) {
+                continue;
+            }
+            JsonNode p = result.path("params");
+            String key = String.join(" ", p.path("algorithm").asText(), p.path("size").asText(), p.path("threads").asText());
+            JsonNode metrics = result.path("secondaryMetrics");
+            Map<String, double[]> nanos = new TreeMap<>();
+            for (String contender : ProductPathBenchmark.CONTENDERS) {
+                nanos.put(contender, iterations(metrics.path(contender + "Nanos")));
+            }
+            trials.computeIfAbsent(key, k -> new TreeMap<>())
+                    .put(p.path("memory").asText(), new Trial(nanos, iterations(metrics.path("rounds"))));
+        }
+        if (trials.isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        out.append("| algorithm | elements | threads | limit GB/s | SIMD kernel | `applyGradients`, off-heap tensors "
+                + "| `applyGradients`, wrapped `float[]`, of the Java loop |\n");
+        out.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        List<String> keys = new ArrayList<>(trials.keySet());
+        keys.sort(Comparator.comparing((String k) -> Algorithm.valueOf(k.split(" ")[0]).ordinal())
+                .thenComparing(k -> Long.parseLong(k.split(" ")[1])).thenComparing(k -> Integer.parseInt(k.split(" ")[2])));
+        for (String key : keys) {
+            String[] k = key.split(" ");
+            Algorithm algorithm = Algorithm.valueOf(k[0]);
+            long size = Long.parseLong(k[1]);
+            Trial offHeap = trials.get(key).get("offheap");
+            Trial heap = trials.get(key).get("heap");
+            String limit = "";
+            String kernel = "";
+            String step = "";
+            if (offHeap != null) {
+                double bytes = (double) algorithm.bytesPerElement(DType.FLOAT32) * size;
+                limit = String.format(Locale.ROOT, "%.1f",
+                        offHeap.ratios(i -> bytes * offHeap.rounds()[i] / offHeap.limit(i)).median());
+                kernel = percent(offHeap.ratios(i -> offHeap.limit(i) / offHeap.nanos().get("kernel")[i]));
+                step = percent(offHeap.ratios(i -> offHeap.limit(i) / offHeap.nanos().get("step")[i]));
+            }
+            String wrapped = heap == null ? ""
+                    : percent(heap.ratios(i -> heap.nanos().get("java")[i] / heap.nanos().get("step")[i]));
+            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", RooflineReport.name(algorithm),
+                    RooflineReport.elements(size), k[2], limit, kernel, step, wrapped));
+        }
+        return out.toString();
+    }
+
+    /** A metric's per-iteration values, all forks in order. */
+    private static double[] iterations(JsonNode metric) {
+        List<Double> values = new ArrayList<>();
+        for (JsonNode fork : metric.path("rawData")) {
+            fork.forEach(v -> values.add(v.asDouble()));
+        }
+        return values.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static String percent(Sample s) {
+        return String.format(Locale.ROOT, "%.0f%% (%.0f–%.0f)", 100 * s.median(), 100 * s.min(), 100 * s.max());
+    }
+}
