@@ -38,9 +38,12 @@ public class PlacementBenchmark {
      * {@code arena64}: one arena per array, 64-byte alignment; {@code aligned2m}: 2 MiB alignment;
      * {@code aligned2m-stagger}: 2 MiB alignment, array i starting {@code i * 1088} bytes in;
      * {@code arena64-stagger}: 64-byte alignment, array i starting {@code i * 1088} bytes in;
-     * {@code aligned4k}: 4 KiB alignment.
+     * {@code aligned4k}: 4 KiB alignment; {@code plus16}: 64-byte alignment, every array starting 16
+     * bytes in (where a large Java array's elements start); {@code plus16-split}: that layout, the
+     * 12 elements before the first cache-line boundary run as a call of their own (what
+     * {@code HostTensorKernels} does for every element-wise kernel).
      */
-    @Param({"arena64", "aligned4k", "aligned2m", "aligned2m-stagger", "arena64-stagger"})
+    @Param({"arena64", "aligned4k", "aligned2m", "aligned2m-stagger", "arena64-stagger", "plus16", "plus16-split"})
     public String layout;
 
     @Param({"16777216"})
@@ -57,7 +60,7 @@ public class PlacementBenchmark {
         long bytes = 4L * size;
         for (int i = 0; i < 4; i++) {
             arenas[i] = Arena.ofShared();
-            long shift = layout.endsWith("stagger") ? i * 1088L : 0;
+            long shift = layout.endsWith("stagger") ? i * 1088L : layout.startsWith("plus16") ? 16 : 0;
             long alignment = layout.startsWith("aligned2m") ? 2L << 20 : layout.equals("aligned4k") ? 4096 : 64;
             s[i] = arenas[i].allocate(bytes + shift, alignment).asSlice(shift, bytes);
             s[i].fill((byte) 0);
@@ -66,7 +69,11 @@ public class PlacementBenchmark {
 
     @Benchmark
     public void adam() {
-        k.adam(DType.FLOAT32, s[0], s[1], s[2], s[3], 0, size, c);
+        long head = layout.equals("plus16-split") ? 12 : 0;
+        if (head > 0) {
+            k.adam(DType.FLOAT32, s[0], s[1], s[2], s[3], 0, head, c);
+        }
+        k.adam(DType.FLOAT32, s[0], s[1], s[2], s[3], head, size, c);
     }
 
     /** The base addresses modulo 4 KiB and 2 MiB, for the record. */

@@ -14,10 +14,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Turns the JMH JSON of {@link RooflineBenchmark} into the README's markdown table: per
- * algorithm, dtype, size and thread count, the SIMD kernel's median time with its spread over the
- * measurement iterations, its bandwidth, the probe's and the Java peer's bandwidth, the roofline ratio (the faster peer's time /
- * kernel time, both medians of the same run) and the speedup over the scalar kernels.
+ * Turns JMH JSON into the README's tables: {@link ProductPathReport}'s table of the paths users
+ * take (from {@link ProductPathBenchmark}), then the kernels' table of {@link RooflineBenchmark}:
+ * per algorithm, dtype, size and thread count, the SIMD kernel's median time with its spread over
+ * the measurement iterations, its bandwidth, the probe's and the Java peer's bandwidth, the
+ * roofline ratio (the faster peer's time / kernel time, medians of separate trials of one run)
+ * and the speedup over the scalar kernels.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.panamax.benchmarks.RooflineReport results.json...}
  */

@@ -30,7 +30,7 @@ public final class HostTensorKernels implements TensorKernels {
 
     /** The same kernels for tensors that wrap Java arrays: {@link #full} makes tensors on Java arrays. */
     public HostTensorKernels forHeapArrays() {
-        return new HostTensorKernels(k, executor, true);
+        return new HostTensorKernels(k.forHeapArrays(), executor, true);
     }
 
     /** The element kernels these run. */

@@ -30,6 +30,16 @@ public interface OptimizerKernels {
     /** Short name of the implementation: {@code "scalar"}, {@code "simd"}, ... */
     String name();
 
+    /**
+     * The same kernels for segments that view Java arrays ({@code Tensor.wrap}): this object,
+     * unless the implementation keeps a separately compiled copy for them, as the SIMD kernels
+     * do, so that a JVM that updates both kinds of memory keeps both fast. Results are the same
+     * bits either way.
+     */
+    default OptimizerKernels forHeapArrays() {
+        return this;
+    }
+
     // ---- helpers of the Optimizer base class -------------------------------------------------
 
     /** {@code x = x * factor}. Modified: x. */

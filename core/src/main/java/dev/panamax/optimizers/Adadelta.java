@@ -111,7 +111,7 @@ public final class Adadelta extends Optimizer {
             Tensor accumGrad = getSlot(variable, "accum_grad");
             Tensor accumVar = getSlot(variable, "accum_var");
             forEachRow(g, i -> {
-                kernels().adadelta(dtype, g.touchedRow(value, i), g.touchedRow(accumGrad, i), g.touchedRow(accumVar, i),
+                kernels(value).adadelta(dtype, g.touchedRow(value, i), g.touchedRow(accumGrad, i), g.touchedRow(accumVar, i),
                         g.valueRow(i), 0, g.rowLength(), learningRate, rho, oneMinusRho, eps);
             });
         });

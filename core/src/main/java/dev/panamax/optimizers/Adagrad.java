@@ -90,7 +90,7 @@ public final class Adagrad extends Optimizer {
         return withSparse(dense, (variable, value, g) -> {
             Tensor accum = getSlot(variable, "accumulator");
             forEachRow(g, i -> {
-                kernels().adagrad(dtype, g.touchedRow(value, i), g.touchedRow(accum, i), g.valueRow(i), 0, g.rowLength(),
+                kernels(value).adagrad(dtype, g.touchedRow(value, i), g.touchedRow(accum, i), g.valueRow(i), 0, g.rowLength(),
                         learningRate, eps, false);
             });
         });

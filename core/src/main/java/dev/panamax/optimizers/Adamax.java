@@ -117,7 +117,7 @@ public final class Adamax extends Optimizer {
             Tensor m = getSlot(variable, "m");
             Tensor v = getSlot(variable, "v");
             forEachRow(g, i -> {
-                kernels().adamaxRows(dtype, g.touchedRow(value, i), g.touchedRow(m, i), g.touchedRow(v, i), g.valueRow(i),
+                kernels(value).adamaxRows(dtype, g.touchedRow(value, i), g.touchedRow(m, i), g.touchedRow(v, i), g.valueRow(i),
                         0, g.rowLength(), c, beta1);
             });
         });

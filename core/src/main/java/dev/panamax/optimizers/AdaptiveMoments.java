@@ -127,8 +127,8 @@ abstract class AdaptiveMoments extends Optimizer {
             k.scale(m, beta1);
             k.scale(v, beta2);
             forEachRow(g, i -> {
-                kernels().axpy(dtype, c.oneMinusBeta1(), g.valueRow(i), g.touchedRow(m, i), 0, g.rowLength());
-                kernels().squareAxpy(dtype, c.oneMinusBeta2(), g.valueRow(i), g.touchedRow(v, i), 0, g.rowLength());
+                kernels(value).axpy(dtype, c.oneMinusBeta1(), g.valueRow(i), g.touchedRow(m, i), 0, g.rowLength());
+                kernels(value).squareAxpy(dtype, c.oneMinusBeta2(), g.valueRow(i), g.touchedRow(v, i), 0, g.rowLength());
             });
             k.adamFromMoments(value, m, v, amsgrad ? getSlot(variable, velocityHat) : null, sparseAlpha, c.epsilon());
         });
@@ -162,10 +162,10 @@ abstract class AdaptiveMoments extends Optimizer {
             forEachRow(g, i -> {
                 MemorySegment vhatRow = vhat != null ? g.touchedRow(vhat, i) : null;
                 if (vhatRow != null) {
-                    kernels().adamAmsgrad(dtype, g.touchedRow(value, i), g.touchedRow(m, i), g.touchedRow(v, i), vhatRow,
+                    kernels(value).adamAmsgrad(dtype, g.touchedRow(value, i), g.touchedRow(m, i), g.touchedRow(v, i), vhatRow,
                             g.valueRow(i), 0, g.rowLength(), c);
                 } else {
-                    kernels().adam(dtype, g.touchedRow(value, i), g.touchedRow(m, i), g.touchedRow(v, i), g.valueRow(i),
+                    kernels(value).adam(dtype, g.touchedRow(value, i), g.touchedRow(m, i), g.touchedRow(v, i), g.valueRow(i),
                             0, g.rowLength(), c);
                 }
             });

@@ -291,6 +291,15 @@ abstract class BaseOptimizer implements AutoCloseable {
         return kernels;
     }
 
+    /**
+     * The element kernels for {@code tensor}'s kind of host memory: {@link #kernels()}, or their
+     * copy for Java arrays ({@link OptimizerKernels#forHeapArrays}) when {@code tensor} wraps one.
+     * Sparse row updates call these directly on the variable's rows.
+     */
+    protected final OptimizerKernels kernels(Tensor tensor) {
+        return tensor.isHost() && !tensor.isNative() ? kernels.forHeapArrays() : kernels;
+    }
+
     /** The dense kernels of where {@code tensor} lives: the host's (this optimizer's kernels and threads) or a device's. */
     protected final TensorKernels tensorKernels(Tensor tensor) {
         return lookup.of(tensor);

@@ -143,7 +143,7 @@ public final class Ftrl extends Optimizer {
             Tensor accum = getSlot(variable, "accumulator");
             Tensor linear = getSlot(variable, "linear");
             forEachRow(g, i -> {
-                kernels().ftrlRows(dtype, g.touchedRow(value, i), g.touchedRow(accum, i), g.touchedRow(linear, i),
+                kernels(value).ftrlRows(dtype, g.touchedRow(value, i), g.touchedRow(accum, i), g.touchedRow(linear, i),
                         g.valueRow(i), 0, g.rowLength(), c, g.rowLength() == 1);
             });
         });

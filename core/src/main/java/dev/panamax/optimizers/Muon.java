@@ -256,7 +256,7 @@ public final class Muon extends Optimizer {
     private void muonStep(Tensor value, Tensor m, Tensor gradient, double learningRate) {
         DType dtype = value.dtype();
         TensorKernels k = tensorKernels(value);
-        Tensor u = scratch[0].tensor(dtype, value.shape());
+        Tensor u = scratch[0].tensor(dtype, value.shape(), !value.isNative());
         // assign_add(m, ops.add(gradient, m * (momentum - 1))): m * (momentum - 1), + g, then m + that.
         k.copy(m, u);
         k.scale(u, dtype.round(momentum - 1));
@@ -287,9 +287,9 @@ public final class Muon extends Optimizer {
     private void muonStepOnHost(Tensor value, Tensor m, Tensor gradient, double learningRate) {
         DType dtype = value.dtype();
         long[] shape = value.shape();
-        Tensor hostValue = scratch[1].tensor(dtype, shape);
-        Tensor hostMomentum = scratch[2].tensor(dtype, shape);
-        Tensor hostGradient = scratch[3].tensor(dtype, shape);
+        Tensor hostValue = scratch[1].tensor(dtype, shape, false);
+        Tensor hostMomentum = scratch[2].tensor(dtype, shape, false);
+        Tensor hostGradient = scratch[3].tensor(dtype, shape, false);
         value.storage().copyTo(hostValue.segment());
         m.storage().copyTo(hostMomentum.segment());
         gradient.storage().copyTo(hostGradient.segment());
@@ -463,14 +463,27 @@ public final class Muon extends Optimizer {
         super.close();
     }
 
-    /** An off-heap host buffer that grows to the largest tensor asked of it; each tensor is a view of its start. */
+    /**
+     * A host buffer that grows to the largest tensor asked of it; each tensor is a view of its
+     * start. Off-heap, or a Java array for a variable that wraps one (the kernels of one call see
+     * one kind of memory).
+     */
     private static final class HostScratch {
         private HostStorage storage;
+        private MemorySegment array;
 
-        Tensor tensor(DType dtype, long[] shape) {
+        Tensor tensor(DType dtype, long[] shape, boolean javaArray) {
             long bytes = dtype.byteSize();
             for (long d : shape) {
                 bytes = Math.multiplyExact(bytes, d);
+            }
+            if (javaArray) {
+                if (array == null || array.byteSize() < bytes || !array.heapBase().orElseThrow().getClass().equals(
+                        dtype == DType.FLOAT32 ? float[].class : double[].class)) {
+                    int n = Math.toIntExact(bytes / dtype.byteSize());
+                    array = dtype == DType.FLOAT32 ? MemorySegment.ofArray(new float[n]) : MemorySegment.ofArray(new double[n]);
+                }
+                return new Tensor(dtype, shape, HostStorage.wrap(array.asSlice(0, bytes)));
             }
             if (storage == null || storage.byteSize() < bytes) {
                 close();
@@ -481,6 +494,7 @@ public final class Muon extends Optimizer {
         }
 
         void close() {
+            array = null;
             if (storage != null) {
                 storage.close();
                 storage = null;

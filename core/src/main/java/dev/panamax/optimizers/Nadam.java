@@ -197,11 +197,11 @@ public final class Nadam extends Optimizer {
             Tensor m = getSlot(variable, keras3 ? "momentum" : "m");
             Tensor v = getSlot(variable, keras3 ? "velocity" : "v");
             forEachUntouchedRange(g, (from, to) -> {
-                kernels().scale(dtype, m.segment(), from, to, beta1);
-                kernels().scale(dtype, v.segment(), from, to, beta2);
+                kernels(value).scale(dtype, m.segment(), from, to, beta1);
+                kernels(value).scale(dtype, v.segment(), from, to, beta2);
             });
             forEachRow(g, i -> {
-                kernels().nadam(dtype, g.touchedRow(value, i), g.touchedRow(m, i), g.touchedRow(v, i), g.valueRow(i),
+                kernels(value).nadam(dtype, g.touchedRow(value, i), g.touchedRow(m, i), g.touchedRow(v, i), g.valueRow(i),
                         0, g.rowLength(), c);
             });
         });

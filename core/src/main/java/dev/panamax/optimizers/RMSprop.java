@@ -141,7 +141,7 @@ public final class RMSprop extends Optimizer {
                 Tensor mg = centered ? getSlot(variable, averageGradient) : null;
                 Tensor mom = getSlot(variable, "momentum");
                 forEachRow(g, i -> {
-                    kernels().rmspropMomentumRows(dtype, g.touchedRow(value, i), g.touchedRow(ms, i),
+                    kernels(value).rmspropMomentumRows(dtype, g.touchedRow(value, i), g.touchedRow(ms, i),
                             mg != null ? g.touchedRow(mg, i) : null, g.touchedRow(mom, i), g.valueRow(i), 0, g.rowLength(), c);
                 });
             });
@@ -153,13 +153,13 @@ public final class RMSprop extends Optimizer {
             Tensor ms = getSlot(variable, velocity);
             Tensor mg = centered ? getSlot(variable, averageGradient) : null;
             forEachUntouchedRange(g, (from, to) -> {
-                kernels().scale(dtype, ms.segment(), from, to, rho);
+                kernels(value).scale(dtype, ms.segment(), from, to, rho);
                 if (mg != null) {
-                    kernels().scale(dtype, mg.segment(), from, to, rho);
+                    kernels(value).scale(dtype, mg.segment(), from, to, rho);
                 }
             });
             forEachRow(g, i -> {
-                kernels().rmsprop(dtype, g.touchedRow(value, i), g.touchedRow(ms, i), mg != null ? g.touchedRow(mg, i) : null,
+                kernels(value).rmsprop(dtype, g.touchedRow(value, i), g.touchedRow(ms, i), mg != null ? g.touchedRow(mg, i) : null,
                         null, g.valueRow(i), 0, g.rowLength(), c);
             });
         });

@@ -109,7 +109,7 @@ public final class SGD extends Optimizer {
                 tensorKernels(value).gradientDescent(value, gradient, learningRate);
             }, (variable, value, g) -> {
                 for (int i = 0; i < g.count(); i++) {
-                    kernels().gradientDescent(dtype, g.touchedRow(value, i), g.valueRow(i), 0, g.rowLength(), learningRate);
+                    kernels(value).gradientDescent(dtype, g.touchedRow(value, i), g.valueRow(i), 0, g.rowLength(), learningRate);
                 }
             }, false);
         }
@@ -121,7 +121,7 @@ public final class SGD extends Optimizer {
         }, (variable, value, g) -> {
             Tensor velocity = getSlot(variable, "momentum");
             forEachRow(g, i -> {
-                kernels().kerasMomentum(dtype, g.touchedRow(value, i), g.touchedRow(velocity, i), g.valueRow(i), 0, g.rowLength(),
+                kernels(value).kerasMomentum(dtype, g.touchedRow(value, i), g.touchedRow(velocity, i), g.valueRow(i), 0, g.rowLength(),
                         learningRate, momentum, nesterov);
             });
         });

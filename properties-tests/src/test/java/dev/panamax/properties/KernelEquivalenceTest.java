@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every kernel of the picked backend ({@link KernelProvider#kernels()}: SIMD in the main test
  * run, scalar in the fallback run) equals {@link ScalarKernels} bit for bit, at every size, at
  * unaligned offsets inside a larger array (whose other elements must stay untouched), on one
- * thread and split in chunks across two.
+ * thread and split in chunks across two, on off-heap segments and on Java arrays (the backend's
+ * {@link OptimizerKernels#forHeapArrays} copy, which the reference runs off-heap).
  */
 class KernelEquivalenceTest {
 
@@ -46,7 +47,9 @@ class KernelEquivalenceTest {
                 for (long size : PropertyData.sizes()) {
                     for (long offset : new long[] {0, 3}) {
                         for (int threads : new int[] {1, 2}) {
-                            out.add(Arguments.of(c, t, size, offset, threads));
+                            for (String memory : List.of("offheap", "heap")) {
+                                out.add(Arguments.of(c, t, size, offset, threads, memory));
+                            }
                         }
                     }
                 }
@@ -55,12 +58,15 @@ class KernelEquivalenceTest {
         return out.stream();
     }
 
-    @ParameterizedTest(name = "{0} {1} size={2} offset={3} threads={4}")
+    @ParameterizedTest(name = "{0} {1} size={2} offset={3} threads={4} {5}")
     @MethodSource("cases")
-    void candidateEqualsReference(KernelCase c, DType t, long size, long offset, int threads) {
+    void candidateEqualsReference(KernelCase c, DType t, long size, long offset, int threads, String memory) {
         long seed = PropertyData.SEED ^ (31L * c.ordinal() + 1009L * t.ordinal() + 7919L * size + 104729L * offset);
+        boolean heap = memory.equals("heap");
+        OptimizerKernels candidate = heap ? CANDIDATE.forHeapArrays() : CANDIDATE;
         String replay = c.method() + " " + t.kerasName() + " size=" + size + " offset=" + offset + " threads=" + threads
-                + " backend=" + CANDIDATE.name() + " seed=" + seed + " (replay with -Dpanamax.test.seed=" + PropertyData.SEED + ")";
+                + " " + memory + " backend=" + CANDIDATE.name() + " seed=" + seed + " (replay with -Dpanamax.test.seed="
+                + PropertyData.SEED + ")";
         long total = offset + size + GUARD;
         try (Arena arena = Arena.ofShared()) { // shared: worker threads run the kernel too
             MemorySegment[] original = new MemorySegment[c.arrays()];
@@ -69,19 +75,19 @@ class KernelEquivalenceTest {
             for (int a = 0; a < c.arrays(); a++) {
                 original[a] = PropertyData.values(arena, t, total, seed + a);
                 expected[a] = copy(arena, original[a]);
-                actual[a] = copy(arena, original[a]);
+                actual[a] = heap ? copyToArray(t, original[a]) : copy(arena, original[a]);
             }
             double[] scalars = c.scalars(new SplittableRandom(seed), t);
 
             double expectedSum = c.call(REFERENCE, t, expected, offset, offset + size, scalars);
             double actualSum;
             if (c.isReduction()) {
-                actualSum = ChunkedExecutor.shared(threads).sum(size, (f, e) -> c.call(CANDIDATE, t, actual, offset + f, offset + e, scalars));
+                actualSum = ChunkedExecutor.shared(threads).sum(size, (f, e) -> c.call(candidate, t, actual, offset + f, offset + e, scalars));
             } else if (c.wholeRange()) {
-                c.call(CANDIDATE, t, actual, offset, offset + size, scalars);
+                c.call(candidate, t, actual, offset, offset + size, scalars);
                 actualSum = expectedSum;
             } else {
-                ChunkedExecutor.shared(threads).forEach(size, (f, e) -> c.call(CANDIDATE, t, actual, offset + f, offset + e, scalars));
+                ChunkedExecutor.shared(threads).forEach(size, (f, e) -> c.call(candidate, t, actual, offset + f, offset + e, scalars));
                 actualSum = expectedSum;
             }
 
@@ -92,7 +98,7 @@ class KernelEquivalenceTest {
                     long got = bits(t, actual[a], i);
                     boolean inRange = i >= offset && i < offset + size;
                     if (want != got) {
-                        fail("array " + a + " element " + i + ": reference " + t.get(expected[a], i) + ", " + CANDIDATE.name()
+                        fail("array " + a + " element " + i + ": reference " + t.get(expected[a], i) + ", " + candidate.name()
                                 + " " + t.get(actual[a], i) + " — " + replay);
                     }
                     if (!inRange && got != bits(t, original[a], i)) {
@@ -145,6 +151,14 @@ class KernelEquivalenceTest {
     /** Bits of element i; all NaNs compare equal (payloads are not specified), -0 differs from 0. */
     private static long bits(DType t, MemorySegment s, long i) {
         return t == DType.FLOAT32 ? Float.floatToIntBits((float) t.get(s, i)) : Double.doubleToLongBits(t.get(s, i));
+    }
+
+    /** A copy of {@code s} on a Java array of {@code t}'s elements, as {@code Tensor.wrap} makes them. */
+    private static MemorySegment copyToArray(DType t, MemorySegment s) {
+        MemorySegment c = t == DType.FLOAT32 ? MemorySegment.ofArray(new float[(int) (s.byteSize() / Float.BYTES)])
+                : MemorySegment.ofArray(new double[(int) (s.byteSize() / Double.BYTES)]);
+        c.copyFrom(s);
+        return c;
     }
 
     private static MemorySegment copy(Arena arena, MemorySegment s) {

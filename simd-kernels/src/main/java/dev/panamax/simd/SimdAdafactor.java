@@ -1,6 +1,7 @@
 package dev.panamax.simd;
 
 import static dev.panamax.simd.SimdLanes.*;
+import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.ScalarAdafactor;
 import dev.panamax.tensor.DType;
@@ -51,7 +52,7 @@ final class SimdAdafactor {
                 long wide = columns - columns % FS.length();
                 int j = 0;
                 for (; j < wide; j += FS.length()) {
-                    FloatVector g = FloatVector.fromMemorySegment(FS, grad, (rowStart + j) * F_BYTES, ORDER);
+                    FloatVector g = loadF(grad, (rowStart + j) * F_BYTES);
                     FloatVector squares = g.mul(g).add(e);
                     for (int part = 0; part < parts; part++) {
                         acc = addSquares(acc, (DoubleVector) squares.convertShape(VectorOperators.F2D, D4, part), columnSums,
@@ -59,12 +60,12 @@ final class SimdAdafactor {
                     }
                 }
                 for (; j < bound; j += 4) {
-                    FloatVector g = FloatVector.fromMemorySegment(F4, grad, (rowStart + j) * F_BYTES, ORDER);
+                    FloatVector g = loadF(F4, grad, (rowStart + j) * F_BYTES);
                     acc = addSquares(acc, (DoubleVector) g.mul(g).add(e).convertShape(VectorOperators.F2D, D4, 0), columnSums, j);
                 }
             } else {
                 for (int j = 0; j < bound; j += 4) {
-                    DoubleVector g = DoubleVector.fromMemorySegment(D4, grad, (rowStart + j) * D_BYTES, ORDER);
+                    DoubleVector g = loadD(D4, grad, (rowStart + j) * D_BYTES);
                     acc = addSquares(acc, g.mul(g).add(epsilon1), columnSums, j);
                 }
             }
@@ -129,7 +130,7 @@ final class SimdAdafactor {
         for (long bound = from + FS.loopBound(to - from); k < bound; k += FS.length()) {
             long off = k * F_BYTES;
             FloatVector vk = rowFactorV.mul(loadF(c, (k + shift) * F_BYTES));
-            vk.intoMemorySegment(v, off, ORDER);
+            store(vk, v, off);
             FloatVector u = loadF(grad, off).div(vk.lanewise(VectorOperators.SQRT));
             for (int part = 0; part < parts; part++) {
                 DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, part);
@@ -154,7 +155,7 @@ final class SimdAdafactor {
         for (long bound = from + DS.loopBound(to - from); k < bound; k += DS.length()) {
             long off = k * D_BYTES;
             DoubleVector vk = rowFactorV.mul(loadD(c, (k + shift) * D_BYTES));
-            vk.intoMemorySegment(v, off, ORDER);
+            store(vk, v, off);
             DoubleVector u = loadD(grad, off).div(vk.lanewise(VectorOperators.SQRT));
             acc = acc.add(u.mul(u));
         }
@@ -185,7 +186,7 @@ final class SimdAdafactor {
             long off = i * F_BYTES;
             FloatVector g = loadF(grad, off);
             FloatVector vi = beta2tV.mul(loadF(v, off)).add(oneMinusBeta2tV.mul(g.mul(g).add(epsilon1)));
-            vi.intoMemorySegment(v, off, ORDER);
+            store(vi, v, off);
             FloatVector u = g.div(vi.lanewise(VectorOperators.SQRT));
             for (int part = 0; part < parts; part++) {
                 DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, part);
@@ -206,7 +207,7 @@ final class SimdAdafactor {
             long off = i * D_BYTES;
             DoubleVector g = loadD(grad, off);
             DoubleVector vi = beta2tV.mul(loadD(v, off)).add(oneMinusBeta2tV.mul(g.mul(g).add(epsilon1)));
-            vi.intoMemorySegment(v, off, ORDER);
+            store(vi, v, off);
             DoubleVector u = g.div(vi.lanewise(VectorOperators.SQRT));
             acc = acc.add(u.mul(u));
         }
@@ -230,7 +231,7 @@ final class SimdAdafactor {
         for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
             long off = i * F_BYTES;
             FloatVector u = loadF(grad, off).div(loadF(v, off).lanewise(VectorOperators.SQRT));
-            loadF(var, off).sub(alphaV.mul(u.div(divisor))).intoMemorySegment(var, off, ORDER);
+            store(loadF(var, off).sub(alphaV.mul(u.div(divisor))), var, off);
         }
         ScalarAdafactor.adafactorApplyFloat(var, v, grad, i, to, alpha, divisor);
     }
@@ -242,7 +243,7 @@ final class SimdAdafactor {
         for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
             long off = i * D_BYTES;
             DoubleVector u = loadD(grad, off).div(loadD(v, off).lanewise(VectorOperators.SQRT));
-            loadD(var, off).sub(alphaV.mul(u.div(divisor))).intoMemorySegment(var, off, ORDER);
+            store(loadD(var, off).sub(alphaV.mul(u.div(divisor))), var, off);
         }
         ScalarAdafactor.adafactorApplyDouble(var, v, grad, i, to, alpha, divisor);
     }

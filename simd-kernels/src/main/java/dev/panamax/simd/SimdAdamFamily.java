@@ -1,6 +1,7 @@
 package dev.panamax.simd;
 
 import static dev.panamax.simd.SimdLanes.*;
+import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
@@ -50,8 +51,8 @@ final class SimdAdamFamily {
             // TF's Sign: +-1, +0 at either zero, the NaN itself at NaN.
             FloatVector s = zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f))
                     .blend(d, d.test(VectorOperators.IS_NAN));
-            loadF(var, off).sub(s.mul(lr)).intoMemorySegment(var, off, ORDER);
-            mi.mul(b2).add(g.mul(c2)).intoMemorySegment(m, off, ORDER);
+            store(loadF(var, off).sub(s.mul(lr)), var, off);
+            store(mi.mul(b2).add(g.mul(c2)), m, off);
         }
         ScalarKernels.lionFloat(var, m, grad, i, to, lr, b1, c1, b2, c2);
     }
@@ -68,8 +69,8 @@ final class SimdAdamFamily {
             DoubleVector d = mi.mul(c.beta1()).add(g.mul(c.oneMinusBeta1()));
             DoubleVector s = zero.blend(one, d.compare(VectorOperators.GT, 0.0)).blend(minusOne, d.compare(VectorOperators.LT, 0.0))
                     .blend(d, d.test(VectorOperators.IS_NAN));
-            loadD(var, off).sub(s.mul(c.lr())).intoMemorySegment(var, off, ORDER);
-            mi.mul(c.beta2()).add(g.mul(c.oneMinusBeta2())).intoMemorySegment(m, off, ORDER);
+            store(loadD(var, off).sub(s.mul(c.lr())), var, off);
+            store(mi.mul(c.beta2()).add(g.mul(c.oneMinusBeta2())), m, off);
         }
         ScalarKernels.lionDouble(var, m, grad, i, to, c.lr(), c.beta1(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta2());
     }
@@ -95,10 +96,10 @@ final class SimdAdamFamily {
             FloatVector g = loadF(grad, off);
             FloatVector mi = loadF(m, off);
             mi = mi.add(g.sub(mi).mul(c1));
-            mi.intoMemorySegment(m, off, ORDER);
+            store(mi, m, off);
             FloatVector ui = loadF(u, off).mul(b2).max(g.abs());
-            ui.intoMemorySegment(u, off, ORDER);
-            loadF(var, off).sub(mi.mul(lr).div(ui.add(eps).mul(bp))).intoMemorySegment(var, off, ORDER);
+            store(ui, u, off);
+            store(loadF(var, off).sub(mi.mul(lr).div(ui.add(eps).mul(bp))), var, off);
         }
         ScalarKernels.adamaxKeras3Float(var, m, u, grad, i, to, lr, c1, b2, bp, eps);
     }
@@ -110,11 +111,10 @@ final class SimdAdamFamily {
             DoubleVector g = loadD(grad, off);
             DoubleVector mi = loadD(m, off);
             mi = mi.add(g.sub(mi).mul(c.oneMinusBeta1()));
-            mi.intoMemorySegment(m, off, ORDER);
+            store(mi, m, off);
             DoubleVector ui = loadD(u, off).mul(c.beta2()).max(g.abs());
-            ui.intoMemorySegment(u, off, ORDER);
-            loadD(var, off).sub(mi.mul(c.lr()).div(ui.add(c.epsilon()).mul(c.oneMinusBeta1Power())))
-                    .intoMemorySegment(var, off, ORDER);
+            store(ui, u, off);
+            store(loadD(var, off).sub(mi.mul(c.lr()).div(ui.add(c.epsilon()).mul(c.oneMinusBeta1Power()))), var, off);
         }
         ScalarKernels.adamaxKeras3Double(var, m, u, grad, i, to, c.lr(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta1Power(),
                 c.epsilon());
@@ -145,21 +145,21 @@ final class SimdAdamFamily {
         long i = from;
         for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
             long off = i * F_BYTES;
-            FloatVector g = FloatVector.fromMemorySegment(FS, grad, off, ORDER);
-            FloatVector mi = FloatVector.fromMemorySegment(FS, m, off, ORDER);
-            FloatVector vi = FloatVector.fromMemorySegment(FS, v, off, ORDER);
+            FloatVector g = loadF(grad, off);
+            FloatVector mi = loadF(m, off);
+            FloatVector vi = loadF(v, off);
             mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
             vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
-            mi.intoMemorySegment(m, off, ORDER);
-            vi.intoMemorySegment(v, off, ORDER);
+            store(mi, m, off);
+            store(vi, v, off);
             FloatVector denominatorSquare = vi;
             if (vhat != null) {
-                denominatorSquare = FloatVector.fromMemorySegment(FS, vhat, off, ORDER).max(vi);
-                denominatorSquare.intoMemorySegment(vhat, off, ORDER);
+                denominatorSquare = loadF(vhat, off).max(vi);
+                store(denominatorSquare, vhat, off);
             }
             FloatVector denominator = denominatorSquare.lanewise(VectorOperators.SQRT).add(epsilon);
-            FloatVector w = FloatVector.fromMemorySegment(FS, var, off, ORDER);
-            w.sub(mi.mul(alpha).div(denominator)).intoMemorySegment(var, off, ORDER);
+            FloatVector w = loadF(var, off);
+            store(w.sub(mi.mul(alpha).div(denominator)), var, off);
         }
         ScalarKernels.adamFloat(var, m, v, vhat, grad, i, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon);
     }
@@ -169,21 +169,21 @@ final class SimdAdamFamily {
         long i = from;
         for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
             long off = i * D_BYTES;
-            DoubleVector g = DoubleVector.fromMemorySegment(DS, grad, off, ORDER);
-            DoubleVector mi = DoubleVector.fromMemorySegment(DS, m, off, ORDER);
-            DoubleVector vi = DoubleVector.fromMemorySegment(DS, v, off, ORDER);
+            DoubleVector g = loadD(grad, off);
+            DoubleVector mi = loadD(m, off);
+            DoubleVector vi = loadD(v, off);
             mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
             vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
-            mi.intoMemorySegment(m, off, ORDER);
-            vi.intoMemorySegment(v, off, ORDER);
+            store(mi, m, off);
+            store(vi, v, off);
             DoubleVector denominatorSquare = vi;
             if (vhat != null) {
-                denominatorSquare = DoubleVector.fromMemorySegment(DS, vhat, off, ORDER).max(vi);
-                denominatorSquare.intoMemorySegment(vhat, off, ORDER);
+                denominatorSquare = loadD(vhat, off).max(vi);
+                store(denominatorSquare, vhat, off);
             }
             DoubleVector denominator = denominatorSquare.lanewise(VectorOperators.SQRT).add(epsilon);
-            DoubleVector w = DoubleVector.fromMemorySegment(DS, var, off, ORDER);
-            w.sub(mi.mul(alpha).div(denominator)).intoMemorySegment(var, off, ORDER);
+            DoubleVector w = loadD(var, off);
+            store(w.sub(mi.mul(alpha).div(denominator)), var, off);
         }
         ScalarKernels.adamDouble(var, m, v, vhat, grad, i, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon);
     }
@@ -208,10 +208,10 @@ final class SimdAdamFamily {
             FloatVector g = loadF(grad, off);
             FloatVector mi = loadF(m, off);
             mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
-            mi.intoMemorySegment(m, off, ORDER);
+            store(mi, m, off);
             FloatVector vi = beta2V.mul(loadF(v, off)).max(g.abs());
-            vi.intoMemorySegment(v, off, ORDER);
-            loadF(var, off).sub(scaledLrV.mul(mi.div(vi.add(epsilon)))).intoMemorySegment(var, off, ORDER);
+            store(vi, v, off);
+            store(loadF(var, off).sub(scaledLrV.mul(mi.div(vi.add(epsilon)))), var, off);
         }
         ScalarKernels.adamaxFloat(var, m, v, grad, i, to, scaledLr, oneMinusBeta1, beta2, epsilon);
     }
@@ -226,10 +226,10 @@ final class SimdAdamFamily {
             DoubleVector g = loadD(grad, off);
             DoubleVector mi = loadD(m, off);
             mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
-            mi.intoMemorySegment(m, off, ORDER);
+            store(mi, m, off);
             DoubleVector vi = beta2V.mul(loadD(v, off)).max(g.abs());
-            vi.intoMemorySegment(v, off, ORDER);
-            loadD(var, off).sub(scaledLrV.mul(mi.div(vi.add(epsilon)))).intoMemorySegment(var, off, ORDER);
+            store(vi, v, off);
+            store(loadD(var, off).sub(scaledLrV.mul(mi.div(vi.add(epsilon)))), var, off);
         }
         ScalarKernels.adamaxDouble(var, m, v, grad, i, to, scaledLr, oneMinusBeta1, beta2, epsilon);
     }
@@ -258,14 +258,14 @@ final class SimdAdamFamily {
             FloatVector g = loadF(grad, off);
             FloatVector gPrime = g.div(c.oneMinusScheduleNew());
             FloatVector mi = beta1V.mul(loadF(m, off)).add(oneMinusBeta1V.mul(g));
-            mi.intoMemorySegment(m, off, ORDER);
+            store(mi, m, off);
             FloatVector mPrime = mi.div(c.oneMinusScheduleNext());
             FloatVector vi = beta2V.mul(loadF(v, off)).add(oneMinusBeta2V.mul(g.mul(g)));
-            vi.intoMemorySegment(v, off, ORDER);
+            store(vi, v, off);
             FloatVector vPrime = vi.div(c.oneMinusBeta2Power());
             FloatVector mBar = oneMinusMomentumV.mul(gPrime).add(nextMomentumV.mul(mPrime));
             FloatVector denominator = vPrime.lanewise(VectorOperators.SQRT).add(c.epsilon());
-            loadF(var, off).sub(lrV.mul(mBar).div(denominator)).intoMemorySegment(var, off, ORDER);
+            store(loadF(var, off).sub(lrV.mul(mBar).div(denominator)), var, off);
         }
         ScalarKernels.nadamFloat(var, m, v, grad, i, to, c);
     }
@@ -285,14 +285,14 @@ final class SimdAdamFamily {
             DoubleVector g = loadD(grad, off);
             DoubleVector gPrime = g.div(c.oneMinusScheduleNew());
             DoubleVector mi = beta1V.mul(loadD(m, off)).add(oneMinusBeta1V.mul(g));
-            mi.intoMemorySegment(m, off, ORDER);
+            store(mi, m, off);
             DoubleVector mPrime = mi.div(c.oneMinusScheduleNext());
             DoubleVector vi = beta2V.mul(loadD(v, off)).add(oneMinusBeta2V.mul(g.mul(g)));
-            vi.intoMemorySegment(v, off, ORDER);
+            store(vi, v, off);
             DoubleVector vPrime = vi.div(c.oneMinusBeta2Power());
             DoubleVector mBar = oneMinusMomentumV.mul(gPrime).add(nextMomentumV.mul(mPrime));
             DoubleVector denominator = vPrime.lanewise(VectorOperators.SQRT).add(c.epsilon());
-            loadD(var, off).sub(lrV.mul(mBar).div(denominator)).intoMemorySegment(var, off, ORDER);
+            store(loadD(var, off).sub(lrV.mul(mBar).div(denominator)), var, off);
         }
         ScalarKernels.nadamDouble(var, m, v, grad, i, to, c);
     }
@@ -316,15 +316,15 @@ final class SimdAdamFamily {
             FloatVector g = loadF(grad, off);
             FloatVector mi = loadF(m, off);
             mi = mi.add(g.sub(mi).mul(c.oneMinusBeta1()));
-            mi.intoMemorySegment(m, off, ORDER);
+            store(mi, m, off);
             FloatVector vi = loadF(v, off);
             vi = vi.add(g.mul(g).sub(vi).mul(c.oneMinusBeta2()));
-            vi.intoMemorySegment(v, off, ORDER);
+            store(vi, v, off);
             FloatVector mHat = nextMomentumV.mul(mi).div(c.oneMinusScheduleNext())
                     .add(oneMinusMomentumV.mul(g).div(c.oneMinusScheduleNew()));
             FloatVector vHat = vi.div(c.oneMinusBeta2Power());
             FloatVector denominator = vHat.lanewise(VectorOperators.SQRT).add(c.epsilon());
-            loadF(var, off).sub(mHat.mul(c.lr()).div(denominator)).intoMemorySegment(var, off, ORDER);
+            store(loadF(var, off).sub(mHat.mul(c.lr()).div(denominator)), var, off);
         }
         ScalarKernels.nadamKeras3Float(var, m, v, grad, i, to, c);
     }
@@ -339,15 +339,15 @@ final class SimdAdamFamily {
             DoubleVector g = loadD(grad, off);
             DoubleVector mi = loadD(m, off);
             mi = mi.add(g.sub(mi).mul(c.oneMinusBeta1()));
-            mi.intoMemorySegment(m, off, ORDER);
+            store(mi, m, off);
             DoubleVector vi = loadD(v, off);
             vi = vi.add(g.mul(g).sub(vi).mul(c.oneMinusBeta2()));
-            vi.intoMemorySegment(v, off, ORDER);
+            store(vi, v, off);
             DoubleVector mHat = nextMomentumV.mul(mi).div(c.oneMinusScheduleNext())
                     .add(oneMinusMomentumV.mul(g).div(c.oneMinusScheduleNew()));
             DoubleVector vHat = vi.div(c.oneMinusBeta2Power());
             DoubleVector denominator = vHat.lanewise(VectorOperators.SQRT).add(c.epsilon());
-            loadD(var, off).sub(mHat.mul(c.learningRate()).div(denominator)).intoMemorySegment(var, off, ORDER);
+            store(loadD(var, off).sub(mHat.mul(c.learningRate()).div(denominator)), var, off);
         }
         ScalarKernels.nadamKeras3Double(var, m, v, grad, i, to, c);
     }
@@ -367,15 +367,15 @@ final class SimdAdamFamily {
         long i = from;
         for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
             long off = i * F_BYTES;
-            FloatVector denominatorSquare = FloatVector.fromMemorySegment(FS, v, off, ORDER);
+            FloatVector denominatorSquare = loadF(v, off);
             if (vhat != null) {
-                denominatorSquare = FloatVector.fromMemorySegment(FS, vhat, off, ORDER).max(denominatorSquare);
-                denominatorSquare.intoMemorySegment(vhat, off, ORDER);
+                denominatorSquare = loadF(vhat, off).max(denominatorSquare);
+                store(denominatorSquare, vhat, off);
             }
             FloatVector denominator = denominatorSquare.lanewise(VectorOperators.SQRT).add(epsilon);
-            FloatVector mi = FloatVector.fromMemorySegment(FS, m, off, ORDER);
-            FloatVector w = FloatVector.fromMemorySegment(FS, var, off, ORDER);
-            w.sub(alphaV.mul(mi).div(denominator)).intoMemorySegment(var, off, ORDER);
+            FloatVector mi = loadF(m, off);
+            FloatVector w = loadF(var, off);
+            store(w.sub(alphaV.mul(mi).div(denominator)), var, off);
         }
         ScalarKernels.adamFromMomentsFloat(var, m, v, vhat, i, to, alpha, epsilon);
     }
@@ -386,15 +386,15 @@ final class SimdAdamFamily {
         long i = from;
         for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
             long off = i * D_BYTES;
-            DoubleVector denominatorSquare = DoubleVector.fromMemorySegment(DS, v, off, ORDER);
+            DoubleVector denominatorSquare = loadD(v, off);
             if (vhat != null) {
-                denominatorSquare = DoubleVector.fromMemorySegment(DS, vhat, off, ORDER).max(denominatorSquare);
-                denominatorSquare.intoMemorySegment(vhat, off, ORDER);
+                denominatorSquare = loadD(vhat, off).max(denominatorSquare);
+                store(denominatorSquare, vhat, off);
             }
             DoubleVector denominator = denominatorSquare.lanewise(VectorOperators.SQRT).add(epsilon);
-            DoubleVector mi = DoubleVector.fromMemorySegment(DS, m, off, ORDER);
-            DoubleVector w = DoubleVector.fromMemorySegment(DS, var, off, ORDER);
-            w.sub(alphaV.mul(mi).div(denominator)).intoMemorySegment(var, off, ORDER);
+            DoubleVector mi = loadD(m, off);
+            DoubleVector w = loadD(var, off);
+            store(w.sub(alphaV.mul(mi).div(denominator)), var, off);
         }
         ScalarKernels.adamFromMomentsDouble(var, m, v, vhat, i, to, alpha, epsilon);
     }

@@ -1,6 +1,7 @@
 package dev.panamax.simd;
 
 import static dev.panamax.simd.SimdLanes.*;
+import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.ScalarKernels;
 import dev.panamax.tensor.DType;
@@ -24,13 +25,13 @@ final class SimdBasics {
             float f = (float) factor;
             long i = from;
             for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-                FloatVector.fromMemorySegment(FS, x, i * F_BYTES, ORDER).mul(f).intoMemorySegment(x, i * F_BYTES, ORDER);
+                store(loadF(x, i * F_BYTES).mul(f), x, i * F_BYTES);
             }
             ScalarKernels.scaleFloat(x, i, to, f);
         } else {
             long i = from;
             for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-                DoubleVector.fromMemorySegment(DS, x, i * D_BYTES, ORDER).mul(factor).intoMemorySegment(x, i * D_BYTES, ORDER);
+                store(loadD(x, i * D_BYTES).mul(factor), x, i * D_BYTES);
             }
             ScalarKernels.scaleDouble(x, i, to, factor);
         }
@@ -42,14 +43,13 @@ final class SimdBasics {
             float div = (float) divisor;
             long i = from;
             for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-                FloatVector.fromMemorySegment(FS, x, i * F_BYTES, ORDER).mul(mul).div(div).intoMemorySegment(x, i * F_BYTES, ORDER);
+                store(loadF(x, i * F_BYTES).mul(mul).div(div), x, i * F_BYTES);
             }
             ScalarKernels.scaleDivideFloat(x, i, to, mul, div);
         } else {
             long i = from;
             for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-                DoubleVector.fromMemorySegment(DS, x, i * D_BYTES, ORDER).mul(multiplier).div(divisor)
-                        .intoMemorySegment(x, i * D_BYTES, ORDER);
+                store(loadD(x, i * D_BYTES).mul(multiplier).div(divisor), x, i * D_BYTES);
             }
             ScalarKernels.scaleDivideDouble(x, i, to, multiplier, divisor);
         }
@@ -61,13 +61,13 @@ final class SimdBasics {
             float hi = (float) max;
             long i = from;
             for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-                FloatVector.fromMemorySegment(FS, x, i * F_BYTES, ORDER).min(hi).max(lo).intoMemorySegment(x, i * F_BYTES, ORDER);
+                store(loadF(x, i * F_BYTES).min(hi).max(lo), x, i * F_BYTES);
             }
             ScalarKernels.clipByValueFloat(x, i, to, lo, hi);
         } else {
             long i = from;
             for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-                DoubleVector.fromMemorySegment(DS, x, i * D_BYTES, ORDER).min(max).max(min).intoMemorySegment(x, i * D_BYTES, ORDER);
+                store(loadD(x, i * D_BYTES).min(max).max(min), x, i * D_BYTES);
             }
             ScalarKernels.clipByValueDouble(x, i, to, min, max);
         }
@@ -79,18 +79,18 @@ final class SimdBasics {
             long i = from;
             for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
                 long off = i * F_BYTES;
-                FloatVector yv = FloatVector.fromMemorySegment(FS, y, off, ORDER);
-                FloatVector xv = FloatVector.fromMemorySegment(FS, x, off, ORDER);
-                yv.add(xv.mul(a)).intoMemorySegment(y, off, ORDER);
+                FloatVector yv = loadF(y, off);
+                FloatVector xv = loadF(x, off);
+                store(yv.add(xv.mul(a)), y, off);
             }
             ScalarKernels.axpyFloat(a, x, y, i, to);
         } else {
             long i = from;
             for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
                 long off = i * D_BYTES;
-                DoubleVector yv = DoubleVector.fromMemorySegment(DS, y, off, ORDER);
-                DoubleVector xv = DoubleVector.fromMemorySegment(DS, x, off, ORDER);
-                yv.add(xv.mul(alpha)).intoMemorySegment(y, off, ORDER);
+                DoubleVector yv = loadD(y, off);
+                DoubleVector xv = loadD(x, off);
+                store(yv.add(xv.mul(alpha)), y, off);
             }
             ScalarKernels.axpyDouble(alpha, x, y, i, to);
         }
@@ -103,7 +103,7 @@ final class SimdBasics {
         if (dtype == DType.FLOAT32) {
             int parts = FS.length() / DS.length();
             for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-                FloatVector xv = FloatVector.fromMemorySegment(FS, x, i * F_BYTES, ORDER);
+                FloatVector xv = loadF(x, i * F_BYTES);
                 for (int part = 0; part < parts; part++) {
                     DoubleVector d = (DoubleVector) xv.convertShape(VectorOperators.F2D, DS, part);
                     acc = acc.add(d.mul(d));
@@ -111,7 +111,7 @@ final class SimdBasics {
             }
         } else {
             for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-                DoubleVector xv = DoubleVector.fromMemorySegment(DS, x, i * D_BYTES, ORDER);
+                DoubleVector xv = loadD(x, i * D_BYTES);
                 acc = acc.add(xv.mul(xv));
             }
         }
@@ -125,16 +125,16 @@ final class SimdBasics {
             long i = from;
             for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
                 long off = i * F_BYTES;
-                FloatVector w = FloatVector.fromMemorySegment(FS, var, off, ORDER);
-                w.sub(w.mul(wd).mul(a)).intoMemorySegment(var, off, ORDER);
+                FloatVector w = loadF(var, off);
+                store(w.sub(w.mul(wd).mul(a)), var, off);
             }
             ScalarKernels.weightDecayFloat(var, i, to, wd, a);
         } else {
             long i = from;
             for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
                 long off = i * D_BYTES;
-                DoubleVector w = DoubleVector.fromMemorySegment(DS, var, off, ORDER);
-                w.sub(w.mul(weightDecay).mul(lr)).intoMemorySegment(var, off, ORDER);
+                DoubleVector w = loadD(var, off);
+                store(w.sub(w.mul(weightDecay).mul(lr)), var, off);
             }
             ScalarKernels.weightDecayDouble(var, i, to, weightDecay, lr);
         }
@@ -148,18 +148,18 @@ final class SimdBasics {
             long i = from;
             for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
                 long off = i * F_BYTES;
-                FloatVector a = FloatVector.fromMemorySegment(FS, average, off, ORDER);
-                FloatVector w = FloatVector.fromMemorySegment(FS, var, off, ORDER);
-                a.mul(m).add(w.mul(c)).intoMemorySegment(average, off, ORDER);
+                FloatVector a = loadF(average, off);
+                FloatVector w = loadF(var, off);
+                store(a.mul(m).add(w.mul(c)), average, off);
             }
             ScalarKernels.movingAverageFloat(average, var, i, to, m, c);
         } else {
             long i = from;
             for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
                 long off = i * D_BYTES;
-                DoubleVector a = DoubleVector.fromMemorySegment(DS, average, off, ORDER);
-                DoubleVector w = DoubleVector.fromMemorySegment(DS, var, off, ORDER);
-                a.mul(momentum).add(w.mul(oneMinusMomentum)).intoMemorySegment(average, off, ORDER);
+                DoubleVector a = loadD(average, off);
+                DoubleVector w = loadD(var, off);
+                store(a.mul(momentum).add(w.mul(oneMinusMomentum)), average, off);
             }
             ScalarKernels.movingAverageDouble(average, var, i, to, momentum, oneMinusMomentum);
         }
@@ -171,18 +171,18 @@ final class SimdBasics {
             long i = from;
             for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
                 long off = i * F_BYTES;
-                FloatVector w = FloatVector.fromMemorySegment(FS, var, off, ORDER);
-                FloatVector g = FloatVector.fromMemorySegment(FS, grad, off, ORDER);
-                w.sub(g.mul(a)).intoMemorySegment(var, off, ORDER);
+                FloatVector w = loadF(var, off);
+                FloatVector g = loadF(grad, off);
+                store(w.sub(g.mul(a)), var, off);
             }
             ScalarKernels.gradientDescentFloat(var, grad, i, to, a);
         } else {
             long i = from;
             for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
                 long off = i * D_BYTES;
-                DoubleVector w = DoubleVector.fromMemorySegment(DS, var, off, ORDER);
-                DoubleVector g = DoubleVector.fromMemorySegment(DS, grad, off, ORDER);
-                w.sub(g.mul(lr)).intoMemorySegment(var, off, ORDER);
+                DoubleVector w = loadD(var, off);
+                DoubleVector g = loadD(grad, off);
+                store(w.sub(g.mul(lr)), var, off);
             }
             ScalarKernels.gradientDescentDouble(var, grad, i, to, lr);
         }
@@ -196,22 +196,22 @@ final class SimdBasics {
             long i = from;
             for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
                 long off = i * F_BYTES;
-                FloatVector g = FloatVector.fromMemorySegment(FS, grad, off, ORDER);
-                FloatVector a = FloatVector.fromMemorySegment(FS, accum, off, ORDER).mul(mu).sub(g.mul(lrF));
-                a.intoMemorySegment(accum, off, ORDER);
+                FloatVector g = loadF(grad, off);
+                FloatVector a = loadF(accum, off).mul(mu).sub(g.mul(lrF));
+                store(a, accum, off);
                 FloatVector step = nesterov ? a.mul(mu).sub(g.mul(lrF)) : a;
-                FloatVector.fromMemorySegment(FS, var, off, ORDER).add(step).intoMemorySegment(var, off, ORDER);
+                store(loadF(var, off).add(step), var, off);
             }
             ScalarKernels.kerasMomentumFloat(var, accum, grad, i, to, lrF, mu, nesterov);
         } else {
             long i = from;
             for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
                 long off = i * D_BYTES;
-                DoubleVector g = DoubleVector.fromMemorySegment(DS, grad, off, ORDER);
-                DoubleVector a = DoubleVector.fromMemorySegment(DS, accum, off, ORDER).mul(momentum).sub(g.mul(lr));
-                a.intoMemorySegment(accum, off, ORDER);
+                DoubleVector g = loadD(grad, off);
+                DoubleVector a = loadD(accum, off).mul(momentum).sub(g.mul(lr));
+                store(a, accum, off);
                 DoubleVector step = nesterov ? a.mul(momentum).sub(g.mul(lr)) : a;
-                DoubleVector.fromMemorySegment(DS, var, off, ORDER).add(step).intoMemorySegment(var, off, ORDER);
+                store(loadD(var, off).add(step), var, off);
             }
             ScalarKernels.kerasMomentumDouble(var, accum, grad, i, to, lr, momentum, nesterov);
         }
@@ -229,8 +229,8 @@ final class SimdBasics {
         long i = from;
         for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
             long off = i * F_BYTES;
-            FloatVector xv = FloatVector.fromMemorySegment(FS, x, off, ORDER);
-            FloatVector.fromMemorySegment(FS, y, off, ORDER).add(xv.mul(xv).mul(alpha)).intoMemorySegment(y, off, ORDER);
+            FloatVector xv = loadF(x, off);
+            store(loadF(y, off).add(xv.mul(xv).mul(alpha)), y, off);
         }
         ScalarKernels.squareAxpyFloat(alpha, x, y, i, to);
     }
@@ -239,8 +239,8 @@ final class SimdBasics {
         long i = from;
         for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
             long off = i * D_BYTES;
-            DoubleVector xv = DoubleVector.fromMemorySegment(DS, x, off, ORDER);
-            DoubleVector.fromMemorySegment(DS, y, off, ORDER).add(xv.mul(xv).mul(alpha)).intoMemorySegment(y, off, ORDER);
+            DoubleVector xv = loadD(x, off);
+            store(loadD(y, off).add(xv.mul(xv).mul(alpha)), y, off);
         }
         ScalarKernels.squareAxpyDouble(alpha, x, y, i, to);
     }

@@ -1,6 +1,7 @@
 package dev.panamax.simd;
 
 import static dev.panamax.simd.SimdLanes.*;
+import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.FtrlCoefficients;
 import dev.panamax.kernels.ScalarKernels;
@@ -66,19 +67,19 @@ final class SimdFtrl {
             FloatVector powerStep = newPower.sub(a.lanewise(VectorOperators.SQRT));
             if (keras3) {
                 FloatVector l = loadF(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).sub(powerStep.div(lr).mul(w)));
-                l.intoMemorySegment(linear, off, ORDER);
-                l.min(l1).max(-l1).sub(l).div(newPower.div(lr).add(twoL2)).intoMemorySegment(var, off, ORDER);
-                newAccum.intoMemorySegment(accum, off, ORDER);
+                store(l, linear, off);
+                store(l.min(l1).max(-l1).sub(l).div(newPower.div(lr).add(twoL2)), var, off);
+                store(newAccum, accum, off);
                 continue;
             }
             FloatVector l = v2
                     ? loadF(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).mul(lr).sub(powerStep.mul(w)))
                     : loadF(linear, off).add(g.sub(powerStep.div(lr).mul(w)));
-            l.intoMemorySegment(linear, off, ORDER);
+            store(l, linear, off);
             FloatVector x = thresholdV.mul(signum(l)).sub(l);
             FloatVector y = v2 ? newPower.add(twoL2Lr) : newPower.div(lr).add(twoL2);
-            zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)).intoMemorySegment(var, off, ORDER);
-            newAccum.intoMemorySegment(accum, off, ORDER);
+            store(zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)), var, off);
+            store(newAccum, accum, off);
         }
         ScalarKernels.ftrlFloat(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5f, keras3);
     }
@@ -105,19 +106,19 @@ final class SimdFtrl {
             DoubleVector powerStep = newPower.sub(a.lanewise(VectorOperators.SQRT));
             if (keras3) {
                 DoubleVector l = loadD(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).sub(powerStep.div(lr).mul(w)));
-                l.intoMemorySegment(linear, off, ORDER);
-                l.min(l1).max(-l1).sub(l).div(newPower.div(lr).add(twoL2)).intoMemorySegment(var, off, ORDER);
-                newAccum.intoMemorySegment(accum, off, ORDER);
+                store(l, linear, off);
+                store(l.min(l1).max(-l1).sub(l).div(newPower.div(lr).add(twoL2)), var, off);
+                store(newAccum, accum, off);
                 continue;
             }
             DoubleVector l = v2
                     ? loadD(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).mul(lr).sub(powerStep.mul(w)))
                     : loadD(linear, off).add(g.sub(powerStep.div(lr).mul(w)));
-            l.intoMemorySegment(linear, off, ORDER);
+            store(l, linear, off);
             DoubleVector x = thresholdV.mul(signum(l)).sub(l);
             DoubleVector y = v2 ? newPower.add(twoL2Lr) : newPower.div(lr).add(twoL2);
-            zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)).intoMemorySegment(var, off, ORDER);
-            newAccum.intoMemorySegment(accum, off, ORDER);
+            store(zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)), var, off);
+            store(newAccum, accum, off);
         }
         ScalarKernels.ftrlDouble(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5, keras3);
     }

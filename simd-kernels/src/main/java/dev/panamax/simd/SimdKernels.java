@@ -41,6 +41,20 @@ public final class SimdKernels implements OptimizerKernels {
         return "simd";
     }
 
+    /**
+     * The copy of these kernels the build compiles against array loads and stores (package
+     * {@code dev.panamax.simd.heap}, see {@link VectorMemory}); in that copy, itself.
+     */
+    @Override
+    public OptimizerKernels forHeapArrays() {
+        return HeapArrays.KERNELS;
+    }
+
+    /** Holds the heap copy, made on first use. */
+    private static final class HeapArrays {
+        static final OptimizerKernels KERNELS = new dev.panamax.simd.heap.SimdKernels();
+    }
+
     @Override
     public void scale(DType dtype, MemorySegment x, long from, long to, double factor) {
         SimdBasics.scale(dtype, x, from, to, factor);

@@ -1,6 +1,7 @@
 package dev.panamax.simd;
 
 import static dev.panamax.simd.SimdLanes.*;
+import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.LambCoefficients;
 import dev.panamax.kernels.ScalarLamb;
@@ -53,8 +54,8 @@ final class SimdLamb {
             FloatVector vi = loadF(v, off);
             mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
             vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
-            mi.intoMemorySegment(m, off, ORDER);
-            vi.intoMemorySegment(v, off, ORDER);
+            store(mi, m, off);
+            store(vi, v, off);
             FloatVector u = update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
             for (int part = 0; part < parts; part++) {
                 DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, part);
@@ -77,8 +78,8 @@ final class SimdLamb {
             DoubleVector vi = loadD(v, off);
             mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
             vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
-            mi.intoMemorySegment(m, off, ORDER);
-            vi.intoMemorySegment(v, off, ORDER);
+            store(mi, m, off);
+            store(vi, v, off);
             DoubleVector u = update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
             acc = acc.add(u.mul(u));
         }
@@ -103,7 +104,7 @@ final class SimdLamb {
         for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
             long off = i * F_BYTES;
             FloatVector u = update(loadF(m, off), loadF(v, off), oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
-            loadF(var, off).sub(scaleV.mul(u)).intoMemorySegment(var, off, ORDER);
+            store(loadF(var, off).sub(scaleV.mul(u)), var, off);
         }
         ScalarLamb.lambApplyFloat(var, m, v, i, to, oneMinusBeta1Power, oneMinusBeta2Power, epsilon, scale);
     }
@@ -115,7 +116,7 @@ final class SimdLamb {
         for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
             long off = i * D_BYTES;
             DoubleVector u = update(loadD(m, off), loadD(v, off), oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
-            loadD(var, off).sub(scaleV.mul(u)).intoMemorySegment(var, off, ORDER);
+            store(loadD(var, off).sub(scaleV.mul(u)), var, off);
         }
         ScalarLamb.lambApplyDouble(var, m, v, i, to, oneMinusBeta1Power, oneMinusBeta2Power, epsilon, scale);
     }

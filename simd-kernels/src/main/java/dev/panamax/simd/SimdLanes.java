@@ -1,8 +1,6 @@
 package dev.panamax.simd;
 
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -21,8 +19,6 @@ final class SimdLanes {
     static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
 
     static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
-
-    static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     static final long F_BYTES = Float.BYTES;
 
@@ -48,13 +44,5 @@ final class SimdLanes {
         VectorMask<Double> positive = x.compare(VectorOperators.GT, 0.0);
         VectorMask<Double> negative = x.compare(VectorOperators.LT, 0.0);
         return x.blend(1.0, positive).blend(-1.0, negative);
-    }
-
-    static FloatVector loadF(MemorySegment s, long byteOffset) {
-        return FloatVector.fromMemorySegment(FS, s, byteOffset, ORDER);
-    }
-
-    static DoubleVector loadD(MemorySegment s, long byteOffset) {
-        return DoubleVector.fromMemorySegment(DS, s, byteOffset, ORDER);
     }
 }

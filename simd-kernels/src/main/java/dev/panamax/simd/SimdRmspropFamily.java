@@ -1,6 +1,7 @@
 package dev.panamax.simd;
 
 import static dev.panamax.simd.SimdLanes.*;
+import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.RmspropCoefficients;
 import dev.panamax.kernels.ScalarKernels;
@@ -38,11 +39,11 @@ final class SimdRmspropFamily {
             long off = i * F_BYTES;
             FloatVector g = loadF(grad, off);
             FloatVector ag = loadF(accumGrad, off).mul(r).add(g.mul(g).mul(c));
-            ag.intoMemorySegment(accumGrad, off, ORDER);
+            store(ag, accumGrad, off);
             FloatVector ad = loadF(accumDelta, off);
             FloatVector delta = ad.add(eps).sqrt().mul(g).div(ag.add(eps).sqrt()).neg();
-            ad.mul(r).add(delta.mul(delta).mul(c)).intoMemorySegment(accumDelta, off, ORDER);
-            loadF(var, off).add(delta.mul(a)).intoMemorySegment(var, off, ORDER);
+            store(ad.mul(r).add(delta.mul(delta).mul(c)), accumDelta, off);
+            store(loadF(var, off).add(delta.mul(a)), var, off);
         }
         ScalarKernels.adadeltaKeras3Float(var, accumGrad, accumDelta, grad, i, to, a, r, c, eps);
     }
@@ -53,11 +54,11 @@ final class SimdRmspropFamily {
             long off = i * D_BYTES;
             DoubleVector g = loadD(grad, off);
             DoubleVector ag = loadD(accumGrad, off).mul(rho).add(g.mul(g).mul(oneMinusRho));
-            ag.intoMemorySegment(accumGrad, off, ORDER);
+            store(ag, accumGrad, off);
             DoubleVector ad = loadD(accumDelta, off);
             DoubleVector delta = ad.add(epsilon).sqrt().mul(g).div(ag.add(epsilon).sqrt()).neg();
-            ad.mul(rho).add(delta.mul(delta).mul(oneMinusRho)).intoMemorySegment(accumDelta, off, ORDER);
-            loadD(var, off).add(delta.mul(lr)).intoMemorySegment(var, off, ORDER);
+            store(ad.mul(rho).add(delta.mul(delta).mul(oneMinusRho)), accumDelta, off);
+            store(loadD(var, off).add(delta.mul(lr)), var, off);
         }
         ScalarKernels.adadeltaKeras3Double(var, accumGrad, accumDelta, grad, i, to, lr, rho, oneMinusRho, epsilon);
     }
@@ -87,11 +88,11 @@ final class SimdRmspropFamily {
             long off = i * F_BYTES;
             FloatVector g = loadF(grad, off);
             FloatVector msi = rhoV.mul(loadF(ms, off)).add(oneMinusRhoV.mul(g.mul(g)));
-            msi.intoMemorySegment(ms, off, ORDER);
+            store(msi, ms, off);
             FloatVector denominator = msi;
             if (centered) {
                 FloatVector mgi = rhoV.mul(loadF(mg, off)).add(oneMinusRhoV.mul(g));
-                mgi.intoMemorySegment(mg, off, ORDER);
+                store(mgi, mg, off);
                 denominator = msi.sub(mgi.mul(mgi));
             }
             FloatVector increment = epsilonInsideSqrt
@@ -99,9 +100,9 @@ final class SimdRmspropFamily {
                     : lrV.mul(g).div(denominator.lanewise(VectorOperators.SQRT).add(epsilon));
             if (withMomentum) {
                 increment = momentumV.mul(loadF(mom, off)).add(increment);
-                increment.intoMemorySegment(mom, off, ORDER);
+                store(increment, mom, off);
             }
-            loadF(var, off).sub(increment).intoMemorySegment(var, off, ORDER);
+            store(loadF(var, off).sub(increment), var, off);
         }
         ScalarKernels.rmspropFloat(var, ms, mg, mom, grad, i, to, lr, rho, oneMinusRho, momentum, epsilon, epsilonInsideSqrt);
     }
@@ -120,11 +121,11 @@ final class SimdRmspropFamily {
             long off = i * D_BYTES;
             DoubleVector g = loadD(grad, off);
             DoubleVector msi = rhoV.mul(loadD(ms, off)).add(oneMinusRhoV.mul(g.mul(g)));
-            msi.intoMemorySegment(ms, off, ORDER);
+            store(msi, ms, off);
             DoubleVector denominator = msi;
             if (centered) {
                 DoubleVector mgi = rhoV.mul(loadD(mg, off)).add(oneMinusRhoV.mul(g));
-                mgi.intoMemorySegment(mg, off, ORDER);
+                store(mgi, mg, off);
                 denominator = msi.sub(mgi.mul(mgi));
             }
             DoubleVector increment = epsilonInsideSqrt
@@ -132,9 +133,9 @@ final class SimdRmspropFamily {
                     : lrV.mul(g).div(denominator.lanewise(VectorOperators.SQRT).add(epsilon));
             if (withMomentum) {
                 increment = momentumV.mul(loadD(mom, off)).add(increment);
-                increment.intoMemorySegment(mom, off, ORDER);
+                store(increment, mom, off);
             }
-            loadD(var, off).sub(increment).intoMemorySegment(var, off, ORDER);
+            store(loadD(var, off).sub(increment), var, off);
         }
         ScalarKernels.rmspropDouble(var, ms, mg, mom, grad, i, to, lr, rho, oneMinusRho, momentum, epsilon, epsilonInsideSqrt);
     }
@@ -159,19 +160,19 @@ final class SimdRmspropFamily {
             FloatVector g = loadF(grad, off);
             FloatVector msi = loadF(ms, off);
             msi = msi.add(g.mul(g).sub(msi).mul(oneMinusRho));
-            msi.intoMemorySegment(ms, off, ORDER);
+            store(msi, ms, off);
             FloatVector denominator;
             if (centered) {
                 FloatVector mgi = loadF(mg, off);
                 mgi = mgi.add(g.sub(mgi).mul(oneMinusRho));
-                mgi.intoMemorySegment(mg, off, ORDER);
+                store(mgi, mg, off);
                 denominator = msi.sub(mgi.mul(mgi)).add(epsilon);
             } else {
                 denominator = msi.add(epsilon);
             }
             FloatVector momi = loadF(mom, off).mul(momentum).add(g.mul(lr).div(denominator.lanewise(VectorOperators.SQRT)));
-            momi.intoMemorySegment(mom, off, ORDER);
-            loadF(var, off).sub(momi).intoMemorySegment(var, off, ORDER);
+            store(momi, mom, off);
+            store(loadF(var, off).sub(momi), var, off);
         }
         ScalarKernels.rmspropMomentumFloat(var, ms, mg, mom, grad, i, to, lr, oneMinusRho, momentum, epsilon);
     }
@@ -186,19 +187,19 @@ final class SimdRmspropFamily {
             DoubleVector g = loadD(grad, off);
             DoubleVector msi = loadD(ms, off);
             msi = msi.add(g.mul(g).sub(msi).mul(oneMinusRho));
-            msi.intoMemorySegment(ms, off, ORDER);
+            store(msi, ms, off);
             DoubleVector denominator;
             if (centered) {
                 DoubleVector mgi = loadD(mg, off);
                 mgi = mgi.add(g.sub(mgi).mul(oneMinusRho));
-                mgi.intoMemorySegment(mg, off, ORDER);
+                store(mgi, mg, off);
                 denominator = msi.sub(mgi.mul(mgi)).add(epsilon);
             } else {
                 denominator = msi.add(epsilon);
             }
             DoubleVector momi = loadD(mom, off).mul(momentum).add(g.mul(lr).div(denominator.lanewise(VectorOperators.SQRT)));
-            momi.intoMemorySegment(mom, off, ORDER);
-            loadD(var, off).sub(momi).intoMemorySegment(var, off, ORDER);
+            store(momi, mom, off);
+            store(loadD(var, off).sub(momi), var, off);
         }
         ScalarKernels.rmspropMomentumDouble(var, ms, mg, mom, grad, i, to, lr, oneMinusRho, momentum, epsilon);
     }
@@ -219,11 +220,11 @@ final class SimdRmspropFamily {
             long off = i * F_BYTES;
             FloatVector g = loadF(grad, off);
             FloatVector a = loadF(accum, off).add(g.mul(g));
-            a.intoMemorySegment(accum, off, ORDER);
+            store(a, accum, off);
             FloatVector denominator = epsilonInsideSqrt
                     ? a.add(epsilon).lanewise(VectorOperators.SQRT)
                     : a.lanewise(VectorOperators.SQRT).add(epsilon);
-            loadF(var, off).sub(g.mul(lr).div(denominator)).intoMemorySegment(var, off, ORDER);
+            store(loadF(var, off).sub(g.mul(lr).div(denominator)), var, off);
         }
         ScalarKernels.adagradFloat(var, accum, grad, i, to, lr, epsilon, epsilonInsideSqrt);
     }
@@ -235,11 +236,11 @@ final class SimdRmspropFamily {
             long off = i * D_BYTES;
             DoubleVector g = loadD(grad, off);
             DoubleVector a = loadD(accum, off).add(g.mul(g));
-            a.intoMemorySegment(accum, off, ORDER);
+            store(a, accum, off);
             DoubleVector denominator = epsilonInsideSqrt
                     ? a.add(epsilon).lanewise(VectorOperators.SQRT)
                     : a.lanewise(VectorOperators.SQRT).add(epsilon);
-            loadD(var, off).sub(g.mul(lr).div(denominator)).intoMemorySegment(var, off, ORDER);
+            store(loadD(var, off).sub(g.mul(lr).div(denominator)), var, off);
         }
         ScalarKernels.adagradDouble(var, accum, grad, i, to, lr, epsilon, epsilonInsideSqrt);
     }
@@ -262,13 +263,13 @@ final class SimdRmspropFamily {
             long off = i * F_BYTES;
             FloatVector g = loadF(grad, off);
             FloatVector a = loadF(accum, off).mul(rho).add(g.mul(g).mul(oneMinusRho));
-            a.intoMemorySegment(accum, off, ORDER);
+            store(a, accum, off);
             FloatVector au = loadF(accumUpdate, off);
             FloatVector update = au.add(epsilon).lanewise(VectorOperators.SQRT)
                     .mul(one.div(a.add(epsilon).lanewise(VectorOperators.SQRT)))
                     .mul(g);
-            loadF(var, off).sub(update.mul(lr)).intoMemorySegment(var, off, ORDER);
-            au.mul(rho).add(update.mul(update).mul(oneMinusRho)).intoMemorySegment(accumUpdate, off, ORDER);
+            store(loadF(var, off).sub(update.mul(lr)), var, off);
+            store(au.mul(rho).add(update.mul(update).mul(oneMinusRho)), accumUpdate, off);
         }
         ScalarKernels.adadeltaFloat(var, accum, accumUpdate, grad, i, to, lr, rho, oneMinusRho, epsilon);
     }
@@ -282,13 +283,13 @@ final class SimdRmspropFamily {
             long off = i * D_BYTES;
             DoubleVector g = loadD(grad, off);
             DoubleVector a = loadD(accum, off).mul(rho).add(g.mul(g).mul(oneMinusRho));
-            a.intoMemorySegment(accum, off, ORDER);
+            store(a, accum, off);
             DoubleVector au = loadD(accumUpdate, off);
             DoubleVector update = au.add(epsilon).lanewise(VectorOperators.SQRT)
                     .mul(one.div(a.add(epsilon).lanewise(VectorOperators.SQRT)))
                     .mul(g);
-            loadD(var, off).sub(update.mul(lr)).intoMemorySegment(var, off, ORDER);
-            au.mul(rho).add(update.mul(update).mul(oneMinusRho)).intoMemorySegment(accumUpdate, off, ORDER);
+            store(loadD(var, off).sub(update.mul(lr)), var, off);
+            store(au.mul(rho).add(update.mul(update).mul(oneMinusRho)), accumUpdate, off);
         }
         ScalarKernels.adadeltaDouble(var, accum, accumUpdate, grad, i, to, lr, rho, oneMinusRho, epsilon);
     }

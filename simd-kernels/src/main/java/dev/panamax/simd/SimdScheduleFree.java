@@ -1,6 +1,7 @@
 package dev.panamax.simd;
 
 import static dev.panamax.simd.SimdLanes.*;
+import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.ScalarKernels;
 import dev.panamax.kernels.ScheduleFreeCoefficients;
@@ -46,9 +47,9 @@ final class SimdScheduleFree {
             FloatVector zi = zOld.sub(lrV.mul(g).div(vi.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(epsilon)));
             FloatVector x = loadF(var, off).sub(oneMinusBeta1V.mul(zOld)).div(beta1);
             FloatVector xNew = oneMinusWeightV.mul(x).add(weightV.mul(zi));
-            oneMinusBeta1V.mul(zi).add(beta1V.mul(xNew)).intoMemorySegment(var, off, ORDER);
-            zi.intoMemorySegment(z, off, ORDER);
-            vi.intoMemorySegment(v, off, ORDER);
+            store(oneMinusBeta1V.mul(zi).add(beta1V.mul(xNew)), var, off);
+            store(zi, z, off);
+            store(vi, v, off);
         }
         ScalarKernels.scheduleFreeAdamwFloat(var, z, v, grad, i, to, lr, oneMinusBeta1, beta1, oneMinusBeta2, biasCorrection2,
                 epsilon, weight, oneMinusWeight);
@@ -72,9 +73,9 @@ final class SimdScheduleFree {
             DoubleVector zi = zOld.sub(lrV.mul(g).div(vi.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(epsilon)));
             DoubleVector x = loadD(var, off).sub(oneMinusBeta1V.mul(zOld)).div(beta1);
             DoubleVector xNew = oneMinusWeightV.mul(x).add(weightV.mul(zi));
-            oneMinusBeta1V.mul(zi).add(beta1V.mul(xNew)).intoMemorySegment(var, off, ORDER);
-            zi.intoMemorySegment(z, off, ORDER);
-            vi.intoMemorySegment(v, off, ORDER);
+            store(oneMinusBeta1V.mul(zi).add(beta1V.mul(xNew)), var, off);
+            store(zi, z, off);
+            store(vi, v, off);
         }
         ScalarKernels.scheduleFreeAdamwDouble(var, z, v, grad, i, to, lr, oneMinusBeta1, beta1, oneMinusBeta2, biasCorrection2,
                 epsilon, weight, oneMinusWeight);
