@@ -30,8 +30,12 @@ case "$mode" in
     # rounds with the SIMD kernel, the probe and the plain Java loop: every algorithm at 16M
     # float32 elements, the three headline ones at 64M, 1 and 2 threads.
     timing=(-wi 3 -w 1s -i 6 -r 1s)
-    jmh paths-16M ProductPathBenchmark -p size=16777216 "${timing[@]}" "$@"
-    jmh paths-64M ProductPathBenchmark -p algorithm=ADAM,MOMENTUM,RMSPROP -p size=67108864 "${timing[@]}" "$@"
+    jmh paths-16M ProductPathBenchmark -p size=16777216 -p memory=offheap,heap "${timing[@]}" "$@"
+    jmh paths-64M ProductPathBenchmark -p algorithm=ADAM,MOMENTUM,RMSPROP -p size=67108864 -p memory=offheap,heap \
+      "${timing[@]}" "$@"
+    # A program with both kinds of tensor: off-heap and wrapped steps in the same rounds.
+    jmh paths-mixed ProductPathBenchmark -p algorithm=ADAM,MOMENTUM,RMSPROP -p size=16777216 -p memory=mixed \
+      "${timing[@]}" "$@"
     # SIMD against scalar at 1M elements, 1 thread.
     jmh kernels-1M RooflineBenchmark -p dtype=FLOAT32 -p size=1048576 -p threads=1 -p impl=scalar,simd \
       -wi 3 -w 500ms -i 5 -r 500ms "$@" ;;

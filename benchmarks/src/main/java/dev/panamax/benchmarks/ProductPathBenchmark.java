@@ -36,15 +36,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * over the same seconds, so their ratios survive the drift of a shared machine that makes ratios
  * of separate JMH runs swing by 15-20%. {@link RooflineReport} turns them into the README's table.
  *
- * <p>The contenders, by {@link #memory}:
+ * <p>The contenders: {@code probe} ({@link BandwidthProbe} on 64-byte-aligned off-heap arrays),
+ * {@code java} ({@link JavaArrayPeer}, the same traffic as a plain loop over {@code float[]}),
+ * {@code kernel} (the SIMD kernel called directly), {@code step} ({@code applyGradients} on
+ * {@code Tensor.full} tensors, slots made by the optimizer) and {@code wrapped}
+ * ({@code applyGradients} on {@code Tensor.wrap(float[])} tensors). Which of them run, by
+ * {@link #memory}:
  * <ul>
- *   <li>{@code offheap}: {@code probe} ({@link BandwidthProbe} on 64-byte-aligned off-heap
- *   arrays), {@code java} ({@link JavaArrayPeer}, the same traffic as a plain loop over
- *   {@code float[]}), {@code kernel} (the SIMD kernel called directly) and {@code step}
- *   ({@code applyGradients} on {@code Tensor.full} tensors, slots made by the optimizer).
- *   <li>{@code heap}: {@code java} and {@code step} on {@code Tensor.wrap(float[])} tensors. They
- *   run in their own JVM because a JVM whose kernels have seen both kinds of memory runs
- *   either kind slower (see the README), and the probe stays out of it for the same reason.
+ *   <li>{@code offheap}: probe, java, kernel and step;
+ *   <li>{@code heap}: java and wrapped, in a JVM whose kernels never see off-heap memory;
+ *   <li>{@code mixed}: probe, java, step and wrapped, a program with both kinds of tensor.
  * </ul>
  */
 @State(Scope.Benchmark)
@@ -56,7 +57,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ProductPathBenchmark {
 
     /** The contenders, in the order {@link Times} reports them. */
-    static final List<String> CONTENDERS = List.of("probe", "java", "kernel", "step");
+    static final List<String> CONTENDERS = List.of("probe", "java", "kernel", "step", "wrapped");
 
     @Param({"ADAM", "MOMENTUM", "RMSPROP", "SGD", "ADAGRAD", "ADADELTA", "ADAMAX", "NADAM", "FTRL", "ADAMW", "LION",
             "SCHEDULE_FREE"})
@@ -68,15 +69,15 @@ public class ProductPathBenchmark {
     @Param({"1", "2"})
     public int threads;
 
-    /** {@code offheap} or {@code heap}: which memory the optimizer's variable and gradient are in. */
-    @Param({"offheap", "heap"})
+    /** {@code offheap}, {@code heap} or {@code mixed}: which memory the optimizers' variables and gradients are in. */
+    @Param({"offheap", "heap", "mixed"})
     public String memory;
 
     private static final DType DTYPE = DType.FLOAT32;
 
     private Arena arena;
     private final List<Tensor> tensors = new ArrayList<>();
-    private Optimizer optimizer;
+    private final List<Optimizer> optimizers = new ArrayList<>();
     /** The contenders of this trial, indexed as {@link #CONTENDERS}; null where one does not run. */
     private final Runnable[] contenders = new Runnable[CONTENDERS.size()];
     private int round;
@@ -90,31 +91,35 @@ public class ProductPathBenchmark {
         ChunkedExecutor executor = ChunkedExecutor.shared(threads);
         Object[] javaArrays = JavaArrayPeer.arrays(algorithm, DTYPE, size);
         contenders[1] = () -> JavaArrayPeer.step(algorithm, DTYPE, javaArrays, size, executor);
-        Tensor value;
-        Tensor gradient;
-        if (memory.equals("offheap")) {
+        if (!List.of("offheap", "heap", "mixed").contains(memory)) {
+            throw new IllegalArgumentException("memory is offheap, heap or mixed, not " + memory);
+        }
+        if (!memory.equals("heap")) {
             arena = Arena.ofShared();
             MemorySegment[] probeArrays = algorithm.allocate(arena, DTYPE, size);
-            MemorySegment[] kernelArrays = algorithm.allocate(arena, DTYPE, size);
             contenders[0] = () -> BandwidthProbe.step(algorithm, DTYPE, probeArrays, size, executor);
+            contenders[3] = step(Tensor.full(DTYPE, 0.5, size), Tensor.full(DTYPE, 1e-3, size));
+        }
+        if (memory.equals("offheap")) {
+            MemorySegment[] kernelArrays = algorithm.allocate(arena, DTYPE, size);
             contenders[2] = () -> algorithm.step(kernels, DTYPE, kernelArrays, size, executor);
-            value = Tensor.full(DTYPE, 0.5, size);
-            gradient = Tensor.full(DTYPE, 1e-3, size);
-        } else if (memory.equals("heap")) {
+        } else {
             float[] values = new float[size];
             float[] gradients = new float[size];
             Arrays.fill(values, 0.5f);
             Arrays.fill(gradients, 1e-3f);
-            value = Tensor.wrap(values, size);
-            gradient = Tensor.wrap(gradients, size);
-        } else {
-            throw new IllegalArgumentException("memory is offheap or heap, not " + memory);
+            contenders[4] = step(Tensor.wrap(values, size), Tensor.wrap(gradients, size));
         }
+    }
+
+    /** {@code applyGradients} of a new optimizer of the algorithm on one variable. */
+    private Runnable step(Tensor value, Tensor gradient) {
         tensors.add(value);
         tensors.add(gradient);
-        optimizer = algorithm.optimizer(threads);
+        Optimizer optimizer = algorithm.optimizer(threads);
+        optimizers.add(optimizer);
         List<GradientAndVariable> pairs = List.of(new GradientAndVariable(gradient, new Variable("bench/path", value)));
-        contenders[3] = () -> optimizer.applyGradients(pairs);
+        return () -> optimizer.applyGradients(pairs);
     }
 
     /** Nanoseconds each contender spent in one iteration, and the rounds it ran. */
@@ -145,6 +150,10 @@ public class ProductPathBenchmark {
         public long stepNanos() {
             return nanos[3];
         }
+
+        public long wrappedNanos() {
+            return nanos[4];
+        }
     }
 
     @Benchmark
@@ -164,7 +173,8 @@ public class ProductPathBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        optimizer.close();
+        optimizers.forEach(Optimizer::close);
+        optimizers.clear();
         tensors.forEach(Tensor::close);
         tensors.clear();
         if (arena != null) {

@@ -19,7 +19,9 @@ import java.util.function.IntToDoubleFunction;
  *   <li>the limit of an iteration is the faster of the probe and the Java loop in it;
  *   <li>{@code kernel} and {@code applyGradients, off-heap} are that limit's time over theirs;
  *   <li>{@code applyGradients, wrapped float[]} is the Java loop's time over its own, both from the
- *   heap JVM: at 100% the user's hand-written loop over the same kind of arrays is no faster.
+ *   heap JVM: at 100% the user's hand-written loop over the same kind of arrays is no faster;
+ *   <li>the last column, from the mixed JVM (a program with both kinds of tensor), gives the
+ *   off-heap step against the limit and the wrapped step against the Java loop, as above.
  * </ul>
  */
 final class ProductPathReport {
@@ -64,8 +66,8 @@ final class ProductPathReport {
         }
         StringBuilder out = new StringBuilder();
         out.append("| algorithm | elements | threads | limit GB/s | SIMD kernel | `applyGradients`, off-heap tensors "
-                + "| `applyGradients`, wrapped `float[]`, of the Java loop |\n");
-        out.append("|---|---:|---:|---:|---:|---:|---:|\n");
+                + "| `applyGradients`, wrapped `float[]`, of the Java loop | both kinds in one JVM: off-heap / wrapped |\n");
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         List<String> keys = new ArrayList<>(trials.keySet());
         keys.sort(Comparator.comparing((String k) -> Algorithm.valueOf(k.split(" ")[0]).ordinal())
                 .thenComparing(k -> Long.parseLong(k.split(" ")[1])).thenComparing(k -> Integer.parseInt(k.split(" ")[2])));
@@ -75,6 +77,7 @@ final class ProductPathReport {
             long size = Long.parseLong(k[1]);
             Trial offHeap = trials.get(key).get("offheap");
             Trial heap = trials.get(key).get("heap");
+            Trial mixed = trials.get(key).get("mixed");
             String limit = "";
             String kernel = "";
             String step = "";
@@ -85,10 +88,12 @@ final class ProductPathReport {
                 kernel = percent(offHeap.ratios(i -> offHeap.limit(i) / offHeap.nanos().get("kernel")[i]));
                 step = percent(offHeap.ratios(i -> offHeap.limit(i) / offHeap.nanos().get("step")[i]));
             }
-            String wrapped = heap == null ? ""
-                    : percent(heap.ratios(i -> heap.nanos().get("java")[i] / heap.nanos().get("step")[i]));
-            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", RooflineReport.name(algorithm),
-                    RooflineReport.elements(size), k[2], limit, kernel, step, wrapped));
+            String wrapped = heap == null ? "" : percent(heap.ratios(i -> heap.nanos().get("java")[i] / heap.nanos().get("wrapped")[i]));
+            String both = mixed == null ? ""
+                    : percent(mixed.ratios(i -> mixed.limit(i) / mixed.nanos().get("step")[i])) + " / "
+                    + percent(mixed.ratios(i -> mixed.nanos().get("java")[i] / mixed.nanos().get("wrapped")[i]));
+            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", RooflineReport.name(algorithm),
+                    RooflineReport.elements(size), k[2], limit, kernel, step, wrapped, both));
         }
         return out.toString();
     }

@@ -438,28 +438,30 @@ public final class ScalarKernels implements OptimizerKernels {
     @Override
     public void adam(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                      AdamCoefficients c) {
-        if (dtype == DType.FLOAT32) {
-            adamFloat(var, m, v, null, grad, from, to, (float) c.alpha(), (float) c.oneMinusBeta1(),
-                    (float) c.oneMinusBeta2(), (float) c.epsilon());
-        } else {
-            adamDouble(var, m, v, null, grad, from, to, c.alpha(), c.oneMinusBeta1(), c.oneMinusBeta2(), c.epsilon());
-        }
+        adamAmsgrad(dtype, var, m, v, null, grad, from, to, c);
     }
 
+    /** Adam, or AMSGrad when {@code vhat} is not null (the interface's {@code adam} passes null). */
     @Override
     public void adamAmsgrad(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
                             MemorySegment grad, long from, long to, AdamCoefficients c) {
         if (dtype == DType.FLOAT32) {
-            adamFloat(var, m, v, vhat, grad, from, to, (float) c.alpha(), (float) c.oneMinusBeta1(),
-                    (float) c.oneMinusBeta2(), (float) c.epsilon());
+            adamFloat(var, m, v, vhat, grad, from, to, (float) c.alpha(), (float) c.oneMinusBeta1(), (float) c.oneMinusBeta2(),
+                    (float) c.epsilon(), c.decays(), (float) c.weightDecay(), (float) c.decayLearningRate());
         } else {
-            adamDouble(var, m, v, vhat, grad, from, to, c.alpha(), c.oneMinusBeta1(), c.oneMinusBeta2(), c.epsilon());
+            adamDouble(var, m, v, vhat, grad, from, to, c.alpha(), c.oneMinusBeta1(), c.oneMinusBeta2(), c.epsilon(), c.decays(),
+                    c.weightDecay(), c.decayLearningRate());
         }
     }
 
-    /** Adam, or AMSGrad when {@code vhat} is not null. */
+    /**
+     * Adam, or AMSGrad when {@code vhat} is not null; with {@code decays}, the variable is first
+     * decayed as {@link #weightDecayFloat} does, in the same operations, so the fused kernel gives
+     * the bits of the two passes.
+     */
     public static void adamFloat(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat, MemorySegment grad,
-                                 long from, long to, float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon) {
+                                 long from, long to, float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon,
+                                 boolean decays, float wd, float wdLr) {
         for (long i = from; i < to; i++) {
             float g = grad.getAtIndex(F, i);
             float mi = m.getAtIndex(F, i);
@@ -474,13 +476,18 @@ public final class ScalarKernels implements OptimizerKernels {
                 vhat.setAtIndex(F, i, denominatorSquare);
             }
             float denominator = (float) Math.sqrt(denominatorSquare) + epsilon;
-            var.setAtIndex(F, i, var.getAtIndex(F, i) - (mi * alpha) / denominator);
+            float w = var.getAtIndex(F, i);
+            if (decays) {
+                w = w - w * wd * wdLr;
+            }
+            var.setAtIndex(F, i, w - (mi * alpha) / denominator);
         }
     }
 
-    /** Adam, or AMSGrad when {@code vhat} is not null. */
+    /** See {@link #adamFloat}. */
     public static void adamDouble(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat, MemorySegment grad,
-                                  long from, long to, double alpha, double oneMinusBeta1, double oneMinusBeta2, double epsilon) {
+                                  long from, long to, double alpha, double oneMinusBeta1, double oneMinusBeta2, double epsilon,
+                                  boolean decays, double wd, double wdLr) {
         for (long i = from; i < to; i++) {
             double g = grad.getAtIndex(D, i);
             double mi = m.getAtIndex(D, i);
@@ -495,7 +502,11 @@ public final class ScalarKernels implements OptimizerKernels {
                 vhat.setAtIndex(D, i, denominatorSquare);
             }
             double denominator = Math.sqrt(denominatorSquare) + epsilon;
-            var.setAtIndex(D, i, var.getAtIndex(D, i) - (mi * alpha) / denominator);
+            double w = var.getAtIndex(D, i);
+            if (decays) {
+                w = w - w * wd * wdLr;
+            }
+            var.setAtIndex(D, i, w - (mi * alpha) / denominator);
         }
     }
 

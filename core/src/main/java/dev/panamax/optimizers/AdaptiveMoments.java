@@ -172,10 +172,19 @@ abstract class AdaptiveMoments extends Optimizer {
         };
     }
 
+    /** Keras 3's dense path decays the variable in the Adam kernel (AdamW in one pass); the lazy sparse path does not. */
+    @Override
+    boolean decaysInUpdate(Variable variable) {
+        return keras3 && !lazy;
+    }
+
     private VariableUpdate dense(AdamCoefficients c) {
         return (variable, value, gradient) -> {
+            Double decay = decaysInUpdate(variable) ? fusedWeightDecay(variable) : null;
+            DType t = value.dtype();
+            AdamCoefficients withDecay = decay == null ? c : c.withWeightDecay(t.round(decay), learningRate(t));
             tensorKernels(value).adam(value, getSlot(variable, momentum), getSlot(variable, velocity),
-                    amsgrad ? getSlot(variable, velocityHat) : null, gradient, c);
+                    amsgrad ? getSlot(variable, velocityHat) : null, gradient, withDecay);
         };
     }
 

@@ -430,6 +430,20 @@ abstract class BaseOptimizer implements AutoCloseable {
         return step.weightDecay == null ? null : step.weightDecay.weightDecay();
     }
 
+    /**
+     * Whether this optimizer's update of {@code variable} does Keras 3's weight decay itself, in
+     * its own kernel (one pass over the variable instead of two); the weight decay stage then
+     * skips the variable, and the update asks {@link #fusedWeightDecay} for the rate.
+     */
+    boolean decaysInUpdate(Variable variable) {
+        return false;
+    }
+
+    /** The rate an update that {@link #decaysInUpdate decays in its kernel} decays {@code variable} by, or null for none. */
+    final Double fusedWeightDecay(Variable variable) {
+        return step.weightDecay == null ? null : step.weightDecay.rateOf(variable, this::weightDecayOf);
+    }
+
     /** Called for every hyperparameter set; subclasses reject what Keras rejects. */
     protected void validateHyperparameter(String key, Hyperparameter value) {
     }

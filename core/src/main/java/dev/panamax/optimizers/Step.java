@@ -137,7 +137,8 @@ final class Step implements AutoCloseable {
                     pairs = clip.apply(pairs);
                 }
                 if (weightDecay != null) {
-                    weightDecay.apply(BaseOptimizer.variablesOf(pairs), optimizer::learningRate, optimizer::weightDecayOf);
+                    weightDecay.apply(BaseOptimizer.variablesOf(pairs), optimizer::learningRate, optimizer::weightDecayOf,
+                            optimizer::decaysInUpdate);
                 }
                 optimizer.beginStep();
                 update.beginStep();

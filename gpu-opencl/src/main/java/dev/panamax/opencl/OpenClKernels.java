@@ -215,7 +215,8 @@ public final class OpenClKernels implements AutoCloseable {
     }
 
     private static Scalars adamScalars(Scalars s, AdamCoefficients c) {
-        return s.real(c.alpha()).real(c.oneMinusBeta1()).real(c.oneMinusBeta2()).real(c.epsilon());
+        return s.real(c.alpha()).real(c.oneMinusBeta1()).real(c.oneMinusBeta2()).real(c.epsilon()).flag(c.decays())
+                .real(c.weightDecay()).real(c.decayLearningRate());
     }
 
     /** Keras's Python RMSprop; {@code mg} and {@code mom} may be null. See {@link OptimizerKernels#rmsprop}. */

@@ -223,10 +223,11 @@ __kernel void keras_momentum(__global REAL *var, __global REAL *accum, __global 
     var[i] = var[i] + step;
 }
 
-// Adam, or AMSGrad when amsgrad is nonzero (vhat is then read and written; otherwise unused).
+// Adam, or AMSGrad when amsgrad is nonzero (vhat is then read and written; otherwise unused). With decays
+// nonzero the variable is first decayed as weight_decay does (AdamW in one pass, the same bits).
 void adam_element(size_t i, __global REAL *var, __global REAL *m, __global REAL *v, __global REAL *vhat,
                   __global const REAL *grad, REAL alpha, REAL one_minus_beta1, REAL one_minus_beta2, REAL epsilon,
-                  int amsgrad) {
+                  int decays, REAL wd, REAL wd_lr, int amsgrad) {
     REAL g = grad[i];
     REAL mi = m[i];
     REAL vi = v[i];
@@ -240,20 +241,25 @@ void adam_element(size_t i, __global REAL *var, __global REAL *m, __global REAL 
         vhat[i] = denominator_square;
     }
     REAL denominator = sqrt(denominator_square) + epsilon;
-    var[i] = var[i] - (mi * alpha) / denominator;
+    REAL w = var[i];
+    if (decays) {
+        w = w - (w * wd) * wd_lr;
+    }
+    var[i] = w - (mi * alpha) / denominator;
 }
 
 __kernel void adam(__global REAL *var, __global REAL *m, __global REAL *v, __global const REAL *grad, ulong from,
-                   ulong n, REAL alpha, REAL one_minus_beta1, REAL one_minus_beta2, REAL epsilon) {
+                   ulong n, REAL alpha, REAL one_minus_beta1, REAL one_minus_beta2, REAL epsilon, int decays, REAL wd,
+                   REAL wd_lr) {
     ELEMENT_INDEX_OR_RETURN
-    adam_element(i, var, m, v, var, grad, alpha, one_minus_beta1, one_minus_beta2, epsilon, 0);
+    adam_element(i, var, m, v, var, grad, alpha, one_minus_beta1, one_minus_beta2, epsilon, decays, wd, wd_lr, 0);
 }
 
 __kernel void adam_amsgrad(__global REAL *var, __global REAL *m, __global REAL *v, __global REAL *vhat,
                            __global const REAL *grad, ulong from, ulong n, REAL alpha, REAL one_minus_beta1,
-                           REAL one_minus_beta2, REAL epsilon) {
+                           REAL one_minus_beta2, REAL epsilon, int decays, REAL wd, REAL wd_lr) {
     ELEMENT_INDEX_OR_RETURN
-    adam_element(i, var, m, v, vhat, grad, alpha, one_minus_beta1, one_minus_beta2, epsilon, 1);
+    adam_element(i, var, m, v, vhat, grad, alpha, one_minus_beta1, one_minus_beta2, epsilon, decays, wd, wd_lr, 1);
 }
 
 // Keras's Python RMSprop. mg is used only when centered, mom only when has_momentum (the host

@@ -99,6 +99,9 @@ enum KernelCase {
     /** Arrays var, m, v, grad. */
     ADAM("adam", "ssps", KernelCase::adamScalars,
             (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], from, to, adam(p))),
+    /** Adam with Keras 3's weight decay in the kernel (AdamW). */
+    ADAM_WEIGHT_DECAY("adam", "ssps", KernelCase::adamWeightDecayScalars,
+            (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], from, to, adam(p).withWeightDecay(p[4], p[5]))),
     /** Arrays var, m, v, vhat, grad. */
     ADAM_AMSGRAD("adamAmsgrad", "sspps", KernelCase::adamScalars,
             (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], a[4], from, to, adam(p))),
@@ -329,6 +332,11 @@ enum KernelCase {
 
     static double[] adamScalars(SplittableRandom r, DType t) {
         return draw(r, t, 1e-4, 0.1, 0.01, 0.2, 1e-4, 0.01, 1e-8, 1e-3);
+    }
+
+    /** Adam's, then the weight decay and the learning rate it is applied with. */
+    static double[] adamWeightDecayScalars(SplittableRandom r, DType t) {
+        return draw(r, t, 1e-4, 0.1, 0.01, 0.2, 1e-4, 0.01, 1e-8, 1e-3, 1e-3, 0.1, 1e-4, 0.1);
     }
 
     static AdamCoefficients adam(double[] p) {

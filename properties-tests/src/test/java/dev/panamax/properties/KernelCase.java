@@ -295,6 +295,21 @@ enum KernelCase {
             return 0;
         }
     },
+    /** Adam with Keras 3's weight decay in the kernel (AdamW): scalars as Adam's, then the decay and its learning rate. */
+    ADAM_WEIGHT_DECAY("adam", 4) {
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            double[] adam = adamScalars(r, t);
+            return new double[] {adam[0], adam[1], adam[2], adam[3], PropertyData.scalar(r, t, 1e-3, 0.1),
+                    PropertyData.scalar(r, t, 1e-4, 0.1)};
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.adam(t, s[0], s[1], s[2], s[3], from, to, new AdamCoefficients(p[0], p[1], p[2], p[3]).withWeightDecay(p[4], p[5]));
+            return 0;
+        }
+    },
     ADAM_AMSGRAD("adamAmsgrad", 5) {
         @Override
         double[] scalars(SplittableRandom r, DType t) {

@@ -133,15 +133,18 @@ final class SimdAdamFamily {
     private static void adamOrAmsgrad(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
                                       MemorySegment grad, long from, long to, AdamCoefficients c) {
         if (dtype == DType.FLOAT32) {
-            adamFloat(var, m, v, vhat, grad, from, to, (float) c.alpha(), (float) c.oneMinusBeta1(),
-                    (float) c.oneMinusBeta2(), (float) c.epsilon());
+            adamFloat(var, m, v, vhat, grad, from, to, (float) c.alpha(), (float) c.oneMinusBeta1(), (float) c.oneMinusBeta2(),
+                    (float) c.epsilon(), c.decays(), (float) c.weightDecay(), (float) c.decayLearningRate());
         } else {
-            adamDouble(var, m, v, vhat, grad, from, to, c.alpha(), c.oneMinusBeta1(), c.oneMinusBeta2(), c.epsilon());
+            adamDouble(var, m, v, vhat, grad, from, to, c.alpha(), c.oneMinusBeta1(), c.oneMinusBeta2(), c.epsilon(), c.decays(),
+                    c.weightDecay(), c.decayLearningRate());
         }
     }
 
+    /** With {@code decays}, the variable is decayed first, as {@code SimdBasics.weightDecay} does (one pass for AdamW). */
     private static void adamFloat(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat, MemorySegment grad,
-                                  long from, long to, float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon) {
+                                  long from, long to, float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon,
+                                  boolean decays, float wd, float wdLr) {
         long i = from;
         for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
             long off = i * F_BYTES;
@@ -159,13 +162,18 @@ final class SimdAdamFamily {
             }
             FloatVector denominator = denominatorSquare.lanewise(VectorOperators.SQRT).add(epsilon);
             FloatVector w = loadF(var, off);
+            if (decays) {
+                w = w.sub(w.mul(wd).mul(wdLr));
+            }
             store(w.sub(mi.mul(alpha).div(denominator)), var, off);
         }
-        ScalarKernels.adamFloat(var, m, v, vhat, grad, i, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon);
+        ScalarKernels.adamFloat(var, m, v, vhat, grad, i, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, decays, wd, wdLr);
     }
 
+    /** With {@code decays}, the variable is decayed first, as {@code SimdBasics.weightDecay} does (one pass for AdamW). */
     private static void adamDouble(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat, MemorySegment grad,
-                                   long from, long to, double alpha, double oneMinusBeta1, double oneMinusBeta2, double epsilon) {
+                                   long from, long to, double alpha, double oneMinusBeta1, double oneMinusBeta2, double epsilon,
+                                  boolean decays, double wd, double wdLr) {
         long i = from;
         for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
             long off = i * D_BYTES;
@@ -183,9 +191,12 @@ final class SimdAdamFamily {
             }
             DoubleVector denominator = denominatorSquare.lanewise(VectorOperators.SQRT).add(epsilon);
             DoubleVector w = loadD(var, off);
+            if (decays) {
+                w = w.sub(w.mul(wd).mul(wdLr));
+            }
             store(w.sub(mi.mul(alpha).div(denominator)), var, off);
         }
-        ScalarKernels.adamDouble(var, m, v, vhat, grad, i, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon);
+        ScalarKernels.adamDouble(var, m, v, vhat, grad, i, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, decays, wd, wdLr);
     }
 
     static void adamax(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,

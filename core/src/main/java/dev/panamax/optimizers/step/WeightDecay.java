@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -131,28 +132,29 @@ public final class WeightDecay {
     }
 
     /**
-     * Decays each variable by {@code weight_decay}.
-     *
-     * @param learningRate this step's learning rate in a dtype
+     * The rate this stage decays {@code v} by: {@code rateOf}'s, or null when {@code v} is excluded
+     * or {@code rateOf} gives none.
      */
-    public void apply(List<Variable> variables, ToDoubleFunction<DType> learningRate) {
-        apply(variables, learningRate, v -> weightDecay);
+    public Double rateOf(Variable v, Function<Variable, Double> rateOf) {
+        return appliesTo(v) ? rateOf.apply(v) : null;
     }
 
     /**
-     * Decays each variable by the rate {@code rateOf} gives it (Keras's
-     * {@code _apply_weight_decay} of an optimizer that overrides it); a null rate skips it.
+     * Decays each variable by the rate {@code rateOf} gives it (Keras's {@code weight_decay}, or
+     * the per-variable rate of an optimizer that overrides {@code _apply_weight_decay}); a null
+     * rate skips it, and so does {@code decaysItself}: a variable whose update does this same
+     * decay in its own kernel (Keras 3's Adam and AdamW), in one pass over the variable instead of
+     * two, with the same bits.
      *
      * @param learningRate this step's learning rate in a dtype
      * @param rateOf       the weight decay of a variable, or null for none
+     * @param decaysItself whether the variable's update decays it (see {@link #rateOf})
      */
-    public void apply(List<Variable> variables, ToDoubleFunction<DType> learningRate, Function<Variable, Double> rateOf) {
+    public void apply(List<Variable> variables, ToDoubleFunction<DType> learningRate, Function<Variable, Double> rateOf,
+                      Predicate<Variable> decaysItself) {
         for (Variable v : variables) {
-            if (!appliesTo(v)) {
-                continue;
-            }
-            Double rate = rateOf.apply(v);
-            if (rate == null) {
+            Double rate = rateOf(v, rateOf);
+            if (rate == null || decaysItself.test(v)) {
                 continue;
             }
             Tensor w = v.value();

@@ -1,6 +1,7 @@
 package dev.panamax.optimizers.step;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -136,8 +137,12 @@ class StagesTest {
         assertFalse(wd.appliesTo(bias));
         assertFalse(wd.appliesTo(other));
         assertTrue(wd.appliesTo(kernel));
-        wd.apply(List.of(kernel, bias, other), t -> 0.5);
+        Variable fused = variable("dense_1/kernel", 2);
+        wd.apply(List.of(kernel, bias, other, fused), t -> 0.5, v -> 0.25, v -> v == fused);
         assertArrayEquals(new float[] {2 - 2 * 0.25f * 0.5f, -4 - -4 * 0.25f * 0.5f}, kernel.value().toFloatArray());
+        assertArrayEquals(new float[] {2}, fused.value().toFloatArray(), "its update decays it");
+        assertEquals(0.25, wd.rateOf(fused, v -> 0.25));
+        assertNull(wd.rateOf(bias, v -> 0.25), "excluded");
         assertArrayEquals(new float[] {2}, bias.value().toFloatArray());
         assertArrayEquals(new float[] {2}, other.value().toFloatArray());
         wd.checkExclusions(List.of(kernel, bias, other));
