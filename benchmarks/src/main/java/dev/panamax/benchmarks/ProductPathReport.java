@@ -52,14 +52,14 @@ final class ProductPathReport {
                 continue;
             }
             JsonNode p = result.path("params");
-            String key = String.join(" ", p.path("algorithm").asText(), p.path("size").asText(), p.path("threads").asText());
+            String key = RooflineReport.key(p, "algorithm", "size", "threads");
             JsonNode metrics = result.path("secondaryMetrics");
             Map<String, double[]> nanos = new TreeMap<>();
             for (String contender : ProductPathBenchmark.CONTENDERS) {
-                nanos.put(contender, iterations(metrics.path(contender + "Nanos")));
+                nanos.put(contender, RooflineReport.iterations(metrics.path(contender + "Nanos")));
             }
             trials.computeIfAbsent(key, k -> new TreeMap<>())
-                    .put(p.path("memory").asText(), new Trial(nanos, iterations(metrics.path("rounds"))));
+                    .put(p.path("memory").asText(), new Trial(nanos, RooflineReport.iterations(metrics.path("rounds"))));
         }
         if (trials.isEmpty()) {
             return "";
@@ -96,15 +96,6 @@ final class ProductPathReport {
                     RooflineReport.elements(size), k[2], limit, kernel, step, wrapped, both));
         }
         return out.toString();
-    }
-
-    /** A metric's per-iteration values, all forks in order. */
-    private static double[] iterations(JsonNode metric) {
-        List<Double> values = new ArrayList<>();
-        for (JsonNode fork : metric.path("rawData")) {
-            fork.forEach(v -> values.add(v.asDouble()));
-        }
-        return values.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     private static String percent(Sample s) {

@@ -65,14 +65,8 @@ public final class RooflineReport {
                 continue;
             }
             JsonNode p = result.path("params");
-            String key = String.join(" ", p.path("algorithm").asText(), p.path("dtype").asText(), p.path("size").asText(),
-                    p.path("threads").asText());
-            List<Double> scores = new ArrayList<>();
-            for (JsonNode fork : result.path("primaryMetric").path("rawData")) {
-                fork.forEach(v -> scores.add(v.asDouble()));
-            }
-            runs.computeIfAbsent(key, k -> new TreeMap<>())
-                    .put(p.path("impl").asText(), Sample.of(scores.stream().mapToDouble(Double::doubleValue).toArray()));
+            runs.computeIfAbsent(key(p, "algorithm", "dtype", "size", "threads"), k -> new TreeMap<>())
+                    .put(p.path("impl").asText(), Sample.of(iterations(result.path("primaryMetric"))));
         }
         if (runs.isEmpty()) {
             return "";
@@ -107,6 +101,24 @@ public final class RooflineReport {
                     simd == null || scalar == null ? "" : String.format(Locale.ROOT, "%.1f×", scalar.median() / simd.median())));
         }
         return out.toString();
+    }
+
+    /** The named parameters' values, joined by spaces. */
+    static String key(JsonNode params, String... names) {
+        List<String> values = new ArrayList<>();
+        for (String name : names) {
+            values.add(params.path(name).asText());
+        }
+        return String.join(" ", values);
+    }
+
+    /** A metric's per-iteration values, all forks in order. */
+    static double[] iterations(JsonNode metric) {
+        List<Double> values = new ArrayList<>();
+        for (JsonNode fork : metric.path("rawData")) {
+            fork.forEach(v -> values.add(v.asDouble()));
+        }
+        return values.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     private static int compareKeys(String a, String b) {

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Which code runs for which kind of memory. A JVM that runs one vector loop over both off-heap
  * segments and Java arrays runs both about twice slower, so the SIMD backend keeps a separately
- * compiled copy of its kernels for arrays; that it stays fast is a benchmark's business
- * ({@code PeerBenchmark}'s {@code panamax-heap-after-offheap} and {@code panamax-offheap-after-heap}),
- * these tests check that each kind reaches its own copy.
+ * compiled copy of its kernels for arrays; that both stay fast is a benchmark's business
+ * ({@code ProductPathBenchmark} with {@code memory=mixed}), these tests check that each kind
+ * reaches its own copy.
  */
 class MemoryKindsTest {
 

@@ -18,7 +18,10 @@ import java.lang.foreign.MemorySegment;
  * Vector API kernels, one class per family ({@link SimdBasics}, {@link SimdAdamFamily},
  * {@link SimdRmspropFamily}, {@link SimdFtrl}, {@link SimdLamb}, {@link SimdAdafactor},
  * {@link SimdScheduleFree}); this class only dispatches. Each loop runs whole vectors of the preferred species up to
- * {@code loopBound}, then hands the tail to the {@link ScalarKernels} method of the same name.
+ * {@code loopBound}, then hands the tail to the {@link ScalarKernels} method of the same name. Every
+ * vector load and store goes through {@link VectorMemory}; the build compiles all these classes a
+ * second time, as {@code dev.panamax.simd.heap}, against the {@code VectorMemory} for Java arrays
+ * ({@link #forHeapArrays}).
  * Every element-wise formula is written in the reference's operation order with no fused
  * multiply-add, so the results are bit-identical to {@link ScalarKernels}.
  *
