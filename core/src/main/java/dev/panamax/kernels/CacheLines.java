@@ -5,10 +5,10 @@ import java.lang.management.ManagementFactory;
 
 /**
  * Where a tensor's first 64-byte cache line begins. A Vector API loop over several arrays runs at
- * the memory limit when its vectors start on cache-line boundaries and about a quarter slower
- * when they start 16 or 32 bytes past one (measured on this project's AVX2 machine: Adam at 16M
- * float32 elements, 8.8 ms aligned, 11.6 ms at either offset, back to 9.1-9.3 ms when the first
- * elements up to the boundary are handed to a separate call). C2's auto-vectorised loops align
+ * the memory limit when its vectors start on cache-line boundaries and slower when they start 16
+ * or 32 bytes past one (on this project's AVX2 machine, {@code PlacementBenchmark}: Adam at 16M
+ * float32 elements, 9.1 ms aligned, 10.8 ms 16 bytes past a boundary, 8.0 ms when the first 12
+ * elements are handed to a separate call). C2's auto-vectorised loops align
  * themselves; ours are told where to start by {@link HostTensorKernels}, which runs the elements
  * before the boundary as a call of their own. Element-wise kernels give the same bits whatever the
  * split, so this changes speed only.
