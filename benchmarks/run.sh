@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the benchmarks, runs the roofline subset, and writes benchmarks/results/roofline.md
-# (the tables in the README). `quick` (the default) takes about 15 minutes on 2 cores; `full`
+# (the tables in the README). `quick` (the default) takes about 20 minutes on 2 cores; `full`
 # runs every algorithm, size and thread count of the paths and every dtype and kernel of the
 # kernels' table (hours). Extra JMH options may follow, e.g. `benchmarks/run.sh quick -i 10`.
 # ND4J's Adam as a peer (downloads ND4J; rebuild without -Pnd4j afterwards): ./mvnw -q -B -Pnd4j -pl benchmarks -am package -DskipTests && java -jar benchmarks/target/benchmarks.jar 'Nd4jAdamBenchmark|PeerBenchmark'
