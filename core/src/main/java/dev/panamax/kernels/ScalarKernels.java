@@ -838,91 +838,12 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
-    // ---- FTRL ----------------------------------------------------------------------------------
+    // ---- FTRL (ScalarFtrl) -----------------------------------------------------------------------
 
     @Override
     public void ftrl(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
                      long from, long to, FtrlCoefficients c) {
-        if (dtype == DType.FLOAT32) {
-            ftrlFloat(var, accum, linear, grad, from, to, (float) c.learningRate(), (float) c.l1(), (float) c.twoL2(),
-                    (float) c.twoL2Shrinkage(), (float) c.learningRatePower(), c.keras3());
-        } else {
-            ftrlDouble(var, accum, linear, grad, from, to, c.learningRate(), c.l1(), c.twoL2(), c.twoL2Shrinkage(),
-                    c.learningRatePower(), c.keras3());
-        }
-    }
-
-    /** {@code x^-p}, as TensorFlow's kernels take it: a square root when p = -0.5. */
-    static float negativePowerFloat(float x, float p) {
-        return p == -0.5f ? (float) Math.sqrt(x) : (float) Math.pow(x, -p);
-    }
-
-    static double negativePowerDouble(double x, double p) {
-        return p == -0.5 ? Math.sqrt(x) : Math.pow(x, -p);
-    }
-
-    public static void ftrlFloat(MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
-                                 long from, long to, float lr, float l1, float twoL2, float twoL2Shrinkage, float lrPower,
-                                  boolean keras3) {
-        // V2 runs TensorFlow's ApplyFtrlV2MultiplyLinearByLr functor (see FtrlCoefficients): linear is kept times lr.
-        boolean v2 = !keras3 && twoL2Shrinkage > 0;
-        float threshold = v2 ? l1 * lr : l1;
-        float twoL2Lr = twoL2 * lr;
-        for (long i = from; i < to; i++) {
-            float g = grad.getAtIndex(F, i);
-            float w = var.getAtIndex(F, i);
-            float a = accum.getAtIndex(F, i);
-            float newAccum = a + g * g;
-            float newPower = negativePowerFloat(newAccum, lrPower);
-            float powerStep = newPower - negativePowerFloat(a, lrPower);
-            if (keras3) {
-                float l = linear.getAtIndex(F, i) + ((g + twoL2Shrinkage * w) - (powerStep / lr) * w);
-                linear.setAtIndex(F, i, l);
-                var.setAtIndex(F, i, (Math.max(Math.min(l, l1), -l1) - l) / (newPower / lr + twoL2));
-                accum.setAtIndex(F, i, newAccum);
-                continue;
-            }
-            float l = v2
-                    ? linear.getAtIndex(F, i) + ((g + twoL2Shrinkage * w) * lr - powerStep * w)
-                    : linear.getAtIndex(F, i) + (g - (powerStep / lr) * w);
-            linear.setAtIndex(F, i, l);
-            float x = threshold * Math.signum(l) - l;
-            float y = v2 ? newPower + twoL2Lr : newPower / lr + twoL2;
-            var.setAtIndex(F, i, Math.abs(l) > threshold ? x / y : 0f);
-            accum.setAtIndex(F, i, newAccum);
-        }
-    }
-
-    public static void ftrlDouble(MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
-                                  long from, long to, double lr, double l1, double twoL2, double twoL2Shrinkage, double lrPower,
-                                   boolean keras3) {
-        // V2 runs TensorFlow's ApplyFtrlV2MultiplyLinearByLr functor (see FtrlCoefficients): linear is kept times lr.
-        boolean v2 = !keras3 && twoL2Shrinkage > 0;
-        double threshold = v2 ? l1 * lr : l1;
-        double twoL2Lr = twoL2 * lr;
-        for (long i = from; i < to; i++) {
-            double g = grad.getAtIndex(D, i);
-            double w = var.getAtIndex(D, i);
-            double a = accum.getAtIndex(D, i);
-            double newAccum = a + g * g;
-            double newPower = negativePowerDouble(newAccum, lrPower);
-            double powerStep = newPower - negativePowerDouble(a, lrPower);
-            if (keras3) {
-                double l = linear.getAtIndex(D, i) + ((g + twoL2Shrinkage * w) - (powerStep / lr) * w);
-                linear.setAtIndex(D, i, l);
-                var.setAtIndex(D, i, (Math.max(Math.min(l, l1), -l1) - l) / (newPower / lr + twoL2));
-                accum.setAtIndex(D, i, newAccum);
-                continue;
-            }
-            double l = v2
-                    ? linear.getAtIndex(D, i) + ((g + twoL2Shrinkage * w) * lr - powerStep * w)
-                    : linear.getAtIndex(D, i) + (g - (powerStep / lr) * w);
-            linear.setAtIndex(D, i, l);
-            double x = threshold * Math.signum(l) - l;
-            double y = v2 ? newPower + twoL2Lr : newPower / lr + twoL2;
-            var.setAtIndex(D, i, Math.abs(l) > threshold ? x / y : 0.0);
-            accum.setAtIndex(D, i, newAccum);
-        }
+        ScalarFtrl.ftrl(dtype, var, accum, linear, grad, from, to, c);
     }
 
     // ---- sparse rows (TF2 Keras _resource_apply_sparse) ---------------------------------------------
@@ -989,127 +910,18 @@ public final class ScalarKernels implements OptimizerKernels {
     @Override
     public void adamaxRows(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad,
                            long from, long to, AdamaxCoefficients c, double beta1) {
-        if (dtype == DType.FLOAT32) {
-            float scaledLr = (float) c.scaledLearningRate();
-            float b1 = (float) beta1;
-            float oneMinusBeta1 = (float) c.oneMinusBeta1();
-            float beta2 = (float) c.beta2();
-            float epsilon = (float) c.epsilon();
-            for (long i = from; i < to; i++) {
-                float g = grad.getAtIndex(F, i);
-                float mi = m.getAtIndex(F, i) * b1 + g * oneMinusBeta1;
-                float vi = Math.max(v.getAtIndex(F, i) * beta2, Math.abs(g));
-                m.setAtIndex(F, i, mi);
-                v.setAtIndex(F, i, vi);
-                var.setAtIndex(F, i, var.getAtIndex(F, i) - scaledLr * (mi / (vi + epsilon)));
-            }
-        } else {
-            double scaledLr = c.scaledLearningRate();
-            double oneMinusBeta1 = c.oneMinusBeta1();
-            double beta2 = c.beta2();
-            double epsilon = c.epsilon();
-            for (long i = from; i < to; i++) {
-                double g = grad.getAtIndex(D, i);
-                double mi = m.getAtIndex(D, i) * beta1 + g * oneMinusBeta1;
-                double vi = Math.max(v.getAtIndex(D, i) * beta2, Math.abs(g));
-                m.setAtIndex(D, i, mi);
-                v.setAtIndex(D, i, vi);
-                var.setAtIndex(D, i, var.getAtIndex(D, i) - scaledLr * (mi / (vi + epsilon)));
-            }
-        }
+        ScalarSparseRows.adamaxRows(dtype, var, m, v, grad, from, to, c, beta1);
     }
 
     @Override
     public void rmspropMomentumRows(DType dtype, MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
                                     MemorySegment grad, long from, long to, RmspropCoefficients c) {
-        if (dtype == DType.FLOAT32) {
-            float lr = (float) c.learningRate();
-            float rho = (float) c.rho();
-            float oneMinusRho = (float) c.oneMinusRho();
-            float momentum = (float) c.momentum();
-            float epsilon = (float) c.epsilon();
-            for (long i = from; i < to; i++) {
-                float g = grad.getAtIndex(F, i);
-                float msi = ms.getAtIndex(F, i) * rho + (g * g) * oneMinusRho;
-                ms.setAtIndex(F, i, msi);
-                float denominator = msi + epsilon;
-                if (mg != null) {
-                    float mgi = mg.getAtIndex(F, i) * rho + g * oneMinusRho;
-                    mg.setAtIndex(F, i, mgi);
-                    denominator = denominator - mgi * mgi;
-                }
-                float momi = mom.getAtIndex(F, i) * momentum + ((1f / (float) Math.sqrt(denominator)) * lr) * g;
-                mom.setAtIndex(F, i, momi);
-                var.setAtIndex(F, i, var.getAtIndex(F, i) - momi);
-            }
-        } else {
-            double lr = c.learningRate();
-            double rho = c.rho();
-            double oneMinusRho = c.oneMinusRho();
-            double momentum = c.momentum();
-            double epsilon = c.epsilon();
-            for (long i = from; i < to; i++) {
-                double g = grad.getAtIndex(D, i);
-                double msi = ms.getAtIndex(D, i) * rho + (g * g) * oneMinusRho;
-                ms.setAtIndex(D, i, msi);
-                double denominator = msi + epsilon;
-                if (mg != null) {
-                    double mgi = mg.getAtIndex(D, i) * rho + g * oneMinusRho;
-                    mg.setAtIndex(D, i, mgi);
-                    denominator = denominator - mgi * mgi;
-                }
-                double momi = mom.getAtIndex(D, i) * momentum + ((1.0 / Math.sqrt(denominator)) * lr) * g;
-                mom.setAtIndex(D, i, momi);
-                var.setAtIndex(D, i, var.getAtIndex(D, i) - momi);
-            }
-        }
+        ScalarSparseRows.rmspropMomentumRows(dtype, var, ms, mg, mom, grad, from, to, c);
     }
 
     @Override
     public void ftrlRows(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
                          long from, long to, FtrlCoefficients c, boolean oneElementRows) {
-        if (dtype == DType.FLOAT32) {
-            float lr = (float) c.learningRate();
-            float l1 = (float) c.l1();
-            float twoL2 = (float) c.twoL2();
-            float twoL2Shrinkage = (float) c.twoL2Shrinkage();
-            float lrPower = (float) c.learningRatePower();
-            for (long i = from; i < to; i++) {
-                float g = grad.getAtIndex(F, i);
-                float w = var.getAtIndex(F, i);
-                float a = accum.getAtIndex(F, i);
-                float shrunk = twoL2Shrinkage > 0 ? g + twoL2Shrinkage * w : g;
-                float newAccum = a + g * g;
-                float newPower = negativePowerFloat(newAccum, lrPower);
-                float sigma = (newPower - negativePowerFloat(a, lrPower)) / lr;
-                float l = linear.getAtIndex(F, i);
-                l = oneElementRows ? (l + shrunk) - sigma * w : l + (shrunk - sigma * w);
-                linear.setAtIndex(F, i, l);
-                float y = newPower / lr + twoL2;
-                var.setAtIndex(F, i, (Math.max(Math.min(l, l1), -l1) - l) / y);
-                accum.setAtIndex(F, i, newAccum);
-            }
-        } else {
-            double lr = c.learningRate();
-            double l1 = c.l1();
-            double twoL2 = c.twoL2();
-            double twoL2Shrinkage = c.twoL2Shrinkage();
-            double lrPower = c.learningRatePower();
-            for (long i = from; i < to; i++) {
-                double g = grad.getAtIndex(D, i);
-                double w = var.getAtIndex(D, i);
-                double a = accum.getAtIndex(D, i);
-                double shrunk = twoL2Shrinkage > 0 ? g + twoL2Shrinkage * w : g;
-                double newAccum = a + g * g;
-                double newPower = negativePowerDouble(newAccum, lrPower);
-                double sigma = (newPower - negativePowerDouble(a, lrPower)) / lr;
-                double l = linear.getAtIndex(D, i);
-                l = oneElementRows ? (l + shrunk) - sigma * w : l + (shrunk - sigma * w);
-                linear.setAtIndex(D, i, l);
-                double y = newPower / lr + twoL2;
-                var.setAtIndex(D, i, (Math.max(Math.min(l, l1), -l1) - l) / y);
-                accum.setAtIndex(D, i, newAccum);
-            }
-        }
+        ScalarSparseRows.ftrlRows(dtype, var, accum, linear, grad, from, to, c, oneElementRows);
     }
 }

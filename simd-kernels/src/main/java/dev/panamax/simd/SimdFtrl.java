@@ -4,7 +4,7 @@ import static dev.panamax.simd.SimdLanes.*;
 import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.FtrlCoefficients;
-import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.kernels.ScalarFtrl;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
@@ -30,7 +30,7 @@ final class SimdFtrl {
             } else {
                 // accum^-lr_power needs Math.pow: the Vector API's POW is not correctly rounded
                 // (nor is Math.pow, but the reference is Math.pow), so the scalar loop does it all.
-                ScalarKernels.ftrlFloat(var, accum, linear, grad, from, to, lr, l1, twoL2, twoL2Shrinkage, lrPower, c.keras3());
+                ScalarFtrl.ftrlFloat(var, accum, linear, grad, from, to, lr, l1, twoL2, twoL2Shrinkage, lrPower, c.keras3());
             }
         } else {
             double lrPower = c.learningRatePower();
@@ -39,7 +39,7 @@ final class SimdFtrl {
                         c.keras3());
             } else {
                 // As for float32: no vector pow gives Math.pow's bits.
-                ScalarKernels.ftrlDouble(var, accum, linear, grad, from, to, c.learningRate(), c.l1(), c.twoL2(),
+                ScalarFtrl.ftrlDouble(var, accum, linear, grad, from, to, c.learningRate(), c.l1(), c.twoL2(),
                         c.twoL2Shrinkage(), lrPower, c.keras3());
             }
         }
@@ -81,7 +81,7 @@ final class SimdFtrl {
             store(zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)), var, off);
             store(newAccum, accum, off);
         }
-        ScalarKernels.ftrlFloat(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5f, keras3);
+        ScalarFtrl.ftrlFloat(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5f, keras3);
     }
 
     /** FTRL with lr_power = -0.5, where {@code accum^-lr_power} is a square root. */
@@ -120,6 +120,6 @@ final class SimdFtrl {
             store(zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)), var, off);
             store(newAccum, accum, off);
         }
-        ScalarKernels.ftrlDouble(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5, keras3);
+        ScalarFtrl.ftrlDouble(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5, keras3);
     }
 }
