@@ -2,9 +2,10 @@ package dev.panamax.kernels;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -14,14 +15,32 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Results never depend on the thread count: element-wise kernels are independent per element,
  * and {@link #sum} adds one partial result per chunk, in chunk order, whatever thread computed
  * it. Small tensors (one chunk) run inline on the caller with no hand-off.
+ *
+ * <p>Every executor hands chunks to one process-wide pool of daemon threads, grown to the most
+ * helpers any executor has asked for ({@code threads - 1}); its threads end after
+ * {@link #IDLE_SECONDS} idle seconds, so a program that stops training holds no threads, and
+ * optimizers need not (and cannot) shut the pool down.
  */
 public final class ChunkedExecutor {
 
     /** Elements per chunk: a multiple of every vector length, large enough to amortise a hand-off. */
     public static final long CHUNK = 1L << 16;
 
+    /** How long an idle helper thread lives: long enough to span the gap between two training steps. */
+    public static final long IDLE_SECONDS = 30;
+
     private static final ConcurrentHashMap<Integer, ChunkedExecutor> SHARED = new ConcurrentHashMap<>();
     private static final AtomicLong THREAD_IDS = new AtomicLong();
+    private static final ThreadPoolExecutor WORKERS = new ThreadPoolExecutor(1, 1, IDLE_SECONDS, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "panamax-worker-" + THREAD_IDS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+
+    static {
+        WORKERS.allowCoreThreadTimeOut(true);
+    }
 
     /** The work over one range {@code [from, to)}. */
     @FunctionalInterface
@@ -36,18 +55,26 @@ public final class ChunkedExecutor {
     }
 
     private final int threads;
-    private final ExecutorService workers;
 
     private ChunkedExecutor(int threads) {
         this.threads = threads;
-        this.workers = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
-            Thread t = new Thread(r, "panamax-worker-" + THREAD_IDS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        growPool(threads - 1);
     }
 
-    /** The process-wide executor for {@code threads} threads (its pool lives as long as the JVM). */
+    /** Makes the shared pool at least {@code helpers} threads large (it never shrinks; idle threads end). */
+    private static synchronized void growPool(int helpers) {
+        if (helpers > WORKERS.getMaximumPoolSize()) {
+            WORKERS.setMaximumPoolSize(helpers); // first: the core size may not exceed the maximum
+            WORKERS.setCorePoolSize(helpers);
+        }
+    }
+
+    /** The number of live helper threads of the shared pool (for tests of thread lifetime). */
+    public static int liveHelperThreads() {
+        return WORKERS.getPoolSize();
+    }
+
+    /** The process-wide executor for {@code threads} threads (a small object over the shared pool). */
     public static ChunkedExecutor shared(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -107,7 +134,7 @@ public final class ChunkedExecutor {
         int helpers = (int) Math.min(threads - 1, chunks - 1);
         Future<?>[] futures = new Future<?>[helpers];
         for (int i = 0; i < helpers; i++) {
-            futures[i] = workers.submit(worker);
+            futures[i] = WORKERS.submit(worker);
         }
         RuntimeException failure = null;
         try {

@@ -181,7 +181,7 @@ public final class Adafactor extends Optimizer {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         rowFactors.values().forEach(Tensor::close);
         rowFactors.clear();
         super.close();

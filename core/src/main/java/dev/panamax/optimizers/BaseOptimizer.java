@@ -6,6 +6,7 @@ import dev.panamax.kernels.KernelProvider;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.TensorKernels;
 import dev.panamax.kernels.TensorKernelsLookup;
+import dev.panamax.optimizers.state.HyperparameterRange;
 import dev.panamax.optimizers.state.Hyperparameters;
 import dev.panamax.optimizers.state.OptimizerVariables;
 import dev.panamax.optimizers.step.FilterEmptyGradients;
@@ -13,6 +14,7 @@ import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Gradient;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -150,19 +152,25 @@ abstract class BaseOptimizer implements AutoCloseable {
      * Keras's {@code apply_gradients(grads_and_vars)}: one optimization step. Pairs with a null
      * gradient are skipped with a warning. If any check fails, nothing has been modified.
      */
-    public final void applyGradients(List<GradientAndVariable> gradientsAndVariables) {
+    public final synchronized void applyGradients(List<GradientAndVariable> gradientsAndVariables) {
         checkOpen();
         Objects.requireNonNull(gradientsAndVariables, "gradientsAndVariables");
-        List<GradientAndVariable> pairs = FilterEmptyGradients.apply(gradientsAndVariables);
-        if (pairs.isEmpty()) {
-            return;
+        try {
+            List<GradientAndVariable> pairs = FilterEmptyGradients.apply(gradientsAndVariables);
+            if (pairs.isEmpty()) {
+                return;
+            }
+            step.checks.check(pairs, "");
+            if (!store.isBuilt()) {
+                // As Keras 3, build with every variable given, those without a gradient this step too.
+                build(variablesOf(gradientsAndVariables));
+            }
+            runStep(pairs);
+        } finally {
+            // The kernels hold only the tensors' memory: keep the caller's tensors from being
+            // collected (and freed by their cleaners) while a kernel still runs over them.
+            Reference.reachabilityFence(gradientsAndVariables);
         }
-        step.checks.check(pairs, "");
-        if (!store.isBuilt()) {
-            // As Keras 3, build with every variable given, those without a gradient this step too.
-            build(variablesOf(gradientsAndVariables));
-        }
-        runStep(pairs);
     }
 
     /**
@@ -193,7 +201,7 @@ abstract class BaseOptimizer implements AutoCloseable {
     }
 
     /** Keras 3's {@code apply(grads, trainable_variables)}: the same step, as two parallel lists. */
-    public final void apply(List<? extends Gradient> gradients, List<Variable> variables) {
+    public final synchronized void apply(List<? extends Gradient> gradients, List<Variable> variables) {
         Objects.requireNonNull(gradients, "gradients");
         Objects.requireNonNull(variables, "variables");
         if (gradients.size() != variables.size()) {
@@ -213,7 +221,7 @@ abstract class BaseOptimizer implements AutoCloseable {
      * @throws IllegalStateException    Keras's message when the optimizer is not built
      * @throws IllegalArgumentException Keras's message when the counts differ
      */
-    public final void apply(List<? extends Gradient> gradients) {
+    public final synchronized void apply(List<? extends Gradient> gradients) {
         checkOpen();
         if (!store.isBuilt()) {
             throw new IllegalStateException("When passing `grads` without `variables`, the optimizer must already be built on a "
@@ -234,7 +242,7 @@ abstract class BaseOptimizer implements AutoCloseable {
      * with its variables. After that, a step on any other variable is an error. Building again with
      * variables it already has does nothing.
      */
-    public final void build(List<Variable> variables) {
+    public final synchronized void build(List<Variable> variables) {
         checkOpen();
         if (store.isBuilt()) {
             for (Variable v : variables) {
@@ -381,7 +389,8 @@ abstract class BaseOptimizer implements AutoCloseable {
     }
 
     /** Keras's {@code get_slot(var, slot_name)}. */
-    public final Tensor getSlot(Variable variable, String slotName) {
+    public final synchronized Tensor getSlot(Variable variable, String slotName) {
+        checkOpen();
         Tensor slot = store.find(variable, storedSlotName(slotName));
         if (slot == null) {
             if (!store.contains(variable)) {
@@ -416,9 +425,30 @@ abstract class BaseOptimizer implements AutoCloseable {
 
     /** Declares or replaces a hyperparameter (Keras {@code _set_hyper}). */
     protected final void setHyperparameter(String key, Hyperparameter value) {
+        checkHyperparameter(key, value);
+        hyperparameters.set(key, value, hyperparameterRange(key));
+    }
+
+    /** Every check {@link #setHyperparameter} makes, without setting: Keras's, then the range. */
+    final void checkHyperparameter(String key, Hyperparameter value) {
         Objects.requireNonNull(value, key);
         validateHyperparameter(key, value);
-        hyperparameters.set(key, value);
+        hyperparameters.check(key, value, hyperparameterRange(key));
+    }
+
+    /**
+     * The values of {@code key} that can give a finite step forward. Package-private: an algorithm
+     * whose formulas allow other values ({@link Lion}'s betas) widens them.
+     */
+    HyperparameterRange hyperparameterRange(String key) {
+        return switch (key) {
+            case "learning_rate", "l1_regularization_strength", "l2_regularization_strength", "beta" ->
+                    HyperparameterRange.NON_NEGATIVE;
+            // Bias corrections divide by 1 - beta^t; beta_2 = 1 also makes Nadam's v_hat 0 / 0.
+            case "beta_1", "beta_2" -> HyperparameterRange.DECAY_RATE;
+            case "rho", "momentum" -> HyperparameterRange.UNIT;
+            default -> HyperparameterRange.FINITE;
+        };
     }
 
     /**
@@ -472,7 +502,7 @@ abstract class BaseOptimizer implements AutoCloseable {
      * Keras's {@code _decayed_lr(var_dtype)}: the learning rate (a schedule evaluated at the calls
      * so far), divided by {@code 1 + decay * iterations} when legacy decay is set, in {@code dtype}.
      */
-    public final double decayedLearningRate(DType dtype) {
+    public final synchronized double decayedLearningRate(DType dtype) {
         double lr = learningRate(dtype);
         if (initialDecay > 0) {
             double decay = dtype.round(initialDecay);
@@ -487,7 +517,7 @@ abstract class BaseOptimizer implements AutoCloseable {
      * calls divided by the steps (Keras 3); bias corrections count these, schedules count calls.
      * A wrapper's are those of the optimizer it wraps (Keras 3's {@code LossScaleOptimizer}).
      */
-    public final long getIterations() {
+    public final synchronized long getIterations() {
         Optimizer inner = inner();
         if (inner != null) {
             return inner.getIterations();
@@ -496,7 +526,7 @@ abstract class BaseOptimizer implements AutoCloseable {
     }
 
     /** Keras 3's {@code optimizer._iterations}: the calls of {@code apply} so far, the counter schedules see. */
-    public final long getCalls() {
+    public final synchronized long getCalls() {
         return store.iterations();
     }
 

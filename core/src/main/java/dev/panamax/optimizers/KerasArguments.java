@@ -26,16 +26,17 @@ final class KerasArguments {
 
     /** Keras's {@code epsilon or backend.epsilon()}: 0 means the default; negative is an error. */
     static double epsilonOrDefault(double epsilon) {
-        if (!(epsilon >= 0)) {
-            throw new IllegalArgumentException("Expected epsilon >= 0, received: " + epsilon);
-        }
-        return epsilon == 0 ? Optimizer.DEFAULT_EPSILON : epsilon;
+        return nonNegativeEpsilon(epsilon) == 0 ? Optimizer.DEFAULT_EPSILON : epsilon;
     }
 
     /** Keras 3's epsilon: any value >= 0, 0 included. */
     static double nonNegativeEpsilon(double epsilon) {
         if (!(epsilon >= 0)) {
             throw new IllegalArgumentException("Expected epsilon >= 0, received: " + epsilon);
+        }
+        if (epsilon == Double.POSITIVE_INFINITY) {
+            // Keras accepts it; every update is then 0 or NaN (Infinity / Infinity). A deliberate difference.
+            throw new IllegalArgumentException("epsilon = Infinity can only give updates of 0 or NaN; expected a finite epsilon >= 0");
         }
         return epsilon;
     }

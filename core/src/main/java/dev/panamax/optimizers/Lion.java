@@ -2,6 +2,7 @@ package dev.panamax.optimizers;
 
 import dev.panamax.internal.Python;
 import dev.panamax.kernels.LionCoefficients;
+import dev.panamax.optimizers.state.HyperparameterRange;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Variable;
 import java.util.List;
@@ -52,6 +53,12 @@ public final class Lion extends Optimizer {
             throw new IllegalArgumentException("Argument `beta_1` must be in the [0, 1] range. Otherwise, the optimizer "
                     + "degenerates to SignSGD. Received: beta_1=" + Python.repr(beta1) + ".");
         }
+    }
+
+    /** Lion takes the sign of its update: {@code beta_1 = 1} (Keras allows it) and {@code beta_2 = 1} stay finite. */
+    @Override
+    HyperparameterRange hyperparameterRange(String key) {
+        return key.equals("beta_1") || key.equals("beta_2") ? HyperparameterRange.UNIT : super.hyperparameterRange(key);
     }
 
     @Override

@@ -456,7 +456,7 @@ public final class Muon extends Optimizer {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         for (HostScratch s : scratch) {
             s.close();
         }

@@ -77,7 +77,7 @@ public abstract class Optimizer extends BaseOptimizer {
      * Changes the threads that share the update of a large tensor (as {@link Builder#threads}).
      * Results do not depend on it; not part of the Keras config.
      */
-    public final void setThreads(int threads) {
+    public final synchronized void setThreads(int threads) {
         executor = ChunkedExecutor.shared(threads);
         lookup.setHost(new HostTensorKernels(kernels, executor));
     }
@@ -100,7 +100,7 @@ public abstract class Optimizer extends BaseOptimizer {
     }
 
     /** Keras's {@code clipnorm} setter: may not be set while {@code global_clipnorm} is. */
-    public final void setClipnorm(Double value) {
+    public final synchronized void setClipnorm(Double value) {
         rejectOnWrapper("clipnorm", value);
         KerasArguments.checkNonNegative("clipnorm", value);
         KerasArguments.rejectClipWithTransformers("clipnorm", value, gradientTransformers);
@@ -112,7 +112,7 @@ public abstract class Optimizer extends BaseOptimizer {
     }
 
     /** Keras's {@code global_clipnorm} setter: may not be set while {@code clipnorm} is. */
-    public final void setGlobalClipnorm(Double value) {
+    public final synchronized void setGlobalClipnorm(Double value) {
         rejectOnWrapper("global_clipnorm", value);
         KerasArguments.checkNonNegative("global_clipnorm", value);
         KerasArguments.rejectClipWithTransformers("global_clipnorm", value, gradientTransformers);
@@ -141,7 +141,7 @@ public abstract class Optimizer extends BaseOptimizer {
      *
      * @return the loss
      */
-    public final double minimize(Supplier<LossAndGradients> lossAndGradients, Supplier<List<Variable>> variables) {
+    public final synchronized double minimize(Supplier<LossAndGradients> lossAndGradients, Supplier<List<Variable>> variables) {
         LossAndGradients result = Objects.requireNonNull(lossAndGradients.get(), "the loss function returned null");
         List<Variable> vars = Objects.requireNonNull(variables.get(), "the variable list is null");
         List<GradientAndVariable> pairs = new ArrayList<>(vars.size());
@@ -153,39 +153,39 @@ public abstract class Optimizer extends BaseOptimizer {
     }
 
     /** {@link #minimize(Supplier, Supplier)} with a fixed variable list. */
-    public final double minimize(Supplier<LossAndGradients> lossAndGradients, List<Variable> variables) {
+    public final synchronized double minimize(Supplier<LossAndGradients> lossAndGradients, List<Variable> variables) {
         Objects.requireNonNull(variables, "variables");
         return minimize(lossAndGradients, () -> variables);
     }
 
     /** Keras 3's {@code assign(variable, value)}: copies {@code value} into {@code target} (same dtype, shape and place). */
-    public final void assign(Tensor target, Tensor value) {
+    public final synchronized void assign(Tensor target, Tensor value) {
         OwnVariables.checkAssign("assign", target, value);
         lookup.of(target).copy(value, target);
     }
 
     /** Keras 3's {@code assign_add(variable, value)}: {@code target += value}. */
-    public final void assignAdd(Tensor target, Tensor value) {
+    public final synchronized void assignAdd(Tensor target, Tensor value) {
         OwnVariables.checkAssign("assign_add", target, value);
         lookup.of(target).axpy(value, target, 1.0);
     }
 
     /** Keras 3's {@code assign_sub(variable, value)}: {@code target -= value}. */
-    public final void assignSub(Tensor target, Tensor value) {
+    public final synchronized void assignSub(Tensor target, Tensor value) {
         OwnVariables.checkAssign("assign_sub", target, value);
         lookup.of(target).axpy(value, target, -1.0);
     }
 
     /** Sets the learning rate; a wrapper's is the one of the optimizer it wraps (Keras 3's {@code LossScaleOptimizer}). */
-    public final void setLearningRate(double learningRate) {
+    public final synchronized void setLearningRate(double learningRate) {
         learningRateOwner().setHyperparameter("learning_rate", Hyperparameter.of(learningRate));
     }
 
-    public final void setLearningRate(DoubleSupplier learningRate) {
+    public final synchronized void setLearningRate(DoubleSupplier learningRate) {
         learningRateOwner().setHyperparameter("learning_rate", Hyperparameter.of(learningRate));
     }
 
-    public final void setLearningRate(LearningRateSchedule learningRate) {
+    public final synchronized void setLearningRate(LearningRateSchedule learningRate) {
         learningRateOwner().setHyperparameter("learning_rate", Hyperparameter.of(learningRate));
     }
 
@@ -218,7 +218,7 @@ public abstract class Optimizer extends BaseOptimizer {
      * @throws IllegalArgumentException when a name is not a regular expression, or an exclusion
      *                                  names no variable of the build
      */
-    public final void excludeFromWeightDecay(List<Variable> variables, List<String> names) {
+    public final synchronized void excludeFromWeightDecay(List<Variable> variables, List<String> names) {
         checkOpen();
         if (step.weightDecay == null) {
             return;
@@ -253,7 +253,7 @@ public abstract class Optimizer extends BaseOptimizer {
      * @throws IllegalArgumentException Keras's message when {@code variables} is not as long as the
      *                                  build's list; nothing is written then
      */
-    public final void finalizeVariableValues(List<Variable> variables) {
+    public final synchronized void finalizeVariableValues(List<Variable> variables) {
         checkOpen();
         if (step.ema != null) {
             step.ema.overwriteVariables(variables);
@@ -306,13 +306,13 @@ public abstract class Optimizer extends BaseOptimizer {
      * Slots are the live tensors; {@code iteration} and {@code learning_rate} are copies. A
      * {@link LossScaleOptimizer} lists its own, then those of the optimizer it wraps.
      */
-    public final List<OptimizerVariable> variables() {
+    public final synchronized List<OptimizerVariable> variables() {
         checkOpen();
         return own.variables();
     }
 
     /** Keras 3's {@code save_own_variables(store)}: {@code store["0"]}, {@code store["1"]}, ... = heap copies of {@link #variables()}. */
-    public final void saveOwnVariables(Map<String, Tensor> target) {
+    public final synchronized void saveOwnVariables(Map<String, Tensor> target) {
         checkOpen();
         own.save(target);
     }
@@ -325,7 +325,7 @@ public abstract class Optimizer extends BaseOptimizer {
      * @param source not modified
      * @throws IllegalArgumentException when the store does not fit this optimizer's variables
      */
-    public final void loadOwnVariables(Map<String, ? extends Tensor> source) {
+    public final synchronized void loadOwnVariables(Map<String, ? extends Tensor> source) {
         checkOpen();
         own.load(source);
     }
@@ -340,7 +340,7 @@ public abstract class Optimizer extends BaseOptimizer {
      * @param trainableValues    one tensor per variable of the build. Not modified.
      * @return new heap tensors: the variables' values and the optimizer's variables after the step
      */
-    public final StatelessResult statelessApply(List<Tensor> optimizerVariables, List<? extends Gradient> gradients,
+    public final synchronized StatelessResult statelessApply(List<Tensor> optimizerVariables, List<? extends Gradient> gradients,
                                                 List<Tensor> trainableValues) {
         checkOpen();
         return own.statelessApply(optimizerVariables, gradients, trainableValues);
@@ -351,7 +351,7 @@ public abstract class Optimizer extends BaseOptimizer {
      * tensor the optimizer created, in creation order. Heap copies that need no closing. A
      * {@link LossScaleOptimizer}'s are its own, then those of the optimizer it wraps.
      */
-    public final List<Tensor> getWeights() {
+    public final synchronized List<Tensor> getWeights() {
         checkOpen();
         return own.weights();
     }
@@ -360,7 +360,7 @@ public abstract class Optimizer extends BaseOptimizer {
      * Keras 2's {@code set_weights(weights)}, in {@link #getWeights()}'s order. Every length and
      * shape is checked before anything is written. Build the optimizer first to have slots.
      */
-    public final void setWeights(List<Tensor> weights) {
+    public final synchronized void setWeights(List<Tensor> weights) {
         checkOpen();
         own.setWeights(weights);
     }
@@ -372,7 +372,7 @@ public abstract class Optimizer extends BaseOptimizer {
      * optimizer; otherwise TF2's ({@code name}, the clipping options that are set, the algorithm's
      * keys), with Keras 3's base options appended when set, as Keras 2.11+ wrote them.
      */
-    public final Map<String, Object> getConfig() {
+    public final synchronized Map<String, Object> getConfig() {
         return keras211 ? OptimizerConfig.keras211(this) : keras3 ? keras3Config() : OptimizerConfig.tf2(this);
     }
 
@@ -398,7 +398,7 @@ public abstract class Optimizer extends BaseOptimizer {
 
     /** Frees the optimizer's variables and scratch memory. The model's variables are not touched. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }

@@ -179,7 +179,7 @@ final class OwnVariables {
         Hyperparameter learningRate;
         if (hasLearningRate) {
             learningRate = Hyperparameter.of(values.get(1).getDouble(0));
-            optimizer.validateHyperparameter("learning_rate", learningRate);
+            optimizer.checkHyperparameter("learning_rate", learningRate);
         } else {
             learningRate = null;
         }
@@ -196,7 +196,7 @@ final class OwnVariables {
                 }
             }
             if (learningRate != null) {
-                optimizer.hyperparameters.set("learning_rate", learningRate);
+                optimizer.hyperparameters.set("learning_rate", learningRate, optimizer.hyperparameterRange("learning_rate"));
             }
             optimizer.store.setIterations(iterations);
         };

@@ -100,18 +100,20 @@ final class Step implements AutoCloseable {
             checks.check(pairs, " after the gradient transformers");
         }
         hyperparameters.beginStep(store.iterations());
+        ApplyConstraints constraints = new ApplyConstraints();
         try {
             optimizer.beginStep();
             update.beginStep();
             for (GradientAndVariable pair : pairs) {
                 Variable variable = pair.variable();
                 update.apply(variable, variable.value(), pair.gradient());
-                ApplyConstraints.apply(variable);
+                constraints.apply(variable);
             }
             store.incrementIterations();
         } finally {
             hyperparameters.endStep();
         }
+        constraints.throwIfAnyFailed();
     }
 
     /**
@@ -121,6 +123,7 @@ final class Step implements AutoCloseable {
      */
     void keras3(List<GradientAndVariable> pairs) {
         hyperparameters.beginStep(store.iterations());
+        ApplyConstraints constraints = new ApplyConstraints();
         try {
             pairs = buffers.inVariableKind(pairs);
             if (lossScale != null) {
@@ -152,11 +155,12 @@ final class Step implements AutoCloseable {
             if (ema != null) {
                 ema.update(optimizer.getIterations());
             }
-            ApplyConstraints.apply(BaseOptimizer.variablesOf(pairs));
+            constraints.apply(BaseOptimizer.variablesOf(pairs));
             store.incrementIterations();
         } finally {
             hyperparameters.endStep();
         }
+        constraints.throwIfAnyFailed();
     }
 
     /**

@@ -2,9 +2,11 @@ package dev.panamax.tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
 
 /**
- * Host memory: either an off-heap segment owned by a shared {@link Arena} (freed on close), or a
+ * Host memory: either an off-heap block in a shared {@link Arena} of its own ({@link NativeBlock}),
+ * freed on close or, when nobody closes it, by a cleaner once this storage is unreachable; or a
  * heap array wrapped without copying (close only marks it unusable; the array belongs to its
  * owner).
  */
@@ -14,24 +16,34 @@ public final class HostStorage implements Storage {
     public static final long ALIGNMENT = 64;
 
     private final MemorySegment segment;
-    private final Arena arena;
+    /** The off-heap block, or null for memory someone else owns. */
+    private final NativeBlock block;
+    private final Cleaner.Cleanable freeing;
     private volatile boolean closed;
 
-    private HostStorage(MemorySegment segment, Arena arena) {
+    private HostStorage(MemorySegment segment, NativeBlock block) {
         this.segment = segment;
-        this.arena = arena;
+        this.block = block;
+        this.freeing = block == null ? null : block.freeWhenUnreachable(this);
     }
 
     /** Zero-filled off-heap memory of {@code byteSize} bytes, 64-byte aligned. */
     public static HostStorage allocate(long byteSize) {
-        // A shared arena: the optimizer's worker threads read and write the segment.
-        Arena arena = Arena.ofShared();
-        try {
-            return new HostStorage(arena.allocate(Math.max(byteSize, 1), ALIGNMENT).asSlice(0, byteSize), arena);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        NativeBlock block = NativeBlock.allocate(byteSize, ALIGNMENT);
+        return new HostStorage(block.segment(), block);
+    }
+
+    /** Off-heap bytes of host tensors allocated and not yet freed, in this JVM. */
+    public static long liveOffHeapBytes() {
+        return NativeBlock.liveBytes();
+    }
+
+    /**
+     * Off-heap blocks freed by the garbage collector because nobody closed them, since the JVM
+     * started. Run with {@code -Dpanamax.leaks=warn} to log where each was allocated.
+     */
+    public static long unclosedBlocksFreed() {
+        return NativeBlock.leakedBlocks();
     }
 
     /** Wraps a segment owned by someone else (a heap array, or memory the caller manages). */
@@ -83,8 +95,9 @@ public final class HostStorage implements Storage {
             return;
         }
         closed = true;
-        if (arena != null) {
-            arena.close();
+        if (block != null) {
+            block.closingByOwner();
+            freeing.clean();
         }
     }
 }

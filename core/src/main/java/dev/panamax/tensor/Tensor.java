@@ -1,6 +1,7 @@
 package dev.panamax.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -34,16 +35,25 @@ public final class Tensor implements Gradient, AutoCloseable {
     /** Zero-filled off-heap tensor. */
     public static Tensor zeros(DType dtype, long... shape) {
         long n = sizeOf(shape);
-        return new Tensor(dtype, shape, HostStorage.allocate(Math.multiplyExact(n, dtype.byteSize())));
+        if (n > Long.MAX_VALUE / dtype.byteSize()) {
+            throw new IllegalArgumentException("Shape " + Arrays.toString(shape) + " of " + dtype.kerasName() + " has " + n
+                    + " elements, more bytes than a memory segment can address");
+        }
+        try {
+            return new Tensor(dtype, shape, HostStorage.allocate(n * dtype.byteSize()));
+        } catch (OutOfMemoryError e) {
+            OutOfMemoryError named = new OutOfMemoryError("Cannot allocate tensor " + dtype.kerasName() + Arrays.toString(shape)
+                    + " off-heap: " + n * dtype.byteSize() + " bytes (" + e.getMessage() + ")");
+            named.initCause(e);
+            throw named;
+        }
     }
 
     /** Off-heap tensor with every element set to {@code value}. */
     public static Tensor full(DType dtype, double value, long... shape) {
         Tensor t = zeros(dtype, shape);
         if (value != 0.0 || Double.doubleToRawLongBits(value) != 0) {
-            for (long i = 0; i < t.size; i++) {
-                dtype.set(t.segment(), i, value);
-            }
+            t.fill(value);
         }
         return t;
     }
@@ -116,6 +126,7 @@ public final class Tensor implements Gradient, AutoCloseable {
             case INT64 -> MemorySegment.ofArray(new long[n]);
         };
         MemorySegment.copy(src, 0, heap, 0, byteSize());
+        Reference.reachabilityFence(this);
         return new Tensor(dtype, shape, HostStorage.wrap(heap));
     }
 
@@ -142,6 +153,8 @@ public final class Tensor implements Gradient, AutoCloseable {
             throw new IllegalArgumentException("Cannot copy a " + source.describe() + " into a " + describe());
         }
         MemorySegment.copy(source.segment(), 0, segment(), 0, byteSize());
+        Reference.reachabilityFence(source);
+        Reference.reachabilityFence(this);
     }
 
     @Override
@@ -210,12 +223,20 @@ public final class Tensor implements Gradient, AutoCloseable {
 
     /** Element {@code index} (row-major flat index) as a double. */
     public double getDouble(long index) {
-        return dtype.get(segment(), Objects.checkIndex(index, size));
+        try {
+            return dtype.get(segment(), Objects.checkIndex(index, size));
+        } finally {
+            Reference.reachabilityFence(this); // its cleaner must not free the memory being read
+        }
     }
 
     /** Sets element {@code index}, rounding to this tensor's dtype. */
     public void setDouble(long index, double value) {
-        dtype.set(segment(), Objects.checkIndex(index, size), value);
+        try {
+            dtype.set(segment(), Objects.checkIndex(index, size), value);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
     }
 
     /** Sets every element, rounding to this tensor's dtype. */
@@ -224,6 +245,7 @@ public final class Tensor implements Gradient, AutoCloseable {
         for (long i = 0; i < size; i++) {
             dtype.set(s, i, value);
         }
+        Reference.reachabilityFence(this);
     }
 
     /** All elements as floats (rounded if this is float64). */
@@ -233,6 +255,7 @@ public final class Tensor implements Gradient, AutoCloseable {
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) dtype.get(s, i);
         }
+        Reference.reachabilityFence(this);
         return out;
     }
 
@@ -243,6 +266,7 @@ public final class Tensor implements Gradient, AutoCloseable {
         for (int i = 0; i < out.length; i++) {
             out[i] = dtype.get(s, i);
         }
+        Reference.reachabilityFence(this);
         return out;
     }
 
@@ -283,7 +307,11 @@ public final class Tensor implements Gradient, AutoCloseable {
             if (d < 0) {
                 throw new IllegalArgumentException("Shape " + Arrays.toString(shape) + " has a negative dimension");
             }
-            n = Math.multiplyExact(n, d);
+            if (d != 0 && n > Long.MAX_VALUE / d) {
+                throw new IllegalArgumentException("Shape " + Arrays.toString(shape) + " has more than " + Long.MAX_VALUE
+                        + " elements");
+            }
+            n *= d;
         }
         return n;
     }

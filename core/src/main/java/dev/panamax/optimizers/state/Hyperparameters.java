@@ -16,6 +16,7 @@ public final class Hyperparameters {
 
     private final String optimizer;
     private final Map<String, Hyperparameter> declared = new LinkedHashMap<>();
+    private final Map<String, HyperparameterRange> ranges = new LinkedHashMap<>();
     private final Map<String, Double> stepValues = new LinkedHashMap<>();
 
     /** @param optimizer the optimizer's name, for messages */
@@ -23,9 +24,26 @@ public final class Hyperparameters {
         this.optimizer = optimizer;
     }
 
-    /** Declares or replaces {@code key}. */
-    public void set(String key, Hyperparameter value) {
-        declared.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, key));
+    /**
+     * Declares or replaces {@code key}, whose values must lie in {@code range}: a constant is
+     * checked now, a supplier's or schedule's value at each step.
+     *
+     * @throws IllegalArgumentException naming the key and value, for a constant outside the range
+     */
+    public void set(String key, Hyperparameter value, HyperparameterRange range) {
+        check(key, value, range);
+        declared.put(key, value);
+        ranges.put(key, range);
+    }
+
+    /** The check {@link #set} makes: a constant must lie in {@code range}. */
+    public void check(String key, Hyperparameter value, HyperparameterRange range) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, key);
+        if (value instanceof Hyperparameter.Constant(double c) && !range.contains(c)) {
+            throw new IllegalArgumentException("Optimizer '" + optimizer + "': " + key + " = " + c + " can only give NaN,"
+                    + " Infinity or a step the wrong way; expected " + range.describe(key));
+        }
     }
 
     /** {@code key} as set: a constant, a supplier or a schedule. */
@@ -38,10 +56,26 @@ public final class Hyperparameters {
         return h;
     }
 
-    /** Evaluates every hyperparameter for the step about to run, at the raw step counter {@code iterations}. */
+    /**
+     * Evaluates every hyperparameter for the step about to run, at the raw step counter
+     * {@code iterations}, and checks each value against its range.
+     *
+     * @throws IllegalArgumentException naming the key, the step and the value, when a supplier or
+     *                                  schedule gives a value out of range (the step then changes nothing)
+     */
     public void beginStep(long iterations) {
         stepValues.clear();
-        declared.forEach((key, h) -> stepValues.put(key, h.value(iterations)));
+        declared.forEach((key, h) -> {
+            double v = h.value(iterations);
+            HyperparameterRange range = ranges.get(key);
+            if (!range.contains(v)) {
+                stepValues.clear();
+                throw new IllegalArgumentException("Optimizer '" + optimizer + "': " + key + " for step " + iterations + " is "
+                        + v + " (from its " + (h instanceof Hyperparameter.Scheduled ? "schedule" : "supplier")
+                        + "); expected " + range.describe(key) + ". The step changed nothing");
+            }
+            stepValues.put(key, v);
+        });
     }
 
     /** Forgets the step's values. */

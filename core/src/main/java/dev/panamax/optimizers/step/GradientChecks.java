@@ -3,6 +3,7 @@ package dev.panamax.optimizers.step;
 import dev.panamax.kernels.TensorKernelsLookup;
 import dev.panamax.optimizers.GradientAndVariable;
 import dev.panamax.optimizers.SparseGradients;
+import dev.panamax.optimizers.state.OptimizerVariable;
 import dev.panamax.optimizers.state.OptimizerVariables;
 import dev.panamax.tensor.Gradient;
 import dev.panamax.tensor.IndexedSlices;
@@ -72,6 +73,19 @@ public final class GradientChecks {
                         + earlier + " and " + position + ")" + where + "; add them into one gradient");
             }
             checkGradient(v, p.gradient(), where);
+        }
+        if (built) {
+            checkOwnVariablesOpen(where);
+        }
+    }
+
+    /** Every tensor the optimizer made (slots, averages, accumulators) is open: a step never meets a closed one half-way. */
+    private void checkOwnVariablesOpen(String where) {
+        for (OptimizerVariable own : store.created()) {
+            if (!own.value().isAlive()) {
+                throw new IllegalStateException("Optimizer variable '" + own.path() + "' is closed" + where
+                        + "; the optimizer owns its slots and frees them when it is closed");
+            }
         }
     }
 
