@@ -47,6 +47,9 @@ abstract class BaseOptimizer implements AutoCloseable {
     final OptimizerVariables store;
     final Hyperparameters hyperparameters;
     final Step step;
+    final boolean skipNonFiniteSteps;
+    /** Steps skipped for non-finite gradients ({@link OptimizerOptions#skipNonFiniteSteps}). */
+    private long skippedSteps;
     boolean closed;
 
     // The learning rate is declared here, through the overridable validation and default: subclasses
@@ -86,6 +89,7 @@ abstract class BaseOptimizer implements AutoCloseable {
         this.store = new OptimizerVariables(b.name != null ? b.name : OptimizerConfig.snakeCase(defaultName));
         this.hyperparameters = new Hyperparameters(name);
         this.step = new Step(this, b, store, hyperparameters, lookup);
+        this.skipNonFiniteSteps = b.skipNonFiniteSteps;
         setHyperparameter("learning_rate", b.learningRate != null ? b.learningRate : Hyperparameter.of(defaultLearningRate()));
     }
 
@@ -164,6 +168,10 @@ abstract class BaseOptimizer implements AutoCloseable {
             if (!store.isBuilt()) {
                 // As Keras 3, build with every variable given, those without a gradient this step too.
                 build(variablesOf(gradientsAndVariables));
+            }
+            if (skipNonFiniteSteps && !step.finiteGradients.all(pairs)) {
+                skippedSteps++;
+                return;
             }
             runStep(pairs);
         } finally {
@@ -523,6 +531,14 @@ abstract class BaseOptimizer implements AutoCloseable {
             return inner.getIterations();
         }
         return step.accumulation == null ? store.iterations() : Math.floorDiv(store.iterations(), step.accumulation.steps());
+    }
+
+    /**
+     * Steps skipped because a gradient held a NaN or an Infinity, with
+     * {@link OptimizerOptions#skipNonFiniteSteps} on; they did not count in {@link #getIterations}.
+     */
+    public final synchronized long getSkippedSteps() {
+        return skippedSteps;
     }
 
     /** Keras 3's {@code optimizer._iterations}: the calls of {@code apply} so far, the counter schedules see. */

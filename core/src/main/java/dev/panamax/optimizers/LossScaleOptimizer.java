@@ -55,14 +55,6 @@ public final class LossScaleOptimizer extends Optimizer {
      */
     private static final Map<String, Object> BASE_OPTIMIZER_DEFAULTS = baseOptimizerDefaults();
 
-    /**
-     * Scales a gradient down before the confirming sum of squares (see {@link #isFinite}): then no
-     * square of a finite element, nor their sum, can overflow; finite elements stay finite and
-     * non-finite ones non-finite, as the factor is a power of two.
-     */
-    private static final double FLOAT32_CONFIRM_FACTOR = 0x1p-100;
-    private static final double FLOAT64_CONFIRM_FACTOR = 0x1p-600;
-
     private final Optimizer inner;
     private final double initialScale;
     private final int dynamicGrowthSteps;
@@ -306,7 +298,7 @@ public final class LossScaleOptimizer extends Optimizer {
         GradientBuffers buffers = step.buffers;
         pairs = buffers.inVariableKind(pairs);
         float scale = (float) dynamicScale.getDouble(0);
-        if (!allFinite(pairs)) {
+        if (!step.finiteGradients.all(pairs)) { // Keras's check_finite
             stepCounter.setDouble(0, 0);
             dynamicScale.setDouble(0, scale * 0.5f);
             return;
@@ -321,38 +313,6 @@ public final class LossScaleOptimizer extends Optimizer {
             dynamicScale.setDouble(0, scale * 2.0f);
         } else {
             stepCounter.setDouble(0, stepCounter.getDouble(0) + 1);
-        }
-    }
-
-    /** Keras's {@code check_finite}: every element of every gradient (an IndexedSlices' values) finite. */
-    private boolean allFinite(List<GradientAndVariable> pairs) {
-        for (GradientAndVariable p : pairs) {
-            if (!isFinite(GradientBuffers.denseValues(p.gradient()))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * One reduction where the gradient lives: a sum of squares is finite exactly when every element
-     * is, unless squares of huge finite elements overflow. The host adds float32 squares in double,
-     * which cannot overflow; otherwise (float64, or a device that may add float32 squares in
-     * float32) a non-finite sum is confirmed on a scaled-down copy, which can overflow only if an
-     * element is not finite. That copy is made only for a skipped step, or for such huge gradients.
-     */
-    private boolean isFinite(Tensor g) {
-        if (Double.isFinite(tensorKernels(g).sumOfSquares(g))) {
-            return true;
-        }
-        if (g.isHost() && g.dtype() == DType.FLOAT32) {
-            return false;
-        }
-        var kernels = tensorKernels(g);
-        try (Tensor scratch = kernels.full(g.dtype(), 0.0, g.shape())) {
-            kernels.copy(g, scratch);
-            kernels.scale(scratch, g.dtype() == DType.FLOAT32 ? FLOAT32_CONFIRM_FACTOR : FLOAT64_CONFIRM_FACTOR);
-            return Double.isFinite(kernels.sumOfSquares(scratch));
         }
     }
 

@@ -29,6 +29,7 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
     GradientTransformer gradientAggregator;
     Integer threads;
     OptimizerKernels kernels;
+    boolean skipNonFiniteSteps;
     boolean keras3;
     boolean keras211;
     Double weightDecay;
@@ -129,6 +130,18 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
+        return self();
+    }
+
+    /**
+     * Skips every step whose gradients hold a NaN or an Infinity: such a step changes nothing but
+     * {@code Optimizer.getSkippedSteps()} (Optax's {@code apply_if_finite}; Keras 3's
+     * LossScaleOptimizer skips the same way). Costs one read of the gradients per step. A Panamax
+     * option, not part of the Keras config. Default false: Keras applies such steps, and one
+     * Infinity with {@code global_clipnorm} turns every variable NaN.
+     */
+    public B skipNonFiniteSteps(boolean skip) {
+        this.skipNonFiniteSteps = skip;
         return self();
     }
 

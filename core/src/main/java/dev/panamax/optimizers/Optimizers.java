@@ -2,6 +2,7 @@ package dev.panamax.optimizers;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -65,6 +66,8 @@ public final class Optimizers {
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // Python's json keeps the last of duplicate keys silently; a config that says two things is refused here.
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
     /** A registered optimizer: its name, its class if known, how to make it, and whether it is built in. */

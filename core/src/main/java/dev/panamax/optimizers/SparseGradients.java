@@ -71,13 +71,11 @@ public final class SparseGradients {
             throw new IllegalArgumentException("Gradient for variable '" + variableName + "' is an IndexedSlices, but the"
                     + " variable is a scalar: sparse gradients need a variable of rank >= 1" + where);
         }
-        long[] valuesShape = values.shape();
-        long[] expected = shape.clone();
-        expected[0] = indices.size();
-        if (!Arrays.equals(valuesShape, expected)) {
-            throw new IllegalArgumentException("Gradient for variable '" + variableName + "' has IndexedSlices values of shape "
-                    + Arrays.toString(valuesShape) + ", expected " + Arrays.toString(expected) + " (one row of the variable's"
-                    + " shape " + Arrays.toString(shape) + " per index)" + where);
+        if (!Arrays.equals(g.denseShape(), shape)) {
+            // TF would scatter the rows into a tensor of the dense shape and fail on the shapes there.
+            // (IndexedSlices checked its values against its dense shape when it was made.)
+            throw new IllegalArgumentException("Gradient for variable '" + variableName + "' is an IndexedSlices of dense shape "
+                    + Arrays.toString(g.denseShape()) + ", expected " + Arrays.toString(shape) + " (the variable's shape)" + where);
         }
         long rows = shape[0];
         long[] idx = readIndices(indices);

@@ -8,6 +8,7 @@ import dev.panamax.optimizers.step.ApplyConstraints;
 import dev.panamax.optimizers.step.ClipByGlobalNorm;
 import dev.panamax.optimizers.step.ClipByNorm;
 import dev.panamax.optimizers.step.ClipByValue;
+import dev.panamax.optimizers.step.FiniteGradients;
 import dev.panamax.optimizers.step.GradientBuffers;
 import dev.panamax.optimizers.step.GradientChecks;
 import dev.panamax.optimizers.step.GradientStage;
@@ -34,6 +35,7 @@ final class Step implements AutoCloseable {
     private final TensorKernelsLookup kernels;
     final GradientBuffers buffers;
     final GradientChecks checks;
+    final FiniteGradients finiteGradients;
     private final UpdateVariables update;
     /** Not final: a {@link LossScaleOptimizer} turns its inner optimizer's off. */
     ScaleLoss lossScale;
@@ -49,6 +51,7 @@ final class Step implements AutoCloseable {
         this.kernels = kernels;
         this.buffers = new GradientBuffers(kernels);
         this.checks = new GradientChecks(store, kernels, b.keras3);
+        this.finiteGradients = new FiniteGradients(kernels);
         this.update = new UpdateVariables(optimizer, buffers);
         this.lossScale = b.lossScaleFactor != null ? new ScaleLoss(b.lossScaleFactor, buffers, kernels) : null;
         boolean accumulating = b.gradientAccumulationSteps != null && b.gradientAccumulationSteps != 0;

@@ -110,7 +110,11 @@ public final class Schedules {
      */
     public static LearningRateSchedule deserialize(Map<String, ?> serialized) {
         Objects.requireNonNull(serialized, "serialized");
-        for (String key : serialized.keySet()) {
+        for (Object key : serialized.keySet()) {
+            if (!(key instanceof String)) {
+                // A map from JSON has string keys; one built in Java may have any (Map<String, ?> is not checked at run time).
+                throw new IllegalArgumentException("A serialized learning-rate schedule has a key that is not a string: " + key);
+            }
             if (!FORM_KEYS.contains(key)) {
                 throw new IllegalArgumentException("A serialized learning-rate schedule has an unexpected key '" + key
                         + "'. Allowed keys are [class_name, config] (TF2) and [module, class_name, config, registered_name] (Keras 3): "

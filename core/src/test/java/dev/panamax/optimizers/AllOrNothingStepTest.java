@@ -86,6 +86,23 @@ class AllOrNothingStepTest {
         }
     }
 
+    @Test
+    void setWeightsRefusesAStepCounterThatWouldOverflowAndWritesNothing() {
+        List<Variable> vars = twoVariables(null);
+        List<Tensor> grads = gradients();
+        try (Optimizer adam = Adam.builder().build()) {
+            adam.apply(grads, vars);
+            List<Tensor> weights = new java.util.ArrayList<>(adam.getWeights());
+            List<long[]> before = snapshot(adam, vars);
+            weights.set(0, Tensor.scalar(DType.FLOAT64, 1e30));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> adam.setWeights(weights));
+            assertEquals("weight 0 (iterations) must be a non-negative integer below 2^53, got 1.0E30", e.getMessage());
+            assertSameSnapshot(before, snapshot(adam, vars));
+        } finally {
+            close(vars, grads);
+        }
+    }
+
     private static List<long[]> snapshotOfVariables(List<Variable> vars) {
         return vars.stream().map(v -> Fixtures.bits(v.value())).toList();
     }

@@ -228,7 +228,7 @@ class OptimizerValidationTest {
     @Test
     void sparseGradientWithWrongRowsOrDtypeIsRejectedBeforeAnythingIsWritten() {
         assertRejectedWithoutWrites(IllegalArgumentException.class,
-                "has IndexedSlices values of shape [1, 2], expected [1] (one row of the variable's shape [2] per index)",
+                "is an IndexedSlices of dense shape [2, 2], expected [2] (the variable's shape)",
                 (opt, vars) -> {
                     IndexedSlices sparse = new IndexedSlices(Tensor.wrap(new double[] {1, 2}, 1, 2), Tensor.wrap(new int[] {0}), 2, 2);
                     return () -> opt.apply(with(2, sparse), vars);

@@ -709,4 +709,17 @@ class SparseUpdatesTest {
             }
         }
     }
+
+    @Test
+    void anIndexedSlicesOfAnotherDenseShapeIsRefusedNamingBoth() {
+        try (Tensor w = Tensor.zeros(DType.FLOAT32, 4, 2); Optimizer sgd = SGD.builder().build()) {
+            // Rows of the right width, but the dense shape says 5 rows.
+            IndexedSlices g = new IndexedSlices(Tensor.of(new float[] {1, 2}, 1, 2), Tensor.wrap(new int[] {3}), 5, 2);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> sgd.apply(List.of(g), List.of(new Variable("emb", w))));
+            assertEquals("Gradient for variable 'emb' is an IndexedSlices of dense shape [5, 2], expected [4, 2] (the variable's"
+                    + " shape)", e.getMessage());
+            assertEquals(0.0, w.getDouble(6));
+        }
+    }
 }
