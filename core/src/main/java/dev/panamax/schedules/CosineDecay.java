@@ -35,6 +35,8 @@ public final class CosineDecay implements LearningRateSchedule {
         this.warmupTarget = b.warmupTarget;
         this.warmupSteps = b.warmupSteps;
         ScheduleConfig.checkPositive("decay_steps", decaySteps);
+        ScheduleConfig.checkFinite("CosineDecay", "initial_learning_rate", initialLearningRate);
+        ScheduleConfig.checkFinite("CosineDecay", "alpha", alpha);
     }
 
     public static Builder builder(double initialLearningRate, double decaySteps) {

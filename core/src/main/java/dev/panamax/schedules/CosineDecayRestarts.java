@@ -30,6 +30,11 @@ public final class CosineDecayRestarts implements LearningRateSchedule {
         this.alpha = b.alpha;
         this.name = b.name;
         ScheduleConfig.checkPositive("first_decay_steps", firstDecaySteps);
+        ScheduleConfig.checkFinite("CosineDecayRestarts", "initial_learning_rate", initialLearningRate);
+        // log(t_mul) divides the restart count; t_mul <= 0 makes it NaN.
+        ScheduleConfig.checkRange("CosineDecayRestarts", "t_mul", tMul, 0, true);
+        ScheduleConfig.checkFinite("CosineDecayRestarts", "m_mul", mMul);
+        ScheduleConfig.checkFinite("CosineDecayRestarts", "alpha", alpha);
     }
 
     public static Builder builder(double initialLearningRate, double firstDecaySteps) {

@@ -38,6 +38,17 @@ public final class PiecewiseConstantDecay implements LearningRateSchedule {
             // Keras accepts this and fails with an IndexError on the first call (boundaries[0]).
             throw new IllegalArgumentException("PiecewiseConstantDecay needs at least one boundary. Received: boundaries=[] of length 0");
         }
+        for (int i = 0; i < boundaries.length; i++) {
+            // Keras picks the value of the first interval a step falls in; with boundaries out of
+            // order some steps fall in none, and its masked sum gives 0 or a mix of values.
+            if (!Double.isFinite(boundaries[i]) || (i > 0 && !(boundaries[i] > boundaries[i - 1]))) {
+                throw new IllegalArgumentException("PiecewiseConstantDecay: boundaries must be finite and increasing. Received: "
+                        + "boundaries=" + ScheduleConfig.pySteps(boundaries));
+            }
+        }
+        for (double v : values) {
+            ScheduleConfig.checkFinite("PiecewiseConstantDecay", "values", v);
+        }
         this.boundaries = boundaries.clone();
         this.values = values.clone();
         this.name = name;

@@ -36,6 +36,10 @@ public final class PolynomialDecay implements LearningRateSchedule {
         this.cycle = b.cycle;
         this.name = b.name;
         ScheduleConfig.checkPositive("decay_steps", decaySteps);
+        ScheduleConfig.checkFinite("PolynomialDecay", "initial_learning_rate", initialLearningRate);
+        ScheduleConfig.checkFinite("PolynomialDecay", "end_learning_rate", endLearningRate);
+        // (1 - step / decay_steps)^power is 0^power at the end: Infinity for a negative power.
+        ScheduleConfig.checkRange("PolynomialDecay", "power", power, 0, false);
     }
 
     public static Builder builder(double initialLearningRate, double decaySteps) {

@@ -22,6 +22,10 @@ abstract sealed class RateDecay implements LearningRateSchedule permits Exponent
         this.staircase = staircase;
         this.name = name;
         ScheduleConfig.checkPositive("decay_steps", decaySteps);
+        String schedule = getClass().getSimpleName();
+        ScheduleConfig.checkFinite(schedule, "initial_learning_rate", initialLearningRate);
+        // A negative rate: rate^(fraction) is NaN (exponential), 1 + rate * t reaches 0 (inverse time).
+        ScheduleConfig.checkRange(schedule, "decay_rate", decayRate, 0, false);
     }
 
     /** The arguments of a config of {@code className}; unknown or ill-typed keys are errors. */

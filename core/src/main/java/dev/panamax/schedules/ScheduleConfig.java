@@ -186,6 +186,24 @@ final class ScheduleConfig {
         }
     }
 
+    /**
+     * A schedule argument that is finite and at least {@code min} ({@code strictly}: above it):
+     * other values give a NaN or an infinite learning rate at some step. Keras accepts them (a
+     * deliberate difference); the optimizer would refuse the value at that step anyway.
+     */
+    static void checkRange(String schedule, String argument, double value, double min, boolean strictly) {
+        if (!Double.isFinite(value) || (strictly ? !(value > min) : !(value >= min))) {
+            throw new IllegalArgumentException(schedule + ": " + argument + " = " + value + " gives a NaN or infinite learning"
+                    + " rate; expected a finite " + argument + (min == Double.NEGATIVE_INFINITY ? ""
+                    : (strictly ? " > " : " >= ") + pyFloat(min)));
+        }
+    }
+
+    /** {@link #checkRange} with no lower bound: any finite number. */
+    static void checkFinite(String schedule, String argument, double value) {
+        checkRange(schedule, argument, value, Double.NEGATIVE_INFINITY, false);
+    }
+
     /** An ordered config map from alternating keys and values (values may be null). */
     static Map<String, Object> ordered(Object... keysAndValues) {
         Map<String, Object> out = new java.util.LinkedHashMap<>();
