@@ -425,7 +425,7 @@ abstract class BaseOptimizer implements AutoCloseable {
     }
 
     /** Keras's {@code get_slot_names()}: the slot names in creation order. */
-    public final List<String> getSlotNames() {
+    public final synchronized List<String> getSlotNames() {
         return store.slotNames();
     }
 
@@ -487,7 +487,7 @@ abstract class BaseOptimizer implements AutoCloseable {
     }
 
     /** The hyperparameter {@code key} as set: a constant, a supplier or a schedule. */
-    public final Hyperparameter getHyperparameter(String key) {
+    public final synchronized Hyperparameter getHyperparameter(String key) {
         return hyperparameters.get(key);
     }
 

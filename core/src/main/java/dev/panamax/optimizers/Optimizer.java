@@ -28,8 +28,12 @@ import java.util.function.Supplier;
  *
  * <p>This class adds the Keras API around the step: options, the optimizer's variables
  * ({@code variables}, {@code save_own_variables}, {@code stateless_apply}, weights), config and
- * lifetime. Built-in gradient stages never modify the caller's gradient tensors. An optimizer is
- * not thread-safe; call it from one thread.
+ * lifetime. Built-in gradient stages never modify the caller's gradient tensors.
+ *
+ * <p>Every method that reads or changes the optimizer's state is {@code synchronized} on it:
+ * steps from several threads are serialised, each whole. Hold the optimizer's lock to make
+ * several calls one unit. An optimizer dropped without {@link #close()} is freed by the garbage
+ * collector (its tensors' cleaners); {@code close()} frees it at once.
  */
 public abstract class Optimizer extends BaseOptimizer {
 
@@ -190,7 +194,7 @@ public abstract class Optimizer extends BaseOptimizer {
     }
 
     /** The learning rate; a wrapper's is the one of the optimizer it wraps. */
-    public final Hyperparameter getLearningRate() {
+    public final synchronized Hyperparameter getLearningRate() {
         return learningRateOwner().getHyperparameter("learning_rate");
     }
 
@@ -273,7 +277,7 @@ public abstract class Optimizer extends BaseOptimizer {
      * Keras 3's {@code scale_loss(loss)}: {@code loss * loss_scale_factor}, or the loss when there
      * is none; a {@link LossScaleOptimizer}'s, {@code loss} times its current dynamic scale.
      */
-    public final double scaleLoss(double loss) {
+    public final synchronized double scaleLoss(double loss) {
         Double scale = lossScale();
         return scale == null ? loss : loss * scale;
     }
