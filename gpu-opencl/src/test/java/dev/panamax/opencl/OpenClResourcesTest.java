@@ -353,4 +353,24 @@ class OpenClResourcesTest {
                 .mapToLong(line -> Long.parseLong(line.replaceAll("[^0-9]", "")))
                 .findFirst().orElseThrow();
     }
+
+    @Test
+    void buffersNobodyClosesAreReleasedOnceCollected() throws InterruptedException {
+        long before = OpenClBuffer.liveBuffers();
+        for (int i = 0; i < 200; i++) {
+            Tensor t = OpenClStorage.full(queue, DType.FLOAT32, 1, 4096);
+            assertTrue(t.isAlive());
+        }
+        queue.finish();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (OpenClBuffer.liveBuffers() > before && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertTrue(OpenClBuffer.liveBuffers() <= before, "buffers still held after collection: " + OpenClBuffer.liveBuffers());
+        OpenClBuffer closed = context.createBuffer(64);
+        closed.close();
+        closed.close(); // idempotent: released once
+        assertTrue(OpenClBuffer.liveBuffers() <= before);
+    }
 }
