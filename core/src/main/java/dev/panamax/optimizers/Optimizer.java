@@ -10,6 +10,8 @@ import dev.panamax.schedules.LearningRateSchedule;
 import dev.panamax.tensor.Gradient;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -363,6 +365,49 @@ public abstract class Optimizer extends BaseOptimizer {
     public final void setWeights(List<Tensor> weights) {
         checkOpen();
         own.setWeights(weights);
+    }
+
+    // ---- checkpoints ---------------------------------------------------------------------------------
+
+    /**
+     * Saves this optimizer's whole state to {@code file}, a safetensors file: the step counter, a
+     * number learning rate, every slot, EMA average, accumulator and optimizer-wide variable (of the
+     * optimizer it wraps too), each under a key made of the variable's name and the slot's
+     * ({@code dense/kernel/m}), with the class and Keras config in its metadata and a CRC32C of the
+     * file. The model's variables are not saved. Tensors are streamed (device tensors one host copy
+     * at a time). The file is replaced atomically: a crash leaves the old file or the new one.
+     * {@link #load} and {@link Optimizers#load} read it back; the format and its keys (which follow
+     * Keras 3's {@code save_own_variables}) are described in the README's "Checkpoints" section.
+     *
+     * @param file the checkpoint; its directory must exist. Replaced, or created.
+     * @throws IllegalStateException when the config cannot be written (a schedule without a
+     *                               config) or two variables of the build share a name
+     * @throws IOException           when writing fails; {@code file} is then unchanged
+     */
+    public final void save(Path file) throws IOException {
+        checkOpen();
+        Checkpoint.save(this, file);
+    }
+
+    /**
+     * Restores the state {@link #save} wrote into this optimizer, which must be of the same class
+     * and config (its name, learning rate, {@code clipnorm} and {@code global_clipnorm} may
+     * differ; a number learning rate is restored from the file) and built with variables of the
+     * same names, shapes and dtypes (call {@link #build} first, or use {@link Optimizers#load}).
+     * Everything is checked before anything is written: on a {@link CheckpointException} this
+     * optimizer is unchanged. Steps after the load give the same bits as steps of the optimizer
+     * that was saved.
+     *
+     * @param file not modified
+     * @throws CheckpointException when the file is truncated, corrupt, not a checkpoint, or does not
+     *                             fit this optimizer; the message names the key, the expected and the found value
+     * @throws IOException         when the file cannot be read; if that happens after every check
+     *                             passed (the disk fails mid-copy), the state is partly loaded and
+     *                             the message says so
+     */
+    public final void load(Path file) throws IOException {
+        checkOpen();
+        Checkpoint.load(this, file);
     }
 
     // ---- config --------------------------------------------------------------------------------------
