@@ -157,6 +157,10 @@ final class Checkpoint {
         List<Runnable> setNumbers = new ArrayList<>();
         for (CheckpointEntries.Entry e : expected) {
             SafeTensorsHeader.Entry f = found.get(e.key());
+            if (!e.value().isAlive()) {
+                throw new IllegalStateException("Optimizer '" + optimizer.getName() + "' cannot load " + file + ": its variable '"
+                        + e.key() + "' is closed");
+            }
             if (f.dtype() != e.dtype() || !e.value().hasShape(f.shape())) {
                 throw new CheckpointException(file, "key '" + e.key() + "': expected " + e.describe() + ", found " + f.describe());
             }

@@ -370,14 +370,23 @@ public abstract class Optimizer extends BaseOptimizer {
     // ---- checkpoints ---------------------------------------------------------------------------------
 
     /**
-     * Saves this optimizer's whole state to {@code file}, a safetensors file: the step counter, a
-     * number learning rate, every slot, EMA average, accumulator and optimizer-wide variable (of the
-     * optimizer it wraps too), each under a key made of the variable's name and the slot's
-     * ({@code dense/kernel/m}), with the class and Keras config in its metadata and a CRC32C of the
-     * file. The model's variables are not saved. Tensors are streamed (device tensors one host copy
-     * at a time). The file is replaced atomically: a crash leaves the old file or the new one.
-     * {@link #load} and {@link Optimizers#load} read it back; the format and its keys (which follow
-     * Keras 3's {@code save_own_variables}) are described in the README's "Checkpoints" section.
+     * Saves this optimizer's whole state to {@code file}, a safetensors file, with the format, its
+     * version, the Java class, the Keras config ({@link Optimizers#toJson}) and a CRC32C of the file
+     * in its metadata. The tensors, by key:
+     * <ul>
+     *   <li>{@code iteration}: the step counter (the calls of {@code apply}), int64;</li>
+     *   <li>{@code learning_rate}: the learning rate when it is a number, float64 (exact);</li>
+     *   <li>{@code <variable name>/<slot>}: each variable's slots, EMA average and accumulator
+     *       ({@code dense/kernel/m}, {@code dense/kernel/average}), under {@link #getSlot}'s names;</li>
+     *   <li>{@code <name>}: optimizer-wide variables ({@code momentum_cache}, {@code step_counter});</li>
+     *   <li>{@code inner_optimizer/<key>}: those of the optimizer a {@link LossScaleOptimizer} wraps.</li>
+     * </ul>
+     * They lie in the file in the order of {@link #variables()}, so the n-th is Keras 3's
+     * {@code save_own_variables} entry {@code store[str(n)]} (whose learning rate is a float32).
+     * The model's variables are not saved. Tensors are streamed, whatever their size (a device
+     * tensor through one host copy). The file is replaced atomically: a crash leaves the old file
+     * or the new one. {@link #load} and {@link Optimizers#load} read it back; the README's
+     * "Checkpoints" section describes the format.
      *
      * @param file the checkpoint; its directory must exist. Replaced, or created.
      * @throws IllegalStateException when the config cannot be written (a schedule without a

@@ -64,6 +64,9 @@ final class SafeTensorsWriter {
         SafeTensorsHeader header = SafeTensorsHeader.layout(withChecksum, layout);
         byte[] json = header.encode();
         int digitsAt = SafeTensorsHeader.checksumDigitsAt(json);
+        if (digitsAt < 0) {
+            throw new IllegalStateException("The encoded header lost its checksum entry: " + new String(json, StandardCharsets.UTF_8));
+        }
 
         CRC32C crc = new CRC32C();
         ByteBuffer prefix = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(0, json.length);
@@ -96,7 +99,7 @@ final class SafeTensorsWriter {
         }
         // A device tensor: one host copy of it (the storage copies whole buffers only), then the same path.
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(Math.max(tensor.byteSize(), 1), 64).asSlice(0, tensor.byteSize());
+            MemorySegment host = arena.allocate(tensor.byteSize(), 64);
             tensor.storage().copyTo(host);
             stream(channel, host, tensor.dtype(), staging, buffer, crc);
         }

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CheckpointCrashTest {
 
-    private static final int KILLS = 20;
+    /** 20 by default (about 1 s each on a busy 2-core machine, mostly the child JVM's start); more with -Dpanamax.test.kills=N. */
+    private static final int KILLS = Integer.getInteger("panamax.test.kills", 20);
 
     @TempDir
     Path dir;
