@@ -10,6 +10,8 @@ import dev.panamax.schedules.LearningRateSchedule;
 import dev.panamax.tensor.Gradient;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -367,6 +369,58 @@ public abstract class Optimizer extends BaseOptimizer {
     public final synchronized void setWeights(List<Tensor> weights) {
         checkOpen();
         own.setWeights(weights);
+    }
+
+    // ---- checkpoints ---------------------------------------------------------------------------------
+
+    /**
+     * Saves this optimizer's whole state to {@code file}, a safetensors file, with the format, its
+     * version, the Java class, the Keras config ({@link Optimizers#toJson}) and a CRC32C of the file
+     * in its metadata. The tensors, by key:
+     * <ul>
+     *   <li>{@code iteration}: the step counter (the calls of {@code apply}), int64;</li>
+     *   <li>{@code learning_rate}: the learning rate when it is a number, float64 (exact);</li>
+     *   <li>{@code <variable name>/<slot>}: each variable's slots, EMA average and accumulator
+     *       ({@code dense/kernel/m}, {@code dense/kernel/average}), under {@link #getSlot}'s names;</li>
+     *   <li>{@code <name>}: optimizer-wide variables ({@code momentum_cache}, {@code step_counter});</li>
+     *   <li>{@code inner_optimizer/<key>}: those of the optimizer a {@link LossScaleOptimizer} wraps.</li>
+     * </ul>
+     * They lie in the file in the order of {@link #variables()}, so the n-th is Keras 3's
+     * {@code save_own_variables} entry {@code store[str(n)]} (whose learning rate is a float32).
+     * The model's variables are not saved. Tensors are streamed, whatever their size (a device
+     * tensor through one host copy). The file is replaced atomically: a crash leaves the old file
+     * or the new one. {@link #load} and {@link Optimizers#load} read it back; the README's
+     * "Checkpoints" section describes the format.
+     *
+     * @param file the checkpoint; its directory must exist. Replaced, or created.
+     * @throws IllegalStateException when the config cannot be written (a schedule without a
+     *                               config) or two variables of the build share a name
+     * @throws IOException           when writing fails; {@code file} is then unchanged
+     */
+    public final void save(Path file) throws IOException {
+        checkOpen();
+        Checkpoint.save(this, file);
+    }
+
+    /**
+     * Restores the state {@link #save} wrote into this optimizer, which must be of the same class
+     * and config (its name, learning rate, {@code clipnorm} and {@code global_clipnorm} may
+     * differ; a number learning rate is restored from the file) and built with variables of the
+     * same names, shapes and dtypes (call {@link #build} first, or use {@link Optimizers#load}).
+     * Everything is checked before anything is written: on a {@link CheckpointException} this
+     * optimizer is unchanged. Steps after the load give the same bits as steps of the optimizer
+     * that was saved.
+     *
+     * @param file not modified
+     * @throws CheckpointException when the file is truncated, corrupt, not a checkpoint, or does not
+     *                             fit this optimizer; the message names the key, the expected and the found value
+     * @throws IOException         when the file cannot be read; if that happens after every check
+     *                             passed (the disk fails mid-copy), the state is partly loaded and
+     *                             the message says so
+     */
+    public final void load(Path file) throws IOException {
+        checkOpen();
+        Checkpoint.load(this, file);
     }
 
     // ---- config --------------------------------------------------------------------------------------

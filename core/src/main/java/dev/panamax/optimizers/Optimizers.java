@@ -7,6 +7,9 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.panamax.tensor.Variable;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -475,6 +478,27 @@ public final class Optimizers {
 
     private static String describe(Object value) {
         return value == null ? "null" : value.getClass().getSimpleName() + " " + value;
+    }
+
+    // ---- checkpoints -------------------------------------------------------------------------------
+
+    /**
+     * The optimizer a checkpoint ({@link Optimizer#save}) describes, with its state: made from the
+     * file's config (as {@link #fromJson}, so a user optimizer must be registered), built with
+     * {@code variables} (the model's trainable variables, with the names, shapes and dtypes of the
+     * saved ones) and loaded ({@link Optimizer#load}). It has the default threads and kernels.
+     *
+     * @param file      not modified
+     * @param variables not modified; the optimizer updates them from now on
+     * @return a new optimizer, to close; nothing is left open on failure
+     * @throws CheckpointException when the file is truncated, corrupt, not a checkpoint, or its state
+     *                             does not fit {@code variables}
+     * @throws IOException         when the file cannot be read
+     */
+    public static Optimizer load(Path file, List<Variable> variables) throws IOException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(variables, "variables");
+        return Checkpoint.create(file, variables);
     }
 
     // ---- JSON --------------------------------------------------------------------------------------
