@@ -176,11 +176,12 @@ final class Checkpoint {
                 case LEARNING_RATE -> {
                     Hyperparameter lr = Hyperparameter.of(reader.readScalar(f).doubleValue());
                     try {
-                        e.owner().validateHyperparameter("learning_rate", lr);
+                        e.owner().checkHyperparameter("learning_rate", lr);
                     } catch (IllegalArgumentException invalid) {
                         throw new CheckpointException(file, "key '" + e.key() + "': " + invalid.getMessage(), invalid);
                     }
-                    setNumbers.add(() -> e.owner().hyperparameters.set("learning_rate", lr));
+                    setNumbers.add(() -> e.owner().hyperparameters.set("learning_rate", lr,
+                            e.owner().hyperparameterRange("learning_rate")));
                 }
                 case TENSOR -> {
                     // copied below, once everything is checked

@@ -397,7 +397,7 @@ public abstract class Optimizer extends BaseOptimizer {
      *                               config) or two variables of the build share a name
      * @throws IOException           when writing fails; {@code file} is then unchanged
      */
-    public final void save(Path file) throws IOException {
+    public final synchronized void save(Path file) throws IOException {
         checkOpen();
         Checkpoint.save(this, file);
     }
@@ -418,7 +418,7 @@ public abstract class Optimizer extends BaseOptimizer {
      *                             passed (the disk fails mid-copy), the state is partly loaded and
      *                             the message says so
      */
-    public final void load(Path file) throws IOException {
+    public final synchronized void load(Path file) throws IOException {
         checkOpen();
         Checkpoint.load(this, file);
     }
