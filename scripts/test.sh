@@ -27,4 +27,7 @@ fi
 export POCL_CACHE_DIR="${POCL_CACHE_DIR:-$PWD/target/pocl-cache}"
 mkdir -p "$POCL_CACHE_DIR"
 
-./mvnw -B verify -Dpanamax.opencl.required=true "$@"
+# install rather than verify: the same tests, then the library jars go to the local repository,
+# where the consumer test builds a fresh project against them as a user would.
+./mvnw -B install -Dpanamax.opencl.required=true "$@"
+bash scripts/consumer-test.sh
