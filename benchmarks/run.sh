@@ -6,7 +6,9 @@
 # ND4J's Adam as a peer (downloads ND4J; rebuild without -Pnd4j afterwards): ./mvnw -q -B -Pnd4j -pl benchmarks -am package -DskipTests && java -jar benchmarks/target/benchmarks.jar 'Nd4jAdamBenchmark|PeerBenchmark'
 #
 # Numbers drift 15-20% within minutes on shared machines: the paths' table compares contenders
-# timed in the same rounds, iteration by iteration; repeat the run and compare the spreads.
+# timed in the same rounds, iteration by iteration. RUNS=3 benchmarks/run.sh repeats the paths'
+# runs (about 20 minutes each) and the table then gives the median of the runs' medians with
+# their min and max.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-quick}"
@@ -24,18 +26,21 @@ jmh() { # name, benchmark, JMH options...
     || { tail -20 "benchmarks/results/roofline-$name.log" >&2; exit 1; }
   grep -E "^$benchmark" "benchmarks/results/roofline-$name.log" || true
 }
+runs="${RUNS:-1}"
 case "$mode" in
   quick)
     # The paths users take (applyGradients on off-heap tensors and on wrapped float[] arrays) in
     # rounds with the SIMD kernel, the probe and the plain Java loop: every algorithm at 16M
     # float32 elements, the three headline ones at 64M, 1 and 2 threads.
     timing=(-wi 3 -w 1s -i 6 -r 1s)
-    jmh paths-16M ProductPathBenchmark -p size=16777216 -p memory=offheap,heap "${timing[@]}" "$@"
-    jmh paths-64M ProductPathBenchmark -p algorithm=ADAM,MOMENTUM,RMSPROP -p size=67108864 -p memory=offheap,heap \
-      "${timing[@]}" "$@"
-    # A program with both kinds of tensor: off-heap and wrapped steps in the same rounds.
-    jmh paths-mixed ProductPathBenchmark -p algorithm=ADAM,MOMENTUM,RMSPROP -p size=16777216 -p memory=mixed \
-      "${timing[@]}" "$@"
+    for run in $(seq 1 "$runs"); do
+      jmh "paths-16M-run$run" ProductPathBenchmark -p size=16777216 -p memory=offheap,heap "${timing[@]}" "$@"
+      jmh "paths-64M-run$run" ProductPathBenchmark -p algorithm=ADAM,MOMENTUM,RMSPROP -p size=67108864 \
+        -p memory=offheap,heap "${timing[@]}" "$@"
+      # A program with both kinds of tensor: off-heap and wrapped steps in the same rounds.
+      jmh "paths-mixed-run$run" ProductPathBenchmark -p algorithm=ADAM,MOMENTUM,RMSPROP -p size=16777216 -p memory=mixed \
+        "${timing[@]}" "$@"
+    done
     # SIMD against scalar at 1M elements, 1 thread.
     jmh kernels-1M RooflineBenchmark -p dtype=FLOAT32 -p size=1048576 -p threads=1 -p impl=scalar,simd \
       -wi 3 -w 500ms -i 5 -r 500ms "$@" ;;
@@ -46,7 +51,7 @@ case "$mode" in
     echo "usage: benchmarks/run.sh [quick|full] [JMH options]" >&2; exit 2 ;;
 esac
 {
-  echo "Measured on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(date -u +%Y-%m-%d), \`benchmarks/run.sh $mode\`."
+  echo "Measured on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(date -u +%Y-%m-%d), \`RUNS=$runs benchmarks/run.sh $mode\`."
   echo
   "$java" -cp benchmarks/target/benchmarks.jar dev.panamax.benchmarks.RooflineReport benchmarks/results/roofline-*.json
 } > benchmarks/results/roofline.md

@@ -9,12 +9,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.IntToDoubleFunction;
 
 /**
  * The README's product-path table from {@link ProductPathBenchmark}'s JMH JSON. Every ratio is
  * taken iteration by iteration (both times from the same seconds), then summarised as the median
- * with the min and max over the iterations:
+ * with the min and max over the iterations. Given the results of several runs (the same trial
+ * more than once), a cell is the median of the runs' medians with the min and max of those
+ * medians, so one noisy run neither hides nor makes a gap:
  * <ul>
  *   <li>the limit of an iteration is the faster of the probe and the Java loop in it;
  *   <li>{@code kernel} and {@code applyGradients, off-heap} are that limit's time over theirs;
@@ -45,8 +48,8 @@ final class ProductPathReport {
     }
 
     static String table(List<JsonNode> results) {
-        // "ALGORITHM size threads" -> memory -> trial
-        Map<String, Map<String, Trial>> trials = new TreeMap<>();
+        // "ALGORITHM size threads" -> memory -> its trials, one per run
+        Map<String, Map<String, List<Trial>>> trials = new TreeMap<>();
         for (JsonNode result : results) {
             if (!result.path("benchmark").asText().endsWith("ProductPathBenchmark.round")) {
                 continue;
@@ -59,7 +62,8 @@ final class ProductPathReport {
                 nanos.put(contender, RooflineReport.iterations(metrics.path(contender + "Nanos")));
             }
             trials.computeIfAbsent(key, k -> new TreeMap<>())
-                    .put(p.path("memory").asText(), new Trial(nanos, RooflineReport.iterations(metrics.path("rounds"))));
+                    .computeIfAbsent(p.path("memory").asText(), m -> new ArrayList<>())
+                    .add(new Trial(nanos, RooflineReport.iterations(metrics.path("rounds"))));
         }
         if (trials.isEmpty()) {
             return "";
@@ -75,27 +79,40 @@ final class ProductPathReport {
             String[] k = key.split(" ");
             Algorithm algorithm = Algorithm.valueOf(k[0]);
             long size = Long.parseLong(k[1]);
-            Trial offHeap = trials.get(key).get("offheap");
-            Trial heap = trials.get(key).get("heap");
-            Trial mixed = trials.get(key).get("mixed");
+            List<Trial> offHeap = trials.get(key).get("offheap");
+            List<Trial> heap = trials.get(key).get("heap");
+            List<Trial> mixed = trials.get(key).get("mixed");
             String limit = "";
             String kernel = "";
             String step = "";
             if (offHeap != null) {
                 double bytes = (double) algorithm.bytesPerElement(DType.FLOAT32) * size;
                 limit = String.format(Locale.ROOT, "%.1f",
-                        offHeap.ratios(i -> bytes * offHeap.rounds()[i] / offHeap.limit(i)).median());
-                kernel = percent(offHeap.ratios(i -> offHeap.limit(i) / offHeap.nanos().get("kernel")[i]));
-                step = percent(offHeap.ratios(i -> offHeap.limit(i) / offHeap.nanos().get("step")[i]));
+                        acrossRuns(offHeap, t -> t.ratios(i -> bytes * t.rounds()[i] / t.limit(i))).median());
+                kernel = percent(acrossRuns(offHeap, t -> t.ratios(i -> t.limit(i) / t.nanos().get("kernel")[i])));
+                step = percent(acrossRuns(offHeap, t -> t.ratios(i -> t.limit(i) / t.nanos().get("step")[i])));
             }
-            String wrapped = heap == null ? "" : percent(heap.ratios(i -> heap.nanos().get("java")[i] / heap.nanos().get("wrapped")[i]));
+            String wrapped = heap == null ? ""
+                    : percent(acrossRuns(heap, t -> t.ratios(i -> t.nanos().get("java")[i] / t.nanos().get("wrapped")[i])));
             String both = mixed == null ? ""
-                    : percent(mixed.ratios(i -> mixed.limit(i) / mixed.nanos().get("step")[i])) + " / "
-                    + percent(mixed.ratios(i -> mixed.nanos().get("java")[i] / mixed.nanos().get("wrapped")[i]));
+                    : percent(acrossRuns(mixed, t -> t.ratios(i -> t.limit(i) / t.nanos().get("step")[i]))) + " / "
+                    + percent(acrossRuns(mixed, t -> t.ratios(i -> t.nanos().get("java")[i] / t.nanos().get("wrapped")[i])));
             out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", RooflineReport.name(algorithm),
                     RooflineReport.elements(size), k[2], limit, kernel, step, wrapped, both));
         }
         return out.toString();
+    }
+
+    /** One run: {@code ratio}'s sample over its iterations; several: the sample of each run's median. */
+    private static Sample acrossRuns(List<Trial> runs, Function<Trial, Sample> ratio) {
+        if (runs.size() == 1) {
+            return ratio.apply(runs.get(0));
+        }
+        double[] medians = new double[runs.size()];
+        for (int r = 0; r < medians.length; r++) {
+            medians[r] = ratio.apply(runs.get(r)).median();
+        }
+        return Sample.of(medians);
     }
 
     private static String percent(Sample s) {
