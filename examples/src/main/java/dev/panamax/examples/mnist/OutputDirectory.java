@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -52,12 +53,12 @@ final class OutputDirectory {
 
     /** The operating system's reason, without the path that the message already names. */
     private static String reason(IOException e) {
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof FileSystemException fse && fse.getReason() != null) {
-            return fse.getReason();
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return switch (e) {
+            case AccessDeniedException a -> "permission denied";
+            case FileSystemException f when f.getReason() != null -> f.getReason();
+            // mkdir in a file system that makes no directories there (/proc) says ENOENT.
+            case NoSuchFileException n -> "the file system refuses to create it";
+            default -> e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        };
     }
 }
