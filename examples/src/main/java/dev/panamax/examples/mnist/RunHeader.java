@@ -22,8 +22,8 @@ final class RunHeader {
     static String data(int trainCount, int evalCount, String source, int[] layers, int batchSize, int epochs,
                        int shift, double l2, double dropout) {
         return String.format(Locale.ROOT, "MNIST: %,d training and %,d evaluation digits (%s), MLP %s, batch %d,"
-                        + " %d epochs, shift %d, l2 %s, dropout %s",
-                trainCount, evalCount, source, layers(layers), batchSize, epochs, shift,
+                        + " %d epoch%s, shift %d, l2 %s, dropout %s",
+                trainCount, evalCount, source, layers(layers), batchSize, epochs, epochs == 1 ? "" : "s", shift,
                 OptionChecks.number(l2), OptionChecks.number(dropout));
     }
 
