@@ -31,6 +31,14 @@ public interface OptimizerKernels {
     String name();
 
     /**
+     * The name and what a user may want to know about it in a log line, such as the vector width
+     * ({@code "simd (256-bit vectors: 8 float32 or 4 float64 lanes)"}); by default the name.
+     */
+    default String description() {
+        return name();
+    }
+
+    /**
      * The same kernels for segments that view Java arrays ({@code Tensor.wrap}): this object,
      * unless the implementation keeps a separately compiled copy for them, as the SIMD kernels
      * do, so that a JVM that updates both kinds of memory keeps both fast. Results are the same

@@ -22,6 +22,11 @@ public final class ScalarKernels implements OptimizerKernels {
         return "scalar";
     }
 
+    @Override
+    public String description() {
+        return "scalar (the reference loops, no Vector API)";
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
 
     @Override

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * The optimizer registry: Keras's {@code keras.optimizers.get}, {@code serialize} and
@@ -528,7 +529,7 @@ public final class Optimizers {
             value = JSON.readValue(json, Object.class);
         } catch (JacksonException e) {
             JsonLocation at = e.getLocation();
-            throw new IllegalArgumentException("Could not parse the optimizer JSON: " + e.getOriginalMessage()
+            throw new IllegalArgumentException("Could not parse the optimizer JSON: " + withoutSource(e.getOriginalMessage())
                     + (at != null ? " (at " + at.offsetDescription() + ")" : ""), e);
         }
         if (!(value instanceof Map<?, ?> map)) {
@@ -538,6 +539,19 @@ public final class Optimizers {
         @SuppressWarnings("unchecked")
         Map<String, ?> serialized = (Map<String, ?>) map; // JSON object keys are strings
         return deserialize(serialized);
+    }
+
+    /** Jackson's description of the input ({@code [Source: REDACTED (...); line: 1, column: 34]}). */
+    private static final Pattern SOURCE_LOCATION =
+            Pattern.compile("\\[Source: [^\\]]*?; line: (\\d+), column: (\\d+)\\]");
+
+    /**
+     * A parser message with the positions it quotes (an unclosed object's start marker) reduced to
+     * line and column: Jackson writes them with a note about its own settings that means nothing to
+     * whoever typed the JSON.
+     */
+    private static String withoutSource(String message) {
+        return message == null ? null : SOURCE_LOCATION.matcher(message).replaceAll("line $1, column $2");
     }
 
     private static String write(Map<String, Object> serialized) {

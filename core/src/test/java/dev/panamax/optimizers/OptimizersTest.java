@@ -480,6 +480,10 @@ class OptimizersTest {
                 () -> Optimizers.fromJson("{\"class_name\": \"Adam\",\n \"config\": {"));
         assertTrue(truncated.getMessage().startsWith("Could not parse the optimizer JSON: "), truncated.getMessage());
         assertTrue(truncated.getMessage().contains("line: 2"), truncated.getMessage());
+        // The start marker's position, without Jackson's "[Source: REDACTED (`StreamReadFeature...` disabled)...]".
+        assertTrue(truncated.getMessage().contains("(start marker at line 2, column 12)"), truncated.getMessage());
+        assertFalse(truncated.getMessage().contains("Source"), truncated.getMessage());
+        assertFalse(truncated.getMessage().contains("StreamReadFeature"), truncated.getMessage());
         IllegalArgumentException trailing = assertThrows(IllegalArgumentException.class,
                 () -> Optimizers.fromJson("{\"class_name\": \"Adam\", \"config\": {}} x"));
         assertTrue(trailing.getMessage().startsWith("Could not parse the optimizer JSON: "), trailing.getMessage());

@@ -39,4 +39,19 @@ class KernelProviderSelectionTest {
         int lanes = (int) Class.forName("jdk.incubator.vector.VectorSpecies").getMethod("length").invoke(species);
         assertEquals(Integer.parseInt(expected), lanes, "float lanes of the preferred species");
     }
+
+    @Test
+    void theDescriptionNamesTheVectorWidthInForce() throws ReflectiveOperationException {
+        String description = KernelProvider.kernels().description();
+        if (!"simd".equals(System.getProperty("panamax.test.expectedKernels"))) {
+            assertEquals("scalar (the reference loops, no Vector API)", description);
+            return;
+        }
+        Object species = Class.forName("jdk.incubator.vector.FloatVector").getField("SPECIES_PREFERRED").get(null);
+        Class<?> type = Class.forName("jdk.incubator.vector.VectorSpecies");
+        int lanes = (int) type.getMethod("length").invoke(species);
+        int bits = (int) type.getMethod("vectorBitSize").invoke(species);
+        assertEquals("simd (" + bits + "-bit vectors: " + lanes + " float32 or " + lanes / 2 + " float64 lanes)",
+                description);
+    }
 }

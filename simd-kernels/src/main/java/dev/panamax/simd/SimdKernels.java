@@ -44,6 +44,13 @@ public final class SimdKernels implements OptimizerKernels {
         return "simd";
     }
 
+    /** The width the JVM chose for this CPU ({@code SPECIES_PREFERRED}), which every loop uses. */
+    @Override
+    public String description() {
+        return name() + " (" + SimdLanes.FS.vectorBitSize() + "-bit vectors: " + SimdLanes.FS.length() + " float32 or "
+                + SimdLanes.DS.length() + " float64 lanes)";
+    }
+
     /**
      * The copy of these kernels the build compiles against array loads and stores (package
      * {@code dev.panamax.simd.heap}, see {@link VectorMemory}); in that copy, itself.

@@ -108,8 +108,53 @@ public record MnistData(float[] images, byte[] labels, int count, int rows, int 
      * {@code train-labels-idx1-ubyte.gz}), each also accepted uncompressed (without {@code .gz}).
      */
     public static MnistData loadDirectory(Path dir) throws IOException {
+        DataFiles files = locate(dir);
+        try (InputStream im = Files.newInputStream(files.images());
+                InputStream lb = Files.newInputStream(files.labels())) {
+            return parse(open(im, files.imagesGzipped(), files.source(), "images"),
+                    open(lb, files.labelsGzipped(), files.source(), "labels"), files.source());
+        }
+    }
+
+    /**
+     * The number of digits the images file of {@code dir} declares, read from its 16-byte header
+     * only, so that a command can check its options against the data before reading it all.
+     * {@link #loadDirectory} checks the rest.
+     */
+    public static int declaredCount(Path dir) throws IOException {
+        DataFiles files = locate(dir);
+        try (InputStream im = Files.newInputStream(files.images())) {
+            return readCount(open(im, files.imagesGzipped(), files.source(), "images"), files.source());
+        }
+    }
+
+    /** {@link #declaredCount} of the shipped digits. */
+    public static int declaredShippedCount() throws IOException {
+        String source = "classpath:" + SHIPPED_RESOURCE_DIR;
+        try (InputStream images = MnistData.class.getResourceAsStream(SHIPPED_RESOURCE_DIR + IMAGES_NAME + ".gz")) {
+            if (images == null) {
+                throw new MnistFormatException(source + ": shipped MNIST resource missing from the class path ("
+                        + IMAGES_NAME + ".gz)");
+            }
+            return readCount(open(images, true, source, "images"), source);
+        }
+    }
+
+    /** A directory's pair of IDX files, and the name errors give them. */
+    private record DataFiles(Path images, Path labels, String source) {
+        boolean imagesGzipped() {
+            return images.getFileName().toString().endsWith(".gz");
+        }
+
+        boolean labelsGzipped() {
+            return labels.getFileName().toString().endsWith(".gz");
+        }
+    }
+
+    private static DataFiles locate(Path dir) throws MnistFormatException {
         if (!Files.isDirectory(dir)) {
-            throw new MnistFormatException(dir + ": not a directory, expected a folder holding MNIST IDX files");
+            throw new MnistFormatException(dir + ": " + (Files.exists(dir) ? "not a directory" : "no such directory")
+                    + ", expected a folder holding MNIST IDX files");
         }
         List<String> looked = new ArrayList<>();
         for (String prefix : FILE_PREFIXES) {
@@ -125,14 +170,7 @@ public record MnistData(float[] images, byte[] labels, int count, int rows, int 
                     throw new MnistFormatException(dir + ": no MNIST labels file to go with " + name + " (looked for "
                             + prefix + LABELS_NAME + ".gz, " + prefix + LABELS_NAME + ")");
                 }
-                String source = dir.resolve(name) + " + " + labelsFile.getFileName();
-                try (InputStream im = Files.newInputStream(imagesFile);
-                        InputStream lb = Files.newInputStream(labelsFile)) {
-                    return parse(
-                            open(im, name.endsWith(".gz"), source, "images"),
-                            open(lb, labelsFile.getFileName().toString().endsWith(".gz"), source, "labels"),
-                            source);
-                }
+                return new DataFiles(imagesFile, labelsFile, imagesFile + " + " + labelsFile.getFileName());
             }
         }
         throw new MnistFormatException(dir + ": no MNIST images file (looked for " + String.join(", ", looked) + ")");
@@ -146,6 +184,21 @@ public record MnistData(float[] images, byte[] labels, int count, int rows, int 
             }
         }
         return null;
+    }
+
+    /** The count of an images header, checked as {@link #parse} checks it. */
+    private static int readCount(InputStream imagesIn, String source) throws IOException {
+        byte[] ih = new byte[16];
+        readExactly(imagesIn, ih, source, "images", "header bytes");
+        int magic = bigEndian(ih, 0);
+        if (magic != IMAGES_MAGIC) {
+            throw badMagic(source, "images", magic, IMAGES_MAGIC);
+        }
+        int count = bigEndian(ih, 4);
+        if (count <= 0) {
+            throw new MnistFormatException(source + ": the images file declares " + count + " images, expected a positive count");
+        }
+        return count;
     }
 
     /**

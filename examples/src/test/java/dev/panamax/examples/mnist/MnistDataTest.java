@@ -197,7 +197,23 @@ class MnistDataTest {
 
         MnistFormatException e3 = assertThrows(MnistFormatException.class,
                 () -> MnistData.loadDirectory(dir.resolve("absent")));
-        assertTrue(e3.getMessage().contains("not a directory"), e3.getMessage());
+        assertTrue(e3.getMessage().contains("no such directory"), e3.getMessage());
+        Path file = Files.write(dir.resolve("a-file"), new byte[1]);
+        MnistFormatException e4 = assertThrows(MnistFormatException.class, () -> MnistData.loadDirectory(file));
+        assertTrue(e4.getMessage().contains("not a directory"), e4.getMessage());
+    }
+
+    @Test
+    void theDeclaredCountComesFromTheHeaderAlone(@TempDir Path dir) throws IOException {
+        assertEquals(10_000, MnistData.declaredShippedCount());
+        // 5 digits declared, 1 present: the count is read, the rest is left to loadDirectory.
+        Files.write(dir.resolve("images-idx3-ubyte"), idx3(0x803, 5, 2, 2, pixels(4)));
+        Files.write(dir.resolve("labels-idx1-ubyte"), new byte[8]);
+        assertEquals(5, MnistData.declaredCount(dir));
+        assertThrows(MnistFormatException.class, () -> MnistData.loadDirectory(dir));
+        Files.write(dir.resolve("images-idx3-ubyte"), idx3(0x801, 5, 2, 2, pixels(4)));
+        MnistFormatException e = assertThrows(MnistFormatException.class, () -> MnistData.declaredCount(dir));
+        assertTrue(e.getMessage().contains("bad magic number 0x00000801 in the images file"), e.getMessage());
     }
 
     @Test

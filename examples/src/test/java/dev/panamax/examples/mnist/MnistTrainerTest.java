@@ -1,9 +1,11 @@
 package dev.panamax.examples.mnist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.panamax.kernels.KernelProvider;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -14,117 +16,104 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+/** Short runs of the main job, in process: what they print, train and write. */
 class MnistTrainerTest {
 
     @TempDir
     Path tmp;
 
     /** The result of one command: exit code, stdout, stderr and the command object. */
-    private record Result(int exitCode, String out, String err, MnistTrainer trainer) {
+    record Result(int exitCode, String out, String err, MnistTrainer trainer) {
     }
 
-    private static Result execute(String... args) {
-        MnistTrainer trainer = new MnistTrainer();
-        CommandLine cmd = new CommandLine(trainer);
+    /** Runs the command as {@code main} does, but in this JVM and into strings. */
+    static Result execute(String... args) {
+        CommandLine cmd = MnistTrainer.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cmd.setOut(new PrintWriter(out, true));
         cmd.setErr(new PrintWriter(err, true));
         int code = cmd.execute(args);
-        return new Result(code, out.toString(), err.toString(), trainer);
+        return new Result(code, out.toString(), err.toString(), cmd.getCommand());
     }
 
-    private static void assertOneErrorLine(Result r, String fragment) {
-        assertNotEquals(0, r.exitCode(), r.err());
+    /** Exactly one line on stderr, {@code error: ...} holding every fragment, and nothing on stdout. */
+    static void assertOneErrorLine(Result r, int exitCode, String... fragments) {
+        assertEquals(exitCode, r.exitCode(), r.err());
         List<String> lines = r.err().lines().toList();
         assertEquals(1, lines.size(), r.err());
         assertTrue(lines.get(0).startsWith("error: "), r.err());
-        assertTrue(lines.get(0).contains(fragment), r.err());
-    }
-
-    @Test
-    void unknownOptimizerIsOneErrorLine() {
-        Result r = execute("--optimizer", "adamw2", "--out", tmp.toString());
-        assertEquals(1, r.exitCode());
-        assertOneErrorLine(r, "adamw2");
-    }
-
-    @Test
-    void invalidJsonIsOneErrorLine() {
-        Result r = execute("--optimizer", "{\"class_name\": \"Adam\", \"config\": {", "--out", tmp.toString());
-        assertEquals(1, r.exitCode());
-        assertOneErrorLine(r, "JSON");
-    }
-
-    @Test
-    void missingDataDirectoryIsOneErrorLine() {
-        Result r = execute("--data", tmp.resolve("nope").toString(), "--out", tmp.toString());
-        assertEquals(1, r.exitCode());
-        assertOneErrorLine(r, "nope");
-    }
-
-    @Test
-    void negativeEpochsIsOneErrorLine() {
-        Result r = execute("--epochs", "-1", "--out", tmp.toString());
-        assertEquals(1, r.exitCode());
-        assertOneErrorLine(r, "--epochs");
-    }
-
-    @Test
-    void unparsableOptionIsAUsageError() {
-        StringWriter err = new StringWriter();
-        CommandLine cmd = MnistTrainer.commandLine();
-        cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute("--epochs", "many");
-        assertEquals(2, code);
-        assertEquals(1, err.toString().lines().count(), err.toString());
-        assertTrue(err.toString().startsWith("error: "), err.toString());
-    }
-
-    @Test
-    void corruptDataFileIsOneErrorLine() throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve("corrupt"));
-        byte[] garbage = {0x12, 0x34, 0x56, 0x78, 0, 0, 0, 1};
-        for (String name : CORRUPT_FILE_NAMES) {
-            Files.write(dir.resolve(name), garbage);
+        for (String fragment : fragments) {
+            assertTrue(lines.get(0).contains(fragment), "'" + fragment + "' missing from: " + r.err());
         }
-        Result r = execute("--data", dir.toString(), "--out", tmp.toString());
-        assertEquals(1, r.exitCode());
-        assertOneErrorLine(r, "");
-        assertTrue(!r.err().contains("\tat "), r.err());
+        assertEquals("", r.out(), "nothing is printed before an error of the options or the files");
     }
 
-    static final List<String> CORRUPT_FILE_NAMES = List.of(
-            "train-images-idx3-ubyte", "train-labels-idx1-ubyte");
-
     @Test
-    void shortRunWritesThePlotAndReducesTheLoss() {
+    void shortRunPrintsItsHeaderWritesThePlotAndReducesTheLoss() {
         Path out = tmp.resolve("plots");
-        Result r = execute("--epochs", "2", "--limit", "1000", "--out", out.toString());
+        Result r = execute("--epochs", "2", "--limit", "1000", "--threads", "1", "--seed", "7", "--out", out.toString());
         assertEquals(0, r.exitCode(), r.err());
         assertEquals("", r.err());
-        Path png = out.resolve("mnist-adam.png");
+        Path png = out.resolve("mnist-adam_epochs=2_seed=7_limit=1000.png");
         assertEquals(png, r.trainer().plot);
         assertTrue(Files.isRegularFile(png));
         MnistTrainer.Run run = r.trainer().runs.get(0);
         assertTrue(run.evalLoss()[1] < run.initialEvalLoss(), r.out());
         assertTrue(run.trainLoss()[1] < run.trainLoss()[0], r.out());
+
+        List<String> lines = r.out().lines().toList();
+        assertEquals("MNIST: 800 training and 200 evaluation digits (shipped), MLP 784-128-10, batch 64, 2 epochs,"
+                + " shift 1, l2 0, dropout 0", lines.get(0));
+        assertEquals("kernels: " + KernelProvider.kernels().description() + ", threads: 1, seed: 7", lines.get(1));
+        assertTrue(lines.get(2).startsWith("optimizer: {\"class_name\":\"Adam\",\"config\":{"), lines.get(2));
+        assertTrue(lines.get(2).contains("\"learning_rate\":0.001"), lines.get(2));
+        assertEquals("schedule: none (constant learning rate 0.001)", lines.get(3));
         assertTrue(r.out().contains("epoch 2/2"), r.out());
-        assertTrue(r.out().contains("final eval accuracy"), r.out());
+        assertTrue(r.out().contains("Adam: final eval accuracy"), r.out());
+        assertTrue(r.out().endsWith("plot: " + png.toAbsolutePath().normalize() + System.lineSeparator()), r.out());
     }
 
     @Test
-    void compareWritesOnePlotWithBothOptimizers() throws IOException {
-        Path out = tmp.resolve("compare");
-        Result r = execute("--compare", "adam,sgd", "--epochs", "1", "--limit", "600", "--out", out.toString());
+    void theHeaderNamesTheScheduleAndTheVectorWidth() {
+        Result r = execute("--epochs", "1", "--limit", "100", "--lr", "0.002", "--schedule", "cosine",
+                "--batch-size", "16", "--out", tmp.toString());
         assertEquals(0, r.exitCode(), r.err());
-        Path png = out.resolve("mnist-compare.png");
-        assertTrue(Files.size(png) > 0);
+        // 80 digits in batches of 16: 5 steps for the one epoch.
+        assertTrue(r.out().contains("schedule: CosineDecay {initial_learning_rate=0.002, decay_steps=5, alpha=0,"),
+                r.out());
+        assertTrue(r.out().contains("\"learning_rate\":{\"class_name\":\"CosineDecay\""), r.out());
+        String kernels = KernelProvider.kernels().name().equals("simd") ? "-bit vectors: " : "scalar (";
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("kernels: ") && l.contains(kernels)), r.out());
+    }
+
+    @Test
+    void compareWritesOnePlotWithBothOptimizersAndATable() {
+        Path out = tmp.resolve("compare");
+        Result r = execute("--compare", "sgd,adam", "--epochs", "1", "--limit", "600", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(Files.isRegularFile(out.resolve("mnist-compare-sgd+adam_epochs=1_limit=600.png")));
         assertEquals(2, r.trainer().runs.size());
-        assertEquals("Adam", r.trainer().runs.get(0).label());
-        assertEquals("SGD", r.trainer().runs.get(1).label());
+        assertEquals("SGD", r.trainer().runs.get(0).label());
+        assertEquals("Adam", r.trainer().runs.get(1).label());
         // Same seed, same data: the two runs start from the same weights.
         assertEquals(r.trainer().runs.get(0).initialEvalLoss(), r.trainer().runs.get(1).initialEvalLoss());
+        assertTrue(r.out().contains("SGD (1 of 2)"), r.out());
+        assertTrue(r.out().contains("Adam (2 of 2)"), r.out());
+        // The table, best first: Adam learns faster than SGD in one epoch.
+        List<String> lines = r.out().lines().toList();
+        int header = lines.indexOf(SummaryTable.lines(r.trainer().runs).get(0));
+        assertTrue(header > 0, r.out());
+        assertTrue(lines.get(header + 1).startsWith("Adam "), r.out());
+        assertTrue(lines.get(header + 2).startsWith("SGD "), r.out());
+    }
+
+    @Test
+    void theSameOptimizerTwiceGetsTwoLabels() {
+        Result r = execute("--compare", "adam,adam", "--epochs", "1", "--limit", "100", "--hidden", "8",
+                "--out", tmp.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(List.of("Adam", "Adam #2"), r.trainer().runs.stream().map(MnistTrainer.Run::label).toList());
     }
 
     @Test
@@ -139,6 +128,10 @@ class MnistTrainerTest {
         assertEquals(a.trainLoss()[0], b.trainLoss()[0]);
         assertEquals(a.evalLoss()[0], b.evalLoss()[0]);
         assertEquals(a.evalAccuracy()[0], b.evalAccuracy()[0]);
+        // Different threads, otherwise the same options: the second plot does not replace the first.
+        assertNotEquals(one.trainer().plot, two.trainer().plot);
+        assertTrue(Files.isRegularFile(one.trainer().plot));
+        assertTrue(Files.isRegularFile(two.trainer().plot));
     }
 
     @Test
@@ -147,12 +140,27 @@ class MnistTrainerTest {
         assertEquals(0, r.exitCode(), r.err());
         List<String> labels = r.trainer().runs.stream().map(MnistTrainer.Run::label).toList();
         assertEquals(dev.panamax.optimizers.Optimizers.builtInNames(), labels);
-        assertTrue(Files.isRegularFile(tmp.resolve("mnist-compare.png")));
+        assertTrue(Files.isRegularFile(tmp.resolve("mnist-compare-all_hidden=16_epochs=1_limit=200.png")));
+        assertEquals(labels.size() + 1, SummaryTable.lines(r.trainer().runs).size());
+        SummaryTable.lines(r.trainer().runs).forEach(line -> assertTrue(r.out().contains(line), line));
     }
 
     @Test
-    void badThreadsAndDropoutAreOneErrorLine() {
-        assertOneErrorLine(execute("--threads", "0"), "--threads must be >= 1, got 0");
-        assertOneErrorLine(execute("--dropout", "1"), "--dropout must be in [0, 1), got 1.0");
+    void aNamedPlotTakesThatNameAndReplacesIt() throws IOException {
+        Files.writeString(tmp.resolve("mine.png"), "old");
+        Result r = execute("--epochs", "1", "--limit", "100", "--name", "mine.png", "--out", tmp.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(tmp.resolve("mine.png"), r.trainer().plot);
+        assertFalse(Files.readString(tmp.resolve("mine.png"), java.nio.charset.StandardCharsets.ISO_8859_1).equals("old"));
+    }
+
+    @Test
+    void helpListsTheOptimizersAndExitCodes() {
+        Result r = execute("--help");
+        assertEquals(0, r.exitCode());
+        String help = r.out().replaceAll("\\s+", " ");
+        assertTrue(help.contains(String.join(", ", OptimizerChoice.validNames())), r.out());
+        assertTrue(r.out().contains("Exit codes:"), r.out());
+        assertTrue(r.out().contains("--name"), r.out());
     }
 }

@@ -1,0 +1,112 @@
+package dev.panamax.examples.mnist;
+
+import dev.panamax.optimizers.Hyperparameter;
+import dev.panamax.optimizers.Optimizer;
+import dev.panamax.optimizers.Optimizers;
+import dev.panamax.schedules.CosineDecay;
+import dev.panamax.schedules.ExponentialDecay;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Makes the optimizers a command line names, each a Keras name ({@code adam}) or a serialized
+ * optimizer (JSON), with {@code --lr}, {@code --clipnorm}, {@code --threads} and
+ * {@code --schedule} applied. A name or config that cannot work is a {@link UsageException} that
+ * names the option and lists the valid names.
+ *
+ * @param learningRate replaces each optimizer's own, or null
+ * @param clipnorm     clips each gradient to this norm, or null
+ * @param threads      of the update loops, or null for every core
+ * @param schedule     {@code cosine}, {@code exponential} or null
+ * @param epochs       the length of the run, which a cosine schedule spans
+ */
+record OptimizerChoice(Double learningRate, Double clipnorm, Integer threads, String schedule, int epochs) {
+
+    /** ExponentialDecay's rate per epoch: 0.9, so 10 epochs end at about a third of the start. */
+    static final double DECAY_PER_EPOCH = 0.9;
+
+    /** The optimizers to train: {@code --compare}'s names ({@code all}: every built-in), else {@code --optimizer}. */
+    static List<String> texts(String optimizer, List<String> compare) {
+        if (compare == null) {
+            return List.of(optimizer);
+        }
+        if (compare.size() == 1 && compare.get(0).trim().equalsIgnoreCase("all")) {
+            return Optimizers.builtInNames();
+        }
+        List<String> names = new ArrayList<>();
+        compare.forEach(n -> names.add(n.trim()));
+        return names;
+    }
+
+    /** The built-in names as a user types them, sorted: {@code adadelta, adafactor, ...}. */
+    static List<String> validNames() {
+        return Optimizers.builtInNames().stream().map(n -> n.toLowerCase(Locale.ROOT)).sorted().toList();
+    }
+
+    /**
+     * Makes each optimizer once and closes it, so that a bad name or config fails before the data
+     * loads. The schedule's length does not matter to that check.
+     */
+    void check(String option, List<String> texts) {
+        for (String text : texts) {
+            if (option.equals("--compare") && text.startsWith("{")) {
+                throw new UsageException("--compare takes optimizer names separated by commas, got JSON ('" + text
+                        + "'); pass one serialized optimizer with --optimizer");
+            }
+            create(option, text, 1).close();
+        }
+    }
+
+    /** The optimizer {@code text} names; {@code stepsPerEpoch} sizes the schedule. */
+    Optimizer create(String option, String text, int stepsPerEpoch) {
+        Optimizer o = parse(option, text.trim());
+        try {
+            if (learningRate != null) {
+                o.setLearningRate(learningRate);
+            }
+            if (clipnorm != null) {
+                o.setClipnorm(clipnorm);
+            }
+            if (threads != null) {
+                o.setThreads(threads);
+            }
+            if (schedule != null) {
+                double start = learningRate != null ? learningRate : constantLearningRate(o, option);
+                o.setLearningRate(schedule.equals("cosine")
+                        ? new CosineDecay(start, (double) stepsPerEpoch * epochs)
+                        : new ExponentialDecay(start, stepsPerEpoch, DECAY_PER_EPOCH));
+            }
+            return o;
+        } catch (RuntimeException e) {
+            o.close();
+            throw e;
+        }
+    }
+
+    private static Optimizer parse(String option, String text) {
+        boolean json = text.startsWith("{") || text.startsWith("[");
+        try {
+            return json ? Optimizers.fromJson(text) : Optimizers.get(text);
+        } catch (IllegalArgumentException e) {
+            if (!json && e.getMessage() != null && e.getMessage().startsWith("Could not interpret optimizer identifier")) {
+                throw new UsageException(option + ": unknown optimizer '" + text + "', expected one of "
+                        + String.join(", ", validNames()) + " (any case), or a serialized optimizer in JSON such as"
+                        + " '{\"class_name\": \"Adam\", \"config\": {\"learning_rate\": 0.001}}'");
+            }
+            throw new UsageException(option + ": " + firstLine(e.getMessage()));
+        }
+    }
+
+    private static double constantLearningRate(Optimizer o, String option) {
+        if (o.getLearningRate() instanceof Hyperparameter.Constant c) {
+            return c.constant();
+        }
+        throw new UsageException("--schedule needs a constant learning rate to start from, but the " + option
+                + " config has " + RunHeader.describeLearningRate(o.getLearningRate()) + "; pass --lr, or leave --schedule out");
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "invalid" : message.lines().findFirst().orElse(message);
+    }
+}

@@ -1,0 +1,134 @@
+package dev.panamax.examples.mnist;
+
+import dev.panamax.optimizers.Optimizer;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * One optimizer's run: each epoch shuffles the training digits, moves each by a random offset,
+ * trains on mini-batches while redrawing a progress line, and evaluates. The weights, the
+ * shuffles, the offsets and the dropout masks all come from the seed, so two runs with the same
+ * seed start from the same network and see the same batches.
+ */
+final class Training {
+
+    /**
+     * What a run needs besides the optimizer and the data.
+     *
+     * @param layers    the MLP's sizes, input to output
+     * @param shift     the largest offset in pixels of the augmentation, 0 for none
+     */
+    record Settings(int[] layers, int epochs, int batchSize, long seed, double l2, double dropout, int shift) {
+    }
+
+    private static final long REDRAW_NANOS = 100_000_000L;
+    private static final int BAR_WIDTH = 20;
+
+    private Training() {
+    }
+
+    /** Trains a new network with {@code optimizer}; {@code background} is the value of a blank pixel. */
+    static MnistTrainer.Run run(String label, Optimizer optimizer, Settings s, MnistData train, MnistData eval,
+                                float background, PrintWriter out) {
+        int n = train.count();
+        int pixels = train.rows() * train.cols();
+        Mlp mlp = new Mlp(s.layers(), s.seed());
+        mlp.setL2(s.l2());
+        mlp.setDropout(s.dropout(), s.seed() + 1);
+        double initialEvalLoss = mlp.evaluate(eval.images(), eval.labels(), 0, eval.count()).loss();
+
+        SplittableRandom random = new SplittableRandom(s.seed());
+        SplittableRandom shifts = new SplittableRandom(s.seed() + 2);
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        float[] images = new float[n * pixels];
+        byte[] labels = new byte[n];
+        double[] trainLoss = new double[s.epochs()];
+        double[] evalLoss = new double[s.epochs()];
+        double[] evalAccuracy = new double[s.epochs()];
+        long start = System.nanoTime();
+        for (int epoch = 0; epoch < s.epochs(); epoch++) {
+            shuffle(order, random);
+            for (int i = 0; i < n; i++) {
+                if (s.shift() == 0) {
+                    System.arraycopy(train.images(), order[i] * pixels, images, i * pixels, pixels);
+                } else {
+                    translate(train.images(), order[i] * pixels, images, i * pixels, train.rows(), train.cols(),
+                            shifts.nextInt(-s.shift(), s.shift() + 1), shifts.nextInt(-s.shift(), s.shift() + 1),
+                            background);
+                }
+                labels[i] = train.labels()[order[i]];
+            }
+            long epochStart = System.nanoTime();
+            long lastDraw = 0;
+            double lossSum = 0;
+            for (int from = 0; from < n; from += s.batchSize()) {
+                int to = Math.min(n, from + s.batchSize());
+                double loss = mlp.trainBatch(images, labels, from, to, optimizer);
+                if (!Double.isFinite(loss)) {
+                    throw new ArithmeticException("the training loss diverged (" + loss + ") in epoch " + (epoch + 1)
+                            + "; try a smaller --lr or --clipnorm");
+                }
+                lossSum += loss * (to - from);
+                long now = System.nanoTime();
+                if (to == n || now - lastDraw > REDRAW_NANOS) {
+                    lastDraw = now;
+                    drawProgress(out, epoch, s.epochs(), to, n, lossSum / to, now - epochStart);
+                }
+            }
+            trainLoss[epoch] = lossSum / n;
+            Mlp.Evaluation e = mlp.evaluate(eval.images(), eval.labels(), 0, eval.count());
+            evalLoss[epoch] = e.loss();
+            evalAccuracy[epoch] = e.accuracy();
+            out.print("\r" + " ".repeat(80) + "\r");
+            out.printf(Locale.ROOT, "epoch %d/%d  train loss %.4f  eval loss %.4f  eval acc %.4f  (%.1f s)%n",
+                    epoch + 1, s.epochs(), trainLoss[epoch], evalLoss[epoch], evalAccuracy[epoch],
+                    (System.nanoTime() - epochStart) / 1e9);
+            out.flush();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        int last = s.epochs() - 1;
+        out.printf(Locale.ROOT, "%s: final eval accuracy %.2f%% (%,d digits), eval loss %.4f, %.1f s%n",
+                label, 100 * evalAccuracy[last], eval.count(), evalLoss[last], seconds);
+        out.flush();
+        return new MnistTrainer.Run(label, initialEvalLoss, trainLoss, evalLoss, evalAccuracy, seconds);
+    }
+
+    /** Fisher-Yates, from the end. */
+    private static void shuffle(int[] order, SplittableRandom random) {
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+
+    private static void drawProgress(PrintWriter out, int epoch, int epochs, int done, int n, double loss, long nanos) {
+        int filled = (int) ((long) BAR_WIDTH * done / n);
+        double perSecond = nanos > 0 ? done / (nanos / 1e9) : 0;
+        out.printf(Locale.ROOT, "\repoch %d/%d [%s%s] %d/%d  loss %.4f  %,d ex/s",
+                epoch + 1, epochs, "#".repeat(filled), ".".repeat(BAR_WIDTH - filled), done, n, loss,
+                Math.round(perSecond));
+        out.flush();
+    }
+
+    /**
+     * Copies the {@code rows x cols} image at {@code from} into {@code to}, moved {@code dx}
+     * pixels right and {@code dy} down; pixels moved in from outside get {@code background}.
+     */
+    static void translate(float[] source, int from, float[] target, int to, int rows, int cols, int dx, int dy,
+                          float background) {
+        for (int r = 0; r < rows; r++) {
+            int sr = r - dy;
+            for (int c = 0; c < cols; c++) {
+                int sc = c - dx;
+                target[to + r * cols + c] = sr >= 0 && sr < rows && sc >= 0 && sc < cols
+                        ? source[from + sr * cols + sc] : background;
+            }
+        }
+    }
+}
