@@ -29,11 +29,25 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "mnist", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Trains an MLP on MNIST with a Panamax optimizer and plots its learning curves.",
-        version = "panamax mnist 0.1.0",
+        versionProvider = MnistTrainer.Version.class,
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:trained, plot written", "1:a file or the training failed",
             "2:the command line cannot work (a name, value or combination of options)"})
 public final class MnistTrainer implements Callable<Integer> {
+
+    /** The version of the build (the artifacts' version, written into a resource by Maven). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws java.io.IOException {
+            java.util.Properties p = new java.util.Properties();
+            try (java.io.InputStream in = MnistTrainer.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"panamax mnist " + p.getProperty("version", "(version unknown: not built by Maven)")};
+        }
+    }
 
     /** Exit codes. */
     static final int OK = 0;

@@ -50,6 +50,13 @@ class MnistTrainerTest {
     }
 
     @Test
+    void versionIsTheBuildsVersion() throws IOException {
+        String version = new MnistTrainer.Version().getVersion()[0];
+        // The pom's version, written by Maven's resource filtering (0.1.0-SNAPSHOT, not a number typed in the code).
+        assertTrue(version.matches("panamax mnist \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), version);
+    }
+
+    @Test
     void shortRunPrintsItsHeaderWritesThePlotAndReducesTheLoss() {
         Path out = tmp.resolve("plots");
         Result r = execute("--epochs", "2", "--limit", "1000", "--threads", "1", "--seed", "7", "--out", out.toString());
