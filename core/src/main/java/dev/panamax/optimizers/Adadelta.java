@@ -21,6 +21,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class Adadelta extends Optimizer {
 
+    /** Keras's default {@code learning_rate} for Adadelta. */
     public static final double DEFAULT_LEARNING_RATE = 0.001;
 
     private final double epsilon;
@@ -37,10 +38,12 @@ public final class Adadelta extends Optimizer {
         this(builder());
     }
 
+    /** Adadelta with Keras's defaults and this {@code learning_rate}. */
     public Adadelta(double learningRate) {
         this(builder().learningRate(learningRate));
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -61,6 +64,7 @@ public final class Adadelta extends Optimizer {
         return b.build();
     }
 
+    /** {@code epsilon}, as in the Keras config. */
     public double getEpsilon() {
         return epsilon;
     }
@@ -133,11 +137,13 @@ public final class Adadelta extends Optimizer {
         private Builder() {
         }
 
+        /** Sets {@code rho}, Keras's argument of that name. */
         public Builder rho(double rho) {
             this.rho = Hyperparameter.of(rho);
             return this;
         }
 
+        /** Sets {@code rho} to a callable, evaluated once per step before anything is written. */
         public Builder rho(DoubleSupplier rho) {
             this.rho = Hyperparameter.of(rho);
             return this;

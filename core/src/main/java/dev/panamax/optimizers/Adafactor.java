@@ -30,6 +30,7 @@ import java.util.Map;
  */
 public final class Adafactor extends Optimizer {
 
+    /** Keras's default {@code learning_rate} for Adafactor. */
     public static final double DEFAULT_LEARNING_RATE = 0.001;
 
     private final double beta2Decay;
@@ -54,6 +55,7 @@ public final class Adafactor extends Optimizer {
         this(builder());
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -72,22 +74,27 @@ public final class Adafactor extends Optimizer {
         return b.build();
     }
 
+    /** {@code beta_2_decay}, as in the Keras config. */
     public double getBeta2Decay() {
         return beta2Decay;
     }
 
+    /** {@code epsilon_1}, as in the Keras config. */
     public double getEpsilon1() {
         return epsilon1;
     }
 
+    /** {@code epsilon_2}, as in the Keras config. */
     public double getEpsilon2() {
         return epsilon2;
     }
 
+    /** {@code clip_threshold}, as in the Keras config. */
     public double getClipThreshold() {
         return clipThreshold;
     }
 
+    /** {@code relative_step}, as in the Keras config. */
     public boolean isRelativeStep() {
         return relativeStep;
     }

@@ -15,6 +15,7 @@ import java.util.Map;
  */
 public final class Adagrad extends Optimizer {
 
+    /** Keras's default {@code learning_rate} for Adagrad. */
     public static final double DEFAULT_LEARNING_RATE = 0.001;
 
     private final double initialAccumulatorValue;
@@ -32,10 +33,12 @@ public final class Adagrad extends Optimizer {
         this(builder());
     }
 
+    /** Adagrad with Keras's defaults and this {@code learning_rate}. */
     public Adagrad(double learningRate) {
         this(builder().learningRate(learningRate));
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -56,10 +59,12 @@ public final class Adagrad extends Optimizer {
         return b.build();
     }
 
+    /** {@code initial_accumulator_value}, as in the Keras config. */
     public double getInitialAccumulatorValue() {
         return initialAccumulatorValue;
     }
 
+    /** {@code epsilon}, as in the Keras config. */
     public double getEpsilon() {
         return epsilon;
     }

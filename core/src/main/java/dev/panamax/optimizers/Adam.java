@@ -18,6 +18,7 @@ import java.util.Map;
  */
 public final class Adam extends AdaptiveMoments {
 
+    /** Keras's default {@code learning_rate} for Adam. */
     public static final double DEFAULT_LEARNING_RATE = 0.001;
 
     private Adam(Builder b) {
@@ -29,10 +30,12 @@ public final class Adam extends AdaptiveMoments {
         this(builder());
     }
 
+    /** Adam with Keras's defaults and this {@code learning_rate}. */
     public Adam(double learningRate) {
         this(builder().learningRate(learningRate));
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }

@@ -25,6 +25,7 @@ public final class AdamW extends AdaptiveMoments {
         this(builder());
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }

@@ -18,6 +18,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class Adamax extends Optimizer {
 
+    /** Keras's default {@code learning_rate} for Adamax. */
     public static final double DEFAULT_LEARNING_RATE = 0.001;
 
     private final double epsilon;
@@ -35,10 +36,12 @@ public final class Adamax extends Optimizer {
         this(builder());
     }
 
+    /** Adamax with Keras's defaults and this {@code learning_rate}. */
     public Adamax(double learningRate) {
         this(builder().learningRate(learningRate));
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -60,6 +63,7 @@ public final class Adamax extends Optimizer {
         return b.build();
     }
 
+    /** {@code epsilon}, as in the Keras config. */
     public double getEpsilon() {
         return epsilon;
     }
@@ -141,21 +145,25 @@ public final class Adamax extends Optimizer {
         private Builder() {
         }
 
+        /** Sets {@code beta_1}, Keras's argument of that name. */
         public Builder beta1(double beta1) {
             this.beta1 = Hyperparameter.of(beta1);
             return this;
         }
 
+        /** Sets {@code beta_1} to a callable, evaluated once per step before anything is written. */
         public Builder beta1(DoubleSupplier beta1) {
             this.beta1 = Hyperparameter.of(beta1);
             return this;
         }
 
+        /** Sets {@code beta_2}, Keras's argument of that name. */
         public Builder beta2(double beta2) {
             this.beta2 = Hyperparameter.of(beta2);
             return this;
         }
 
+        /** Sets {@code beta_2} to a callable, evaluated once per step before anything is written. */
         public Builder beta2(DoubleSupplier beta2) {
             this.beta2 = Hyperparameter.of(beta2);
             return this;

@@ -50,10 +50,12 @@ abstract class AdaptiveMoments extends Optimizer {
         return built;
     }
 
+    /** {@code epsilon}, as in the Keras config. */
     public double getEpsilon() {
         return epsilon;
     }
 
+    /** {@code amsgrad}, as in the Keras config. */
     public boolean isAmsgrad() {
         return amsgrad;
     }

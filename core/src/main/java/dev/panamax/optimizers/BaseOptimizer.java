@@ -550,6 +550,7 @@ abstract class BaseOptimizer implements AutoCloseable {
     @Override
     public abstract void close();
 
+    /** The optimizer's {@code name}. */
     public final String getName() {
         return name;
     }

@@ -28,6 +28,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class Ftrl extends Optimizer {
 
+    /** Keras's default {@code learning_rate} for Ftrl. */
     public static final double DEFAULT_LEARNING_RATE = 0.001;
 
     private final double initialAccumulatorValue;
@@ -69,10 +70,12 @@ public final class Ftrl extends Optimizer {
         this(builder());
     }
 
+    /** Ftrl with Keras's defaults and this {@code learning_rate}. */
     public Ftrl(double learningRate) {
         this(builder().learningRate(learningRate));
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -97,10 +100,12 @@ public final class Ftrl extends Optimizer {
         return b.build();
     }
 
+    /** {@code initial_accumulator_value}, as in the Keras config. */
     public double getInitialAccumulatorValue() {
         return initialAccumulatorValue;
     }
 
+    /** {@code l_2_shrinkage_regularization_strength}, as in the Keras config. */
     public double getL2ShrinkageRegularizationStrength() {
         return l2ShrinkageRegularizationStrength;
     }
@@ -199,26 +204,31 @@ public final class Ftrl extends Optimizer {
             return this;
         }
 
+        /** Sets {@code learning_rate_power} to a callable, evaluated once per step before anything is written. */
         public Builder learningRatePower(DoubleSupplier power) {
             this.learningRatePower = Hyperparameter.of(power);
             return this;
         }
 
+        /** Sets {@code l_1_regularization_strength}, Keras's argument of that name. */
         public Builder l1RegularizationStrength(double l1) {
             this.l1 = Hyperparameter.of(l1);
             return this;
         }
 
+        /** Sets {@code l_1_regularization_strength} to a callable, evaluated once per step before anything is written. */
         public Builder l1RegularizationStrength(DoubleSupplier l1) {
             this.l1 = Hyperparameter.of(l1);
             return this;
         }
 
+        /** Sets {@code l_2_regularization_strength}, Keras's argument of that name. */
         public Builder l2RegularizationStrength(double l2) {
             this.l2 = Hyperparameter.of(l2);
             return this;
         }
 
+        /** Sets {@code l_2_regularization_strength} to a callable, evaluated once per step before anything is written. */
         public Builder l2RegularizationStrength(DoubleSupplier l2) {
             this.l2 = Hyperparameter.of(l2);
             return this;
@@ -230,6 +240,7 @@ public final class Ftrl extends Optimizer {
             return this;
         }
 
+        /** Sets {@code beta} to a callable, evaluated once per step before anything is written. */
         public Builder beta(DoubleSupplier beta) {
             this.beta = Hyperparameter.of(beta);
             return this;

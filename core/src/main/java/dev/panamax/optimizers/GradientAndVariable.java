@@ -10,6 +10,7 @@ import java.util.Objects;
  * gradient means "no gradient" and is skipped with a warning, as Keras does.
  */
 public record GradientAndVariable(Gradient gradient, Variable variable) {
+    /** Checks that the variable is not null (the gradient may be, as Keras allows). */
     public GradientAndVariable {
         Objects.requireNonNull(variable, "variable");
     }

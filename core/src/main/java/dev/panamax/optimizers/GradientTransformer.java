@@ -10,5 +10,6 @@ import java.util.List;
 @FunctionalInterface
 public interface GradientTransformer {
 
+    /** Returns the pairs with their gradients transformed; must keep each gradient's variable, dtype and shape. */
     List<GradientAndVariable> apply(List<GradientAndVariable> gradientsAndVariables);
 }

@@ -18,14 +18,17 @@ public sealed interface Hyperparameter {
     /** What {@code get_config} writes: the number, the callable's current value, or the schedule's config. */
     Object serialize(long iterations);
 
+    /** A constant. */
     static Hyperparameter of(double value) {
         return new Constant(value);
     }
 
+    /** A callable, evaluated once per step before anything is written. */
     static Hyperparameter of(DoubleSupplier supplier) {
         return new Supplied(supplier);
     }
 
+    /** A schedule of the step (learning rates only). */
     static Hyperparameter of(LearningRateSchedule schedule) {
         return new Scheduled(schedule);
     }
@@ -48,6 +51,7 @@ public sealed interface Hyperparameter {
 
     /** A callable, evaluated once per step (Keras serializes its current value). */
     record Supplied(DoubleSupplier supplier) implements Hyperparameter {
+        /** Checks that the supplier is not null. */
         public Supplied {
             Objects.requireNonNull(supplier, "supplier");
         }
@@ -65,6 +69,7 @@ public sealed interface Hyperparameter {
 
     /** A learning-rate schedule, evaluated at the current {@code iterations}. */
     record Scheduled(LearningRateSchedule schedule) implements Hyperparameter {
+        /** Checks that the schedule is not null. */
         public Scheduled {
             Objects.requireNonNull(schedule, "schedule");
         }

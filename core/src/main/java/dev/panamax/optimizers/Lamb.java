@@ -24,6 +24,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class Lamb extends Optimizer {
 
+    /** Keras's default {@code learning_rate} for Lamb. */
     public static final double DEFAULT_LEARNING_RATE = 0.001;
 
     private final double epsilon;
@@ -40,6 +41,7 @@ public final class Lamb extends Optimizer {
         this(builder());
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -56,6 +58,7 @@ public final class Lamb extends Optimizer {
         return b.build();
     }
 
+    /** {@code epsilon}, as in the Keras config. */
     public double getEpsilon() {
         return epsilon;
     }
@@ -123,6 +126,7 @@ public final class Lamb extends Optimizer {
             return this;
         }
 
+        /** Sets {@code beta_1} to a callable, evaluated once per step before anything is written. */
         public Builder beta1(DoubleSupplier beta1) {
             this.beta1 = Hyperparameter.of(beta1);
             return this;
@@ -134,6 +138,7 @@ public final class Lamb extends Optimizer {
             return this;
         }
 
+        /** Sets {@code beta_2} to a callable, evaluated once per step before anything is written. */
         public Builder beta2(DoubleSupplier beta2) {
             this.beta2 = Hyperparameter.of(beta2);
             return this;

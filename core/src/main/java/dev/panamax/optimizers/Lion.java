@@ -18,6 +18,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class Lion extends Optimizer {
 
+    /** Keras's default {@code learning_rate} for Lion. */
     public static final double DEFAULT_LEARNING_RATE = 0.001;
 
     private Lion(Builder b) {
@@ -31,6 +32,7 @@ public final class Lion extends Optimizer {
         this(builder());
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -109,6 +111,7 @@ public final class Lion extends Optimizer {
             return this;
         }
 
+        /** Sets {@code beta_1} to a callable, evaluated once per step before anything is written. */
         public Builder beta1(DoubleSupplier beta1) {
             this.beta1 = Hyperparameter.of(beta1);
             return this;
@@ -120,6 +123,7 @@ public final class Lion extends Optimizer {
             return this;
         }
 
+        /** Sets {@code beta_2} to a callable, evaluated once per step before anything is written. */
         public Builder beta2(DoubleSupplier beta2) {
             this.beta2 = Hyperparameter.of(beta2);
             return this;

@@ -15,6 +15,7 @@ import java.util.Objects;
  */
 public record LossAndGradients(double loss, Map<Variable, ? extends Gradient> gradients) {
 
+    /** Checks that the gradients are not null. */
     public LossAndGradients {
         Objects.requireNonNull(gradients, "gradients");
     }

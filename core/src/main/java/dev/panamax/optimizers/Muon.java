@@ -50,6 +50,7 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class Muon extends Optimizer {
 
+    /** Keras's default {@code learning_rate} for Muon. */
     public static final double DEFAULT_LEARNING_RATE = 0.001;
     /** Keras 3's default {@code weight_decay} and {@code adam_weight_decay}. */
     public static final double DEFAULT_WEIGHT_DECAY = 0.004;
@@ -104,6 +105,7 @@ public final class Muon extends Optimizer {
         this(builder());
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -377,14 +379,17 @@ public final class Muon extends Optimizer {
 
     // ---- options and config ------------------------------------------------------------------
 
+    /** {@code adam_beta_1}, as in the Keras config. */
     public double getAdamBeta1() {
         return adamBeta1;
     }
 
+    /** {@code adam_beta_2}, as in the Keras config. */
     public double getAdamBeta2() {
         return adamBeta2;
     }
 
+    /** {@code epsilon}, as in the Keras config. */
     public double getEpsilon() {
         return epsilon;
     }
@@ -394,34 +399,42 @@ public final class Muon extends Optimizer {
         return excludeLayers;
     }
 
+    /** {@code exclude_embeddings}, as in the Keras config. */
     public boolean isExcludeEmbeddings() {
         return excludeEmbeddings;
     }
 
+    /** {@code muon_a}, as in the Keras config. */
     public double getMuonA() {
         return muonA;
     }
 
+    /** {@code muon_b}, as in the Keras config. */
     public double getMuonB() {
         return muonB;
     }
 
+    /** {@code muon_c}, as in the Keras config. */
     public double getMuonC() {
         return muonC;
     }
 
+    /** {@code adam_lr_ratio}, as in the Keras config. */
     public double getAdamLrRatio() {
         return adamLrRatio.doubleValue();
     }
 
+    /** {@code momentum}, as in the Keras config. */
     public double getMomentum() {
         return momentum;
     }
 
+    /** {@code ns_steps}, as in the Keras config. */
     public int getNsSteps() {
         return nsSteps;
     }
 
+    /** {@code nesterov}, as in the Keras config. */
     public boolean isNesterov() {
         return nesterov;
     }

@@ -23,6 +23,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class Nadam extends Optimizer {
 
+    /** Keras's default {@code learning_rate} for Nadam. */
     public static final double DEFAULT_LEARNING_RATE = 0.001;
     /** Keras 2's {@code schedule_decay} default. */
     public static final double DEFAULT_SCHEDULE_DECAY = 0.004;
@@ -55,10 +56,12 @@ public final class Nadam extends Optimizer {
         this(builder());
     }
 
+    /** Nadam with Keras's defaults and this {@code learning_rate}. */
     public Nadam(double learningRate) {
         this(builder().learningRate(learningRate));
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -96,6 +99,7 @@ public final class Nadam extends Optimizer {
         }
     }
 
+    /** {@code epsilon}, as in the Keras config. */
     public double getEpsilon() {
         return epsilon;
     }
@@ -231,21 +235,25 @@ public final class Nadam extends Optimizer {
             decay(DEFAULT_SCHEDULE_DECAY);
         }
 
+        /** Sets {@code beta_1}, Keras's argument of that name. */
         public Builder beta1(double beta1) {
             this.beta1 = Hyperparameter.of(beta1);
             return this;
         }
 
+        /** Sets {@code beta_1} to a callable, evaluated once per step before anything is written. */
         public Builder beta1(DoubleSupplier beta1) {
             this.beta1 = Hyperparameter.of(beta1);
             return this;
         }
 
+        /** Sets {@code beta_2}, Keras's argument of that name. */
         public Builder beta2(double beta2) {
             this.beta2 = Hyperparameter.of(beta2);
             return this;
         }
 
+        /** Sets {@code beta_2} to a callable, evaluated once per step before anything is written. */
         public Builder beta2(DoubleSupplier beta2) {
             this.beta2 = Hyperparameter.of(beta2);
             return this;

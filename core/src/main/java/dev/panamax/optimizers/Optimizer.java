@@ -48,6 +48,7 @@ public abstract class Optimizer extends BaseOptimizer {
     private final double emaMomentum;
     private final Integer emaOverwriteFrequency;
 
+    /** Makes the optimizer from its builder's arguments. */
     protected Optimizer(Builder<?> b, String defaultName) {
         super(b, defaultName);
         this.lossScaleFactor = b.lossScaleFactor;
@@ -93,14 +94,17 @@ public abstract class Optimizer extends BaseOptimizer {
         return initialDecay;
     }
 
+    /** {@code clipnorm}, or null when not set. */
     public final Double getClipnorm() {
         return clipnorm;
     }
 
+    /** {@code clipvalue}, or null when not set. */
     public final Double getClipvalue() {
         return clipvalue;
     }
 
+    /** {@code global_clipnorm}, or null when not set. */
     public final Double getGlobalClipnorm() {
         return globalClipnorm;
     }
@@ -187,10 +191,12 @@ public abstract class Optimizer extends BaseOptimizer {
         learningRateOwner().setHyperparameter("learning_rate", Hyperparameter.of(learningRate));
     }
 
+    /** Sets the learning rate to a callable, evaluated once per step. */
     public final synchronized void setLearningRate(DoubleSupplier learningRate) {
         learningRateOwner().setHyperparameter("learning_rate", Hyperparameter.of(learningRate));
     }
 
+    /** Sets the learning rate to a schedule of the step. */
     public final synchronized void setLearningRate(LearningRateSchedule learningRate) {
         learningRateOwner().setHyperparameter("learning_rate", Hyperparameter.of(learningRate));
     }
@@ -481,6 +487,7 @@ public abstract class Optimizer extends BaseOptimizer {
      */
     public abstract static class Builder<B extends Builder<B>> extends OptimizerOptions<B> {
 
+        /** Builds the optimizer; every argument is checked here, with Keras's messages. */
         public abstract Optimizer build();
     }
 }

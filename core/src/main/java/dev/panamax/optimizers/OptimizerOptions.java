@@ -44,6 +44,7 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
     Double lossScaleFactor;
     Integer gradientAccumulationSteps;
 
+    /** This builder, typed as its own class (for chained calls). */
     protected abstract B self();
 
     /** Whether steps will run in Keras 3's order: a Keras 3 optimizer, or one of Keras 3's base options set. */
@@ -67,21 +68,25 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
         return r.unread();
     }
 
+    /** The optimizer's {@code name} (Keras's default: the class name, or its snake case in Keras 3). */
     public B name(String name) {
         this.name = Objects.requireNonNull(name, "name");
         return self();
     }
 
+    /** Keras's {@code learning_rate} as a constant. */
     public B learningRate(double learningRate) {
         this.learningRate = Hyperparameter.of(learningRate);
         return self();
     }
 
+    /** Keras's {@code learning_rate} as a callable, evaluated once per step. */
     public B learningRate(DoubleSupplier learningRate) {
         this.learningRate = Hyperparameter.of(learningRate);
         return self();
     }
 
+    /** Keras's {@code learning_rate} as a schedule of the step. */
     public B learningRate(LearningRateSchedule learningRate) {
         this.learningRate = Hyperparameter.of(learningRate);
         return self();

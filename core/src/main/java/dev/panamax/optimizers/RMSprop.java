@@ -23,6 +23,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class RMSprop extends Optimizer {
 
+    /** Keras's default {@code learning_rate} for RMSprop. */
     public static final double DEFAULT_LEARNING_RATE = 0.001;
 
     private final boolean hasMomentum;
@@ -49,10 +50,12 @@ public final class RMSprop extends Optimizer {
         this(builder());
     }
 
+    /** RMSprop with Keras's defaults and this {@code learning_rate}. */
     public RMSprop(double learningRate) {
         this(builder().learningRate(learningRate));
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -82,10 +85,12 @@ public final class RMSprop extends Optimizer {
         }
     }
 
+    /** {@code epsilon}, as in the Keras config. */
     public double getEpsilon() {
         return epsilon;
     }
 
+    /** {@code centered}, as in the Keras config. */
     public boolean isCentered() {
         return centered;
     }
@@ -185,11 +190,13 @@ public final class RMSprop extends Optimizer {
         private Builder() {
         }
 
+        /** Sets {@code rho}, Keras's argument of that name. */
         public Builder rho(double rho) {
             this.rho = Hyperparameter.of(rho);
             return this;
         }
 
+        /** Sets {@code rho} to a callable, evaluated once per step before anything is written. */
         public Builder rho(DoubleSupplier rho) {
             this.rho = Hyperparameter.of(rho);
             return this;
@@ -213,6 +220,7 @@ public final class RMSprop extends Optimizer {
             return this;
         }
 
+        /** Sets {@code centered}, Keras's argument of that name. */
         public Builder centered(boolean centered) {
             this.centered = centered;
             return this;

@@ -20,6 +20,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class SGD extends Optimizer {
 
+    /** Keras's default {@code learning_rate} for SGD. */
     public static final double DEFAULT_LEARNING_RATE = 0.01;
 
     private final boolean hasMomentum;
@@ -39,14 +40,17 @@ public final class SGD extends Optimizer {
         this(builder());
     }
 
+    /** SGD with this learning rate and no momentum. */
     public SGD(double learningRate) {
         this(builder().learningRate(learningRate));
     }
 
+    /** SGD with this learning rate, momentum and Nesterov flag (Keras's positional arguments). */
     public SGD(double learningRate, double momentum, boolean nesterov) {
         this(builder().learningRate(learningRate).momentum(momentum).nesterov(nesterov));
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -77,6 +81,7 @@ public final class SGD extends Optimizer {
         }
     }
 
+    /** {@code nesterov}, as in the Keras config. */
     public boolean isNesterov() {
         return nesterov;
     }
@@ -143,6 +148,7 @@ public final class SGD extends Optimizer {
         private Builder() {
         }
 
+        /** Sets {@code momentum}, Keras's argument of that name. */
         public Builder momentum(double momentum) {
             this.momentum = Hyperparameter.of(momentum);
             return this;
@@ -154,6 +160,7 @@ public final class SGD extends Optimizer {
             return this;
         }
 
+        /** Sets {@code nesterov}, Keras's argument of that name. */
         public Builder nesterov(boolean nesterov) {
             this.nesterov = nesterov;
             return this;

@@ -26,6 +26,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class ScheduleFreeAdamW extends Optimizer {
 
+    /** Keras's default {@code learning_rate} for ScheduleFreeAdamW. */
     public static final double DEFAULT_LEARNING_RATE = 0.0025;
 
     private final double epsilon;
@@ -44,6 +45,7 @@ public final class ScheduleFreeAdamW extends Optimizer {
         this(builder());
     }
 
+    /** A builder with Keras's default arguments. */
     public static Builder builder() {
         return new Builder();
     }
@@ -62,10 +64,12 @@ public final class ScheduleFreeAdamW extends Optimizer {
         return b.build();
     }
 
+    /** {@code epsilon}, as in the Keras config. */
     public double getEpsilon() {
         return epsilon;
     }
 
+    /** {@code warmup_steps}, as in the Keras config. */
     public int getWarmupSteps() {
         return warmupSteps;
     }
@@ -128,6 +132,7 @@ public final class ScheduleFreeAdamW extends Optimizer {
             return this;
         }
 
+        /** Sets {@code beta_1} to a callable, evaluated once per step before anything is written. */
         public Builder beta1(DoubleSupplier beta1) {
             this.beta1 = Hyperparameter.of(beta1);
             return this;
@@ -139,6 +144,7 @@ public final class ScheduleFreeAdamW extends Optimizer {
             return this;
         }
 
+        /** Sets {@code beta_2} to a callable, evaluated once per step before anything is written. */
         public Builder beta2(DoubleSupplier beta2) {
             this.beta2 = Hyperparameter.of(beta2);
             return this;

@@ -101,6 +101,7 @@ public final class SparseRows {
     /** An element range {@code [from, to)}. */
     @FunctionalInterface
     public interface RangeConsumer {
+        /** Handles the elements {@code [from, to)}. */
         void accept(long from, long to);
     }
 }

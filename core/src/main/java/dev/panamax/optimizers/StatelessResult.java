@@ -10,6 +10,7 @@ import java.util.List;
  */
 public record StatelessResult(List<Tensor> trainableVariables, List<Tensor> optimizerVariables) {
 
+    /** Copies the lists, so the result cannot change. */
     public StatelessResult {
         trainableVariables = List.copyOf(trainableVariables);
         optimizerVariables = List.copyOf(optimizerVariables);

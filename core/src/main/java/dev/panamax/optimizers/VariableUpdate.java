@@ -12,6 +12,7 @@ import dev.panamax.tensor.Variable;
 @FunctionalInterface
 public interface VariableUpdate {
 
+    /** Updates {@code value}, the value of {@code variable}, with a dense gradient. */
     void apply(Variable variable, Tensor value, Tensor gradient);
 
     /**
@@ -33,6 +34,7 @@ public interface VariableUpdate {
     /** The sparse path of a {@link WithSparse}. */
     @FunctionalInterface
     interface SparsePath {
+        /** Updates the variable's rows that the de-duplicated sparse gradient touches. */
         void apply(Variable variable, Tensor value, SparseRows gradient);
     }
 

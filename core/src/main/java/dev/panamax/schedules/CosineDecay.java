@@ -23,6 +23,7 @@ public final class CosineDecay implements LearningRateSchedule {
         this(builder(initialLearningRate, decaySteps));
     }
 
+    /** Keras's {@code CosineDecay(initial_learning_rate, decay_steps, alpha)}, with no warmup. */
     public CosineDecay(double initialLearningRate, double decaySteps, double alpha) {
         this(builder(initialLearningRate, decaySteps).alpha(alpha));
     }
@@ -39,6 +40,7 @@ public final class CosineDecay implements LearningRateSchedule {
         ScheduleConfig.checkFinite("CosineDecay", "alpha", alpha);
     }
 
+    /** A builder of this schedule with its required arguments; the others take Keras's defaults. */
     public static Builder builder(double initialLearningRate, double decaySteps) {
         return new Builder(initialLearningRate, decaySteps);
     }
@@ -99,18 +101,22 @@ public final class CosineDecay implements LearningRateSchedule {
                 "warmup_steps", ScheduleConfig.steps(warmupSteps));
     }
 
+    /** {@code initial_learning_rate}, as in the Keras config. */
     public double getInitialLearningRate() {
         return initialLearningRate;
     }
 
+    /** {@code decay_steps}, as in the Keras config. */
     public double getDecaySteps() {
         return decaySteps;
     }
 
+    /** {@code alpha}, as in the Keras config. */
     public double getAlpha() {
         return alpha;
     }
 
+    /** The schedule's {@code name}, as in its Keras config (may be null). */
     public String getName() {
         return name;
     }
@@ -120,6 +126,7 @@ public final class CosineDecay implements LearningRateSchedule {
         return warmupTarget;
     }
 
+    /** {@code warmup_steps}, as in the Keras config. */
     public double getWarmupSteps() {
         return warmupSteps;
     }
@@ -149,6 +156,7 @@ public final class CosineDecay implements LearningRateSchedule {
             return this;
         }
 
+        /** The schedule's {@code name} in its Keras config. */
         public Builder name(String name) {
             this.name = name;
             return this;

@@ -37,6 +37,7 @@ public final class CosineDecayRestarts implements LearningRateSchedule {
         ScheduleConfig.checkFinite("CosineDecayRestarts", "alpha", alpha);
     }
 
+    /** A builder of this schedule with its required arguments; the others take Keras's defaults. */
     public static Builder builder(double initialLearningRate, double firstDecaySteps) {
         return new Builder(initialLearningRate, firstDecaySteps);
     }
@@ -88,26 +89,32 @@ public final class CosineDecayRestarts implements LearningRateSchedule {
                 "name", name);
     }
 
+    /** {@code initial_learning_rate}, as in the Keras config. */
     public double getInitialLearningRate() {
         return initialLearningRate;
     }
 
+    /** {@code first_decay_steps}, as in the Keras config. */
     public double getFirstDecaySteps() {
         return firstDecaySteps;
     }
 
+    /** {@code tmul}, as in the Keras config. */
     public double getTMul() {
         return tMul;
     }
 
+    /** {@code mmul}, as in the Keras config. */
     public double getMMul() {
         return mMul;
     }
 
+    /** {@code alpha}, as in the Keras config. */
     public double getAlpha() {
         return alpha;
     }
 
+    /** The schedule's {@code name}, as in its Keras config (may be null). */
     public String getName() {
         return name;
     }
@@ -149,6 +156,7 @@ public final class CosineDecayRestarts implements LearningRateSchedule {
             return this;
         }
 
+        /** The schedule's {@code name} in its Keras config. */
         public Builder name(String name) {
             this.name = name;
             return this;

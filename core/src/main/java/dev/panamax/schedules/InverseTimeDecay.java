@@ -8,10 +8,12 @@ import java.util.Map;
  */
 public final class InverseTimeDecay extends RateDecay {
 
+    /** Keras's {@code InverseTimeDecay} with these arguments (the others at Keras's defaults). */
     public InverseTimeDecay(double initialLearningRate, double decaySteps, double decayRate) {
         this(initialLearningRate, decaySteps, decayRate, false, null);
     }
 
+    /** Keras's {@code InverseTimeDecay} with these arguments (the others at Keras's defaults). */
     public InverseTimeDecay(double initialLearningRate, double decaySteps, double decayRate, boolean staircase) {
         this(initialLearningRate, decaySteps, decayRate, staircase, null);
     }

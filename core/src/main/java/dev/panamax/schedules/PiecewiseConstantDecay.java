@@ -16,6 +16,7 @@ public final class PiecewiseConstantDecay implements LearningRateSchedule {
     private final double[] values;
     private final String name;
 
+    /** Keras's {@code PiecewiseConstantDecay(boundaries, values)}: {@code values[i]} from boundary {@code i - 1} to {@code i}. */
     public PiecewiseConstantDecay(double[] boundaries, double[] values) {
         this(boundaries, values, null);
     }
@@ -104,6 +105,7 @@ public final class PiecewiseConstantDecay implements LearningRateSchedule {
         return values.clone();
     }
 
+    /** The schedule's {@code name}, as in its Keras config (may be null). */
     public String getName() {
         return name;
     }

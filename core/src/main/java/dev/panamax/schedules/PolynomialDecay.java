@@ -24,6 +24,7 @@ public final class PolynomialDecay implements LearningRateSchedule {
         this(builder(initialLearningRate, decaySteps));
     }
 
+    /** Keras's {@code PolynomialDecay} with these arguments (the others at Keras's defaults). */
     public PolynomialDecay(double initialLearningRate, double decaySteps, double endLearningRate) {
         this(builder(initialLearningRate, decaySteps).endLearningRate(endLearningRate));
     }
@@ -42,6 +43,7 @@ public final class PolynomialDecay implements LearningRateSchedule {
         ScheduleConfig.checkRange("PolynomialDecay", "power", power, 0, false);
     }
 
+    /** A builder of this schedule with its required arguments; the others take Keras's defaults. */
     public static Builder builder(double initialLearningRate, double decaySteps) {
         return new Builder(initialLearningRate, decaySteps);
     }
@@ -88,26 +90,32 @@ public final class PolynomialDecay implements LearningRateSchedule {
                 "name", name);
     }
 
+    /** {@code initial_learning_rate}, as in the Keras config. */
     public double getInitialLearningRate() {
         return initialLearningRate;
     }
 
+    /** {@code decay_steps}, as in the Keras config. */
     public double getDecaySteps() {
         return decaySteps;
     }
 
+    /** {@code end_learning_rate}, as in the Keras config. */
     public double getEndLearningRate() {
         return endLearningRate;
     }
 
+    /** {@code power}, as in the Keras config. */
     public double getPower() {
         return power;
     }
 
+    /** {@code cycle}, as in the Keras config. */
     public boolean isCycle() {
         return cycle;
     }
 
+    /** The schedule's {@code name}, as in its Keras config (may be null). */
     public String getName() {
         return name;
     }
@@ -131,21 +139,25 @@ public final class PolynomialDecay implements LearningRateSchedule {
             this.decaySteps = decaySteps;
         }
 
+        /** Sets {@code end_learning_rate}, Keras's argument of that name. */
         public Builder endLearningRate(double endLearningRate) {
             this.endLearningRate = endLearningRate;
             return this;
         }
 
+        /** Sets {@code power}, Keras's argument of that name. */
         public Builder power(double power) {
             this.power = power;
             return this;
         }
 
+        /** Sets {@code cycle}, Keras's argument of that name. */
         public Builder cycle(boolean cycle) {
             this.cycle = cycle;
             return this;
         }
 
+        /** The schedule's {@code name} in its Keras config. */
         public Builder name(String name) {
             this.name = name;
             return this;

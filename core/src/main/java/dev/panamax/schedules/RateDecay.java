@@ -62,22 +62,27 @@ abstract sealed class RateDecay implements LearningRateSchedule permits Exponent
                 "name", name);
     }
 
+    /** {@code initial_learning_rate}, as in the Keras config. */
     public final double getInitialLearningRate() {
         return initialLearningRate;
     }
 
+    /** {@code decay_steps}, as in the Keras config. */
     public final double getDecaySteps() {
         return decaySteps;
     }
 
+    /** {@code decay_rate}, as in the Keras config. */
     public final double getDecayRate() {
         return decayRate;
     }
 
+    /** {@code staircase}, as in the Keras config. */
     public final boolean isStaircase() {
         return staircase;
     }
 
+    /** The optimizer's {@code name}. */
     public final String getName() {
         return name;
     }

@@ -12,9 +12,13 @@ import java.nio.ByteOrder;
  * their own layout, and {@link #isFloatingPoint()} true.
  */
 public enum DType {
+    /** IEEE 754 binary32, Java {@code float}. */
     FLOAT32("float32", ValueLayout.JAVA_FLOAT_UNALIGNED, true),
+    /** IEEE 754 binary64, Java {@code double}. */
     FLOAT64("float64", ValueLayout.JAVA_DOUBLE_UNALIGNED, true),
+    /** 32-bit signed integers (sparse indices). */
     INT32("int32", ValueLayout.JAVA_INT_UNALIGNED, false),
+    /** 64-bit signed integers (sparse indices, step counters). */
     INT64("int64", ValueLayout.JAVA_LONG_UNALIGNED, false);
 
     private final String kerasName;
@@ -42,6 +46,7 @@ public enum DType {
         return layout;
     }
 
+    /** Whether this is a floating-point type (float32 or float64), the only kind optimizers update. */
     public boolean isFloatingPoint() {
         return floatingPoint;
     }

@@ -16,6 +16,7 @@ public final class IndexedSlices implements Gradient {
     private final Tensor indices;
     private final long[] denseShape;
 
+    /** A sparse gradient: row {@code indices[i]} of a variable of {@code denseShape} gets {@code values[i]}; checked here. */
     public IndexedSlices(Tensor values, Tensor indices, long... denseShape) {
         this.values = Objects.requireNonNull(values, "values");
         this.indices = Objects.requireNonNull(indices, "indices");
@@ -38,14 +39,17 @@ public final class IndexedSlices implements Gradient {
         }
     }
 
+    /** One row of values per index. */
     public Tensor values() {
         return values;
     }
 
+    /** The row indices (int32 or int64, rank 1); they may repeat. */
     public Tensor indices() {
         return indices;
     }
 
+    /** The shape of the variable the rows belong to (a copy). */
     public long[] denseShape() {
         return denseShape.clone();
     }

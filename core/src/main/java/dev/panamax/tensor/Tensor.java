@@ -167,6 +167,7 @@ public final class Tensor implements Gradient, AutoCloseable {
         return shape.clone();
     }
 
+    /** The number of dimensions ({@code shape().length}). */
     public int rank() {
         return shape.length;
     }
@@ -176,10 +177,12 @@ public final class Tensor implements Gradient, AutoCloseable {
         return size;
     }
 
+    /** The bytes the elements take: {@code size() * dtype().byteSize()}. */
     public long byteSize() {
         return size * dtype.byteSize();
     }
 
+    /** Where the elements live: host memory or a device buffer. */
     public Storage storage() {
         return storage;
     }
@@ -194,6 +197,7 @@ public final class Tensor implements Gradient, AutoCloseable {
         return storage instanceof HostStorage;
     }
 
+    /** Whether the tensor is open (not closed, its memory not freed). */
     public boolean isAlive() {
         return storage.isAlive();
     }

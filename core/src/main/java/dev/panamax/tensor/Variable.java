@@ -14,6 +14,7 @@ public final class Variable {
     private final boolean trainable;
     private final Constraint constraint;
 
+    /** A variable named {@code name} holding {@code value}; {@code constraint} (or null) runs after each update. */
     public Variable(String name, Tensor value, boolean trainable, Constraint constraint) {
         this.name = Objects.requireNonNull(name, "name");
         this.value = Objects.requireNonNull(value, "value");
@@ -39,18 +40,22 @@ public final class Variable {
         return name.substring(name.lastIndexOf('/') + 1);
     }
 
+    /** The tensor the optimizer updates in place. */
     public Tensor value() {
         return value;
     }
 
+    /** The element type of the variable's value. */
     public DType dtype() {
         return value.dtype();
     }
 
+    /** The shape of the variable's value (a copy). */
     public long[] shape() {
         return value.shape();
     }
 
+    /** Whether optimizers update it (Keras's {@code trainable}). */
     public boolean trainable() {
         return trainable;
     }

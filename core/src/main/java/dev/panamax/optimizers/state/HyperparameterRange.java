@@ -23,6 +23,7 @@ public record HyperparameterRange(double min, boolean minInclusive, double max, 
     /** {@code 0 <= x < 1}: a decay rate whose bias correction {@code 1 - x^t} must not be 0. */
     public static final HyperparameterRange DECAY_RATE = new HyperparameterRange(0, true, 1, false);
 
+    /** Whether {@code value} is finite and within the bounds. */
     public boolean contains(double value) {
         return Double.isFinite(value)
                 && (minInclusive ? value >= min : value > min)

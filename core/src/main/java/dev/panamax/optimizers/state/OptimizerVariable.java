@@ -14,6 +14,7 @@ import java.util.Objects;
  */
 public record OptimizerVariable(String path, Tensor value) {
 
+    /** Checks that the path and the value are not null. */
     public OptimizerVariable {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(value, "value");

@@ -51,14 +51,17 @@ public final class OptimizerVariables implements AutoCloseable {
         return iterations;
     }
 
+    /** Sets the raw step counter (loading state). */
     public void setIterations(long iterations) {
         this.iterations = iterations;
     }
 
+    /** Counts one more step. */
     public void incrementIterations() {
         iterations++;
     }
 
+    /** Whether the optimizer has been built. */
     public boolean isBuilt() {
         return built;
     }
@@ -78,6 +81,7 @@ public final class OptimizerVariables implements AutoCloseable {
         }
     }
 
+    /** Marks the build as done: from now on only the built variables are accepted. */
     public void finishBuild() {
         built = true;
     }
@@ -87,6 +91,7 @@ public final class OptimizerVariables implements AutoCloseable {
         return Collections.unmodifiableList(trainable);
     }
 
+    /** Whether {@code value} is finite and within the bounds. */
     public boolean contains(Variable variable) {
         return perVariable.containsKey(variable);
     }

@@ -24,6 +24,7 @@ public final class AccumulateGradients {
     private final GradientBuffers buffers;
     private final TensorKernelsLookup kernels;
 
+    /** The accumulation stage over {@code steps} calls, with its accumulators in {@code store}. */
     public AccumulateGradients(int steps, OptimizerVariables store, GradientBuffers buffers, TensorKernelsLookup kernels) {
         this.steps = steps;
         this.store = store;
@@ -31,6 +32,7 @@ public final class AccumulateGradients {
         this.kernels = kernels;
     }
 
+    /** The number of calls whose gradients are averaged into one update. */
     public int steps() {
         return steps;
     }

@@ -33,6 +33,7 @@ public final class ApplyConstraints {
         }
     }
 
+    /** Applies the constraints of {@code variables}, in order. */
     public void apply(List<Variable> variables) {
         for (Variable v : variables) {
             apply(v);

@@ -16,6 +16,7 @@ public final class ClipByNorm implements GradientStage {
     private final GradientBuffers buffers;
     private final TensorKernelsLookup kernels;
 
+    /** Clips each gradient to the norm {@code clipnorm}, in the optimizer's buffers. */
     public ClipByNorm(double clipnorm, GradientBuffers buffers, TensorKernelsLookup kernels) {
         this.clipnorm = clipnorm;
         this.buffers = buffers;

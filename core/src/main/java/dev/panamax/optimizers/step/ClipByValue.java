@@ -11,6 +11,7 @@ public final class ClipByValue implements GradientStage {
     private final GradientBuffers buffers;
     private final TensorKernelsLookup kernels;
 
+    /** Clips each gradient element to {@code [-clipvalue, clipvalue]}, in the optimizer's buffers. */
     public ClipByValue(double clipvalue, GradientBuffers buffers, TensorKernelsLookup kernels) {
         this.clipvalue = clipvalue;
         this.buffers = buffers;

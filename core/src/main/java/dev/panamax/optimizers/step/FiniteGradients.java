@@ -29,6 +29,7 @@ public final class FiniteGradients {
 
     private final TensorKernelsLookup kernels;
 
+    /** Runs its reductions with {@code kernels}, where each gradient lives. */
     public FiniteGradients(TensorKernelsLookup kernels) {
         this.kernels = kernels;
     }

@@ -27,6 +27,7 @@ public final class GradientBuffers implements AutoCloseable {
     /** Sparse gradients made dense, one per variable. */
     private final Map<Variable, Tensor> dense = new IdentityHashMap<>();
 
+    /** Buffers made with {@code kernels} where each gradient lives. */
     public GradientBuffers(TensorKernelsLookup kernels) {
         this.kernels = kernels;
     }
@@ -87,6 +88,7 @@ public final class GradientBuffers implements AutoCloseable {
     /** The work of a stage on one private gradient copy, in place. */
     @FunctionalInterface
     public interface InPlace {
+        /** Transforms one gradient in place. */
         void apply(Tensor gradient);
     }
 

@@ -26,6 +26,7 @@ public final class MovingAverage {
     private final OptimizerVariables store;
     private final TensorKernelsLookup kernels;
 
+    /** The EMA stage: averages with {@code momentum}, overwriting every {@code overwriteFrequency} steps (or never, when null). */
     public MovingAverage(double momentum, Integer overwriteFrequency, boolean keras211, OptimizerVariables store,
                          TensorKernelsLookup kernels) {
         this.momentum = momentum;
@@ -35,10 +36,12 @@ public final class MovingAverage {
         this.kernels = kernels;
     }
 
+    /** The EMA momentum ({@code ema_momentum}). */
     public double momentum() {
         return momentum;
     }
 
+    /** How often the averages overwrite the variables ({@code ema_overwrite_frequency}), or null. */
     public Integer overwriteFrequency() {
         return overwriteFrequency;
     }

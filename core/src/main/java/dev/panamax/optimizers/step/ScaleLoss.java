@@ -15,6 +15,7 @@ public final class ScaleLoss implements GradientStage {
     private final GradientBuffers buffers;
     private final TensorKernelsLookup kernels;
 
+    /** Divides the gradients by the loss scale {@code factor}, in the optimizer's buffers. */
     public ScaleLoss(double factor, GradientBuffers buffers, TensorKernelsLookup kernels) {
         this.factor = factor;
         this.buffers = buffers;
