@@ -103,6 +103,21 @@ class AllOrNothingStepTest {
         }
     }
 
+    @Test
+    void aClosedOptimizerSaysItIsClosed() {
+        List<Variable> vars = twoVariables(null);
+        List<Tensor> grads = gradients();
+        try {
+            Optimizer adam = Adam.builder().build();
+            adam.apply(grads, vars);
+            adam.close();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> adam.getSlot(vars.get(0), "m"));
+            assertEquals("Optimizer 'Adam' is closed", e.getMessage());
+        } finally {
+            close(vars, grads);
+        }
+    }
+
     private static List<long[]> snapshotOfVariables(List<Variable> vars) {
         return vars.stream().map(v -> Fixtures.bits(v.value())).toList();
     }
