@@ -4,6 +4,7 @@ import static dev.panamax.simd.SimdLanes.*;
 import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.ScalarAdafactor;
+import dev.panamax.kernels.ScalarSums;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
@@ -16,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * moments keep the reference's fixed order of sums (a row's element j into partial j % 4, a
  * column's rows in order), so they are bit-identical: four double lanes are exactly those four
  * partial sums, whatever the machine's preferred width. The sums of squares of the update that
- * the velocity kernels return add in lanes (a reduction).
+ * the velocity kernels return add in {@link ScalarSums}' order ({@link SimdSums#addSquares}), so
+ * they are bit-identical too.
  */
 final class SimdAdafactor {
 
@@ -101,118 +103,160 @@ final class SimdAdafactor {
 
     static double adafactorFactoredVelocity(DType dtype, MemorySegment v, MemorySegment grad, MemorySegment rowFactors,
                                             MemorySegment c, long rows, long columns, long from, long to) {
-        // One run of contiguous elements per row of a matrix: a row factor, a run of c.
-        long matrix = rows * columns;
-        double sum = 0;
-        long i = from;
-        while (i < to) {
-            long b = i / matrix;
-            long inMatrix = i - b * matrix;
-            long row = b * rows + inMatrix / columns;
-            long column = b * columns + inMatrix % columns;
-            long end = Math.min(to, i + (columns - inMatrix % columns));
-            sum += dtype == DType.FLOAT32
-                    ? factoredRunFloat(v, grad, rowFactors.getAtIndex(F_LAYOUT, row), c, column - i, i, end)
-                    : factoredRunDouble(v, grad, rowFactors.getAtIndex(D_LAYOUT, row), c, column - i, i, end);
-            i = end;
+        if (!SimdSums.LANES_DIVIDE_BLOCK) {
+            return ScalarAdafactor.adafactorFactoredVelocity(dtype, v, grad, rowFactors, c, rows, columns, from, to);
         }
-        return sum;
+        return dtype == DType.FLOAT32
+                ? ScalarSums.inChunks(from, to, (a, b) -> factoredFloatChunk(v, grad, rowFactors, c, rows, columns, a, b))
+                : ScalarSums.inChunks(from, to, (a, b) -> factoredDoubleChunk(v, grad, rowFactors, c, rows, columns, a, b));
     }
 
-    /** {@code v[k] = rowFactor * c[k + shift]}, {@code u = grad[k] / sqrt(v[k])} for k in [from, to); the sum of u * u. */
-    private static double factoredRunFloat(MemorySegment v, MemorySegment grad, float rowFactor, MemorySegment c, long shift,
-                                           long from, long to) {
+    /**
+     * One chunk, a run of contiguous elements per row of a matrix (a row factor, a run of c); the
+     * terms go to the chunk's accumulators by their place in the chunk, whatever the row.
+     */
+    private static double factoredFloatChunk(MemorySegment v, MemorySegment grad, MemorySegment rowFactors, MemorySegment c,
+                                             long rows, long columns, long from, long to) {
+        double[] acc = new double[ScalarSums.BLOCK];
+        long end = ScalarSums.blocksEnd(from, to);
+        long matrix = rows * columns;
+        long i = from;
+        while (i < end) {
+            long b = i / matrix;
+            long inMatrix = i - b * matrix;
+            long column = b * columns + inMatrix % columns;
+            long runEnd = Math.min(end, i + (columns - inMatrix % columns));
+            float rowFactor = rowFactors.getAtIndex(F_LAYOUT, b * rows + inMatrix / columns);
+            factoredRunFloat(v, grad, rowFactor, c, column - i, i, runEnd, from, acc);
+            i = runEnd;
+        }
+        return ScalarSums.combine(acc) + ScalarAdafactor.adafactorFactoredVelocityFloat(v, grad, rowFactors, c, rows, columns,
+                end, to);
+    }
+
+    /**
+     * {@code v[k] = rowFactor * c[k + shift]}, {@code u = grad[k] / sqrt(v[k])} for k in
+     * {@code [from, to)}, inside whole blocks of the chunk that starts at {@code chunkStart}:
+     * elements one by one up to a vector's place in the blocks, then whole vectors, then one by
+     * one again. Modified: v, acc.
+     */
+    private static void factoredRunFloat(MemorySegment v, MemorySegment grad, float rowFactor, MemorySegment c, long shift,
+                                         long from, long to, long chunkStart, double[] acc) {
         FloatVector rowFactorV = FloatVector.broadcast(FS, rowFactor);
-        DoubleVector acc = DoubleVector.zero(DS);
-        int parts = FS.length() / DS.length();
-        double sum = 0;
+        int lanes = FS.length();
         long k = from;
-        for (long bound = from + FS.loopBound(to - from); k < bound; k += FS.length()) {
+        for (long firstVector = Math.min(to, from + Math.floorMod(chunkStart - from, lanes)); k < firstVector; k++) {
+            factoredElementFloat(v, grad, rowFactor, c, shift, k, chunkStart, acc);
+        }
+        for (; k + lanes <= to; k += lanes) {
             long off = k * F_BYTES;
             FloatVector vk = rowFactorV.mul(loadF(c, (k + shift) * F_BYTES));
             store(vk, v, off);
-            FloatVector u = loadF(grad, off).div(vk.lanewise(VectorOperators.SQRT));
-            for (int part = 0; part < parts; part++) {
-                DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, part);
-                acc = acc.add(d.mul(d));
-            }
+            SimdSums.addSquares(acc, SimdSums.lane(k, chunkStart), loadF(grad, off).div(vk.lanewise(VectorOperators.SQRT)));
         }
         for (; k < to; k++) {
-            float vk = rowFactor * c.getAtIndex(F_LAYOUT, k + shift);
-            v.setAtIndex(F_LAYOUT, k, vk);
-            double u = grad.getAtIndex(F_LAYOUT, k) / (float) Math.sqrt(vk);
-            sum += u * u;
+            factoredElementFloat(v, grad, rowFactor, c, shift, k, chunkStart, acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD) + sum;
     }
 
-    private static double factoredRunDouble(MemorySegment v, MemorySegment grad, double rowFactor, MemorySegment c, long shift,
-                                            long from, long to) {
+    private static void factoredElementFloat(MemorySegment v, MemorySegment grad, float rowFactor, MemorySegment c, long shift,
+                                             long k, long chunkStart, double[] acc) {
+        float vk = rowFactor * c.getAtIndex(F_LAYOUT, k + shift);
+        v.setAtIndex(F_LAYOUT, k, vk);
+        double u = grad.getAtIndex(F_LAYOUT, k) / (float) Math.sqrt(vk);
+        acc[SimdSums.lane(k, chunkStart)] += u * u;
+    }
+
+    private static double factoredDoubleChunk(MemorySegment v, MemorySegment grad, MemorySegment rowFactors, MemorySegment c,
+                                              long rows, long columns, long from, long to) {
+        double[] acc = new double[ScalarSums.BLOCK];
+        long end = ScalarSums.blocksEnd(from, to);
+        long matrix = rows * columns;
+        long i = from;
+        while (i < end) {
+            long b = i / matrix;
+            long inMatrix = i - b * matrix;
+            long column = b * columns + inMatrix % columns;
+            long runEnd = Math.min(end, i + (columns - inMatrix % columns));
+            double rowFactor = rowFactors.getAtIndex(D_LAYOUT, b * rows + inMatrix / columns);
+            factoredRunDouble(v, grad, rowFactor, c, column - i, i, runEnd, from, acc);
+            i = runEnd;
+        }
+        return ScalarSums.combine(acc) + ScalarAdafactor.adafactorFactoredVelocityDouble(v, grad, rowFactors, c, rows, columns,
+                end, to);
+    }
+
+    private static void factoredRunDouble(MemorySegment v, MemorySegment grad, double rowFactor, MemorySegment c, long shift,
+                                          long from, long to, long chunkStart, double[] acc) {
         DoubleVector rowFactorV = DoubleVector.broadcast(DS, rowFactor);
-        DoubleVector acc = DoubleVector.zero(DS);
-        double sum = 0;
+        int lanes = DS.length();
         long k = from;
-        for (long bound = from + DS.loopBound(to - from); k < bound; k += DS.length()) {
+        for (long firstVector = Math.min(to, from + Math.floorMod(chunkStart - from, lanes)); k < firstVector; k++) {
+            factoredElementDouble(v, grad, rowFactor, c, shift, k, chunkStart, acc);
+        }
+        for (; k + lanes <= to; k += lanes) {
             long off = k * D_BYTES;
             DoubleVector vk = rowFactorV.mul(loadD(c, (k + shift) * D_BYTES));
             store(vk, v, off);
-            DoubleVector u = loadD(grad, off).div(vk.lanewise(VectorOperators.SQRT));
-            acc = acc.add(u.mul(u));
+            SimdSums.addSquares(acc, SimdSums.lane(k, chunkStart), loadD(grad, off).div(vk.lanewise(VectorOperators.SQRT)));
         }
         for (; k < to; k++) {
-            double vk = rowFactor * c.getAtIndex(D_LAYOUT, k + shift);
-            v.setAtIndex(D_LAYOUT, k, vk);
-            double u = grad.getAtIndex(D_LAYOUT, k) / Math.sqrt(vk);
-            sum += u * u;
+            factoredElementDouble(v, grad, rowFactor, c, shift, k, chunkStart, acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD) + sum;
+    }
+
+    private static void factoredElementDouble(MemorySegment v, MemorySegment grad, double rowFactor, MemorySegment c, long shift,
+                                              long k, long chunkStart, double[] acc) {
+        double vk = rowFactor * c.getAtIndex(D_LAYOUT, k + shift);
+        v.setAtIndex(D_LAYOUT, k, vk);
+        double u = grad.getAtIndex(D_LAYOUT, k) / Math.sqrt(vk);
+        acc[SimdSums.lane(k, chunkStart)] += u * u;
     }
 
     static double adafactorVelocity(DType dtype, MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
                                     double oneMinusBeta2t, double epsilon1) {
-        return dtype == DType.FLOAT32
-                ? velocityFloat(v, grad, from, to, (float) beta2t, (float) oneMinusBeta2t, (float) epsilon1)
-                : velocityDouble(v, grad, from, to, beta2t, oneMinusBeta2t, epsilon1);
+        if (!SimdSums.LANES_DIVIDE_BLOCK) {
+            return ScalarAdafactor.adafactorVelocity(dtype, v, grad, from, to, beta2t, oneMinusBeta2t, epsilon1);
+        }
+        if (dtype == DType.FLOAT32) {
+            float b = (float) beta2t;
+            float c = (float) oneMinusBeta2t;
+            float e = (float) epsilon1;
+            return ScalarSums.inChunks(from, to, (start, end) -> velocityFloat(v, grad, start, end, b, c, e));
+        }
+        return ScalarSums.inChunks(from, to, (start, end) -> velocityDouble(v, grad, start, end, beta2t, oneMinusBeta2t, epsilon1));
     }
 
     private static double velocityFloat(MemorySegment v, MemorySegment grad, long from, long to, float beta2t,
                                         float oneMinusBeta2t, float epsilon1) {
         FloatVector beta2tV = FloatVector.broadcast(FS, beta2t);
         FloatVector oneMinusBeta2tV = FloatVector.broadcast(FS, oneMinusBeta2t);
-        DoubleVector acc = DoubleVector.zero(DS);
-        int parts = FS.length() / DS.length();
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+        double[] acc = new double[ScalarSums.BLOCK];
+        long end = ScalarSums.blocksEnd(from, to);
+        for (long i = from; i < end; i += FS.length()) {
             long off = i * F_BYTES;
             FloatVector g = loadF(grad, off);
             FloatVector vi = beta2tV.mul(loadF(v, off)).add(oneMinusBeta2tV.mul(g.mul(g).add(epsilon1)));
             store(vi, v, off);
-            FloatVector u = g.div(vi.lanewise(VectorOperators.SQRT));
-            for (int part = 0; part < parts; part++) {
-                DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, part);
-                acc = acc.add(d.mul(d));
-            }
+            SimdSums.addSquares(acc, SimdSums.lane(i, from), g.div(vi.lanewise(VectorOperators.SQRT)));
         }
-        return acc.reduceLanes(VectorOperators.ADD)
-                + ScalarAdafactor.adafactorVelocityFloat(v, grad, i, to, beta2t, oneMinusBeta2t, epsilon1);
+        return ScalarSums.combine(acc) + ScalarAdafactor.adafactorVelocityFloat(v, grad, end, to, beta2t, oneMinusBeta2t, epsilon1);
     }
 
     private static double velocityDouble(MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
                                          double oneMinusBeta2t, double epsilon1) {
         DoubleVector beta2tV = DoubleVector.broadcast(DS, beta2t);
         DoubleVector oneMinusBeta2tV = DoubleVector.broadcast(DS, oneMinusBeta2t);
-        DoubleVector acc = DoubleVector.zero(DS);
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+        double[] acc = new double[ScalarSums.BLOCK];
+        long end = ScalarSums.blocksEnd(from, to);
+        for (long i = from; i < end; i += DS.length()) {
             long off = i * D_BYTES;
             DoubleVector g = loadD(grad, off);
             DoubleVector vi = beta2tV.mul(loadD(v, off)).add(oneMinusBeta2tV.mul(g.mul(g).add(epsilon1)));
             store(vi, v, off);
-            DoubleVector u = g.div(vi.lanewise(VectorOperators.SQRT));
-            acc = acc.add(u.mul(u));
+            SimdSums.addSquares(acc, SimdSums.lane(i, from), g.div(vi.lanewise(VectorOperators.SQRT)));
         }
-        return acc.reduceLanes(VectorOperators.ADD)
-                + ScalarAdafactor.adafactorVelocityDouble(v, grad, i, to, beta2t, oneMinusBeta2t, epsilon1);
+        return ScalarSums.combine(acc) + ScalarAdafactor.adafactorVelocityDouble(v, grad, end, to, beta2t, oneMinusBeta2t, epsilon1);
     }
 
     static void adafactorApply(DType dtype, MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to,

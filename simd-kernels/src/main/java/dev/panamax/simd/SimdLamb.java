@@ -5,6 +5,7 @@ import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.LambCoefficients;
 import dev.panamax.kernels.ScalarLamb;
+import dev.panamax.kernels.ScalarSums;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
@@ -13,8 +14,8 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * SIMD kernels of Keras 3's Lamb. See {@link SimdKernels} for the conventions. The moments and
- * the update equal the reference bit for bit; the sum of squares of the update adds lane-wise
- * partial sums, then the lanes, then the tail (a reduction: its last bits may differ).
+ * the update equal the reference bit for bit, and so does the sum of squares of the update,
+ * added in {@link dev.panamax.kernels.ScalarSums}' order ({@link SimdSums#addSquares}).
  */
 final class SimdLamb {
 
@@ -43,11 +44,20 @@ final class SimdLamb {
     private static double lambMomentsFloat(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                            float oneMinusBeta1, float oneMinusBeta2, float oneMinusBeta1Power,
                                            float oneMinusBeta2Power, float epsilon) {
-        // Squares and sums in double, as the reference (float32 squares of large updates would overflow).
-        DoubleVector acc = DoubleVector.zero(DS);
-        int parts = FS.length() / DS.length();
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+        if (!SimdSums.LANES_DIVIDE_BLOCK) {
+            return ScalarLamb.lambMomentsFloat(m, v, grad, from, to, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power,
+                    oneMinusBeta2Power, epsilon);
+        }
+        return ScalarSums.inChunks(from, to, (a, b) -> lambMomentsFloatChunk(m, v, grad, a, b, oneMinusBeta1, oneMinusBeta2,
+                oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
+    }
+
+    private static double lambMomentsFloatChunk(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                                                float oneMinusBeta1, float oneMinusBeta2, float oneMinusBeta1Power,
+                                                float oneMinusBeta2Power, float epsilon) {
+        double[] acc = new double[ScalarSums.BLOCK];
+        long end = ScalarSums.blocksEnd(from, to);
+        for (long i = from; i < end; i += FS.length()) {
             long off = i * F_BYTES;
             FloatVector g = loadF(grad, off);
             FloatVector mi = loadF(m, off);
@@ -56,22 +66,29 @@ final class SimdLamb {
             vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
             store(mi, m, off);
             store(vi, v, off);
-            FloatVector u = update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
-            for (int part = 0; part < parts; part++) {
-                DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, part);
-                acc = acc.add(d.mul(d));
-            }
+            SimdSums.addSquares(acc, SimdSums.lane(i, from), update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
         }
-        return acc.reduceLanes(VectorOperators.ADD) + ScalarLamb.lambMomentsFloat(m, v, grad, i, to, oneMinusBeta1,
-                oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+        return ScalarSums.combine(acc) + ScalarLamb.lambMomentsFloat(m, v, grad, end, to, oneMinusBeta1, oneMinusBeta2,
+                oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
     }
 
     private static double lambMomentsDouble(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                             double oneMinusBeta1, double oneMinusBeta2, double oneMinusBeta1Power,
                                             double oneMinusBeta2Power, double epsilon) {
-        DoubleVector acc = DoubleVector.zero(DS);
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
+        if (!SimdSums.LANES_DIVIDE_BLOCK) {
+            return ScalarLamb.lambMomentsDouble(m, v, grad, from, to, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power,
+                    oneMinusBeta2Power, epsilon);
+        }
+        return ScalarSums.inChunks(from, to, (a, b) -> lambMomentsDoubleChunk(m, v, grad, a, b, oneMinusBeta1, oneMinusBeta2,
+                oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
+    }
+
+    private static double lambMomentsDoubleChunk(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                                                 double oneMinusBeta1, double oneMinusBeta2, double oneMinusBeta1Power,
+                                                 double oneMinusBeta2Power, double epsilon) {
+        double[] acc = new double[ScalarSums.BLOCK];
+        long end = ScalarSums.blocksEnd(from, to);
+        for (long i = from; i < end; i += DS.length()) {
             long off = i * D_BYTES;
             DoubleVector g = loadD(grad, off);
             DoubleVector mi = loadD(m, off);
@@ -80,11 +97,10 @@ final class SimdLamb {
             vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
             store(mi, m, off);
             store(vi, v, off);
-            DoubleVector u = update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
-            acc = acc.add(u.mul(u));
+            SimdSums.addSquares(acc, SimdSums.lane(i, from), update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
         }
-        return acc.reduceLanes(VectorOperators.ADD) + ScalarLamb.lambMomentsDouble(m, v, grad, i, to, oneMinusBeta1,
-                oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+        return ScalarSums.combine(acc) + ScalarLamb.lambMomentsDouble(m, v, grad, end, to, oneMinusBeta1, oneMinusBeta2,
+                oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
     }
 
     static void lambApply(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
