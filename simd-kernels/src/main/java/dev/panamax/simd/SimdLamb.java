@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * SIMD kernels of Keras 3's Lamb. See {@link SimdKernels} for the conventions. The moments and
  * the update equal the reference bit for bit, and so does the sum of squares of the update,
- * added in {@link dev.panamax.kernels.ScalarSums}' order ({@link SimdSums#addSquares}).
+ * added in {@link dev.panamax.kernels.ScalarSums}' order, block by block in registers
+ * ({@link SimdSums#REGISTER_BLOCKS}).
  */
 final class SimdLamb {
 
@@ -44,7 +45,7 @@ final class SimdLamb {
     private static double lambMomentsFloat(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                            float oneMinusBeta1, float oneMinusBeta2, float oneMinusBeta1Power,
                                            float oneMinusBeta2Power, float epsilon) {
-        if (!SimdSums.LANES_DIVIDE_BLOCK) {
+        if (!SimdSums.REGISTER_BLOCKS) {
             return ScalarLamb.lambMomentsFloat(m, v, grad, from, to, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power,
                     oneMinusBeta2Power, epsilon);
         }
@@ -52,30 +53,58 @@ final class SimdLamb {
                 oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
     }
 
+    /** One chunk: whole blocks in registers (see {@link SimdSums#REGISTER_BLOCKS}), then the tail by the reference. */
     private static double lambMomentsFloatChunk(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                                 float oneMinusBeta1, float oneMinusBeta2, float oneMinusBeta1Power,
                                                 float oneMinusBeta2Power, float epsilon) {
-        double[] acc = new double[ScalarSums.BLOCK];
+        DoubleVector a0 = DoubleVector.zero(DS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int lanes = FS.length();
         long end = ScalarSums.blocksEnd(from, to);
-        for (long i = from; i < end; i += FS.length()) {
-            long off = i * F_BYTES;
-            FloatVector g = loadF(grad, off);
-            FloatVector mi = loadF(m, off);
-            FloatVector vi = loadF(v, off);
-            mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
-            vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
-            store(mi, m, off);
-            store(vi, v, off);
-            SimdSums.addSquares(acc, SimdSums.lane(i, from), update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
+        for (long i = from; i < end; i += ScalarSums.BLOCK) {
+            FloatVector u = momentsFloat(m, v, grad, i, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                    epsilon);
+            a0 = a0.add(SimdSums.squareLow(u));
+            a1 = a1.add(SimdSums.squareHigh(u));
+            if (SimdSums.VECTORS_PER_BLOCK > 1) {
+                u = momentsFloat(m, v, grad, i + lanes, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a2 = a2.add(SimdSums.squareLow(u));
+                a3 = a3.add(SimdSums.squareHigh(u));
+            }
+            if (SimdSums.VECTORS_PER_BLOCK > 2) {
+                u = momentsFloat(m, v, grad, i + 2 * lanes, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power,
+                        oneMinusBeta2Power, epsilon);
+                a4 = a4.add(SimdSums.squareLow(u));
+                a5 = a5.add(SimdSums.squareHigh(u));
+                u = momentsFloat(m, v, grad, i + 3 * lanes, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power,
+                        oneMinusBeta2Power, epsilon);
+                a6 = a6.add(SimdSums.squareLow(u));
+                a7 = a7.add(SimdSums.squareHigh(u));
+            }
         }
-        return ScalarSums.combine(acc) + ScalarLamb.lambMomentsFloat(m, v, grad, end, to, oneMinusBeta1, oneMinusBeta2,
-                oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+        return SimdSums.combine(a0, a1, a2, a3, a4, a5, a6, a7, ScalarLamb.lambMomentsFloat(m, v, grad, end, to, oneMinusBeta1,
+                oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
+    }
+
+    /** The new moments of the vector at element i, stored; returns the update they make. */
+    private static FloatVector momentsFloat(MemorySegment m, MemorySegment v, MemorySegment grad, long i, float oneMinusBeta1,
+                                            float oneMinusBeta2, float oneMinusBeta1Power, float oneMinusBeta2Power,
+                                            float epsilon) {
+        long off = i * F_BYTES;
+        FloatVector g = loadF(grad, off);
+        FloatVector mi = loadF(m, off);
+        FloatVector vi = loadF(v, off);
+        mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
+        vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
+        store(mi, m, off);
+        store(vi, v, off);
+        return update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
     }
 
     private static double lambMomentsDouble(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                             double oneMinusBeta1, double oneMinusBeta2, double oneMinusBeta1Power,
                                             double oneMinusBeta2Power, double epsilon) {
-        if (!SimdSums.LANES_DIVIDE_BLOCK) {
+        if (!SimdSums.REGISTER_BLOCKS) {
             return ScalarLamb.lambMomentsDouble(m, v, grad, from, to, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power,
                     oneMinusBeta2Power, epsilon);
         }
@@ -83,24 +112,58 @@ final class SimdLamb {
                 oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
     }
 
+    /** One chunk: a block is {@code 2 * VECTORS_PER_BLOCK} double vectors, the k-th into {@code ak}. */
     private static double lambMomentsDoubleChunk(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                                  double oneMinusBeta1, double oneMinusBeta2, double oneMinusBeta1Power,
                                                  double oneMinusBeta2Power, double epsilon) {
-        double[] acc = new double[ScalarSums.BLOCK];
+        DoubleVector a0 = DoubleVector.zero(DS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int w = DS.length();
         long end = ScalarSums.blocksEnd(from, to);
-        for (long i = from; i < end; i += DS.length()) {
-            long off = i * D_BYTES;
-            DoubleVector g = loadD(grad, off);
-            DoubleVector mi = loadD(m, off);
-            DoubleVector vi = loadD(v, off);
-            mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
-            vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
-            store(mi, m, off);
-            store(vi, v, off);
-            SimdSums.addSquares(acc, SimdSums.lane(i, from), update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
+        for (long i = from; i < end; i += ScalarSums.BLOCK) {
+            DoubleVector u = momentsDouble(m, v, grad, i, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                    epsilon);
+            a0 = a0.add(u.mul(u));
+            u = momentsDouble(m, v, grad, i + w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+            a1 = a1.add(u.mul(u));
+            if (SimdSums.VECTORS_PER_BLOCK > 1) {
+                u = momentsDouble(m, v, grad, i + 2 * w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a2 = a2.add(u.mul(u));
+                u = momentsDouble(m, v, grad, i + 3 * w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a3 = a3.add(u.mul(u));
+            }
+            if (SimdSums.VECTORS_PER_BLOCK > 2) {
+                u = momentsDouble(m, v, grad, i + 4 * w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a4 = a4.add(u.mul(u));
+                u = momentsDouble(m, v, grad, i + 5 * w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a5 = a5.add(u.mul(u));
+                u = momentsDouble(m, v, grad, i + 6 * w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a6 = a6.add(u.mul(u));
+                u = momentsDouble(m, v, grad, i + 7 * w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a7 = a7.add(u.mul(u));
+            }
         }
-        return ScalarSums.combine(acc) + ScalarLamb.lambMomentsDouble(m, v, grad, end, to, oneMinusBeta1, oneMinusBeta2,
-                oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+        return SimdSums.combine(a0, a1, a2, a3, a4, a5, a6, a7, ScalarLamb.lambMomentsDouble(m, v, grad, end, to, oneMinusBeta1,
+                oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
+    }
+
+    private static DoubleVector momentsDouble(MemorySegment m, MemorySegment v, MemorySegment grad, long i, double oneMinusBeta1,
+                                              double oneMinusBeta2, double oneMinusBeta1Power, double oneMinusBeta2Power,
+                                              double epsilon) {
+        long off = i * D_BYTES;
+        DoubleVector g = loadD(grad, off);
+        DoubleVector mi = loadD(m, off);
+        DoubleVector vi = loadD(v, off);
+        mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
+        vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
+        store(mi, m, off);
+        store(vi, v, off);
+        return update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
     }
 
     static void lambApply(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,

@@ -70,36 +70,54 @@ final class SimdSums {
         return ScalarSums.combine(acc) + ScalarSums.tail(dtype, x, end, to);
     }
 
-    /**
-     * Whether a vector of the preferred species fits a block a whole number of times, as it does
-     * at 64 to 512 bits. The fused kernels below add their terms block by block only then, and
-     * otherwise leave the whole sum to the scalar reference.
-     */
-    static final boolean LANES_DIVIDE_BLOCK = ScalarSums.BLOCK % FS.length() == 0;
+    /** Vectors of the preferred float species per block: 1 at 512 bits, 2 at 256, 4 at 128. */
+    static final int VECTORS_PER_BLOCK = Math.max(1, ScalarSums.BLOCK / FS.length());
 
     /**
-     * Adds the squares of u's lanes, widened to double, to {@code acc[first]},
-     * {@code acc[first + 1]}, ...: for the fused kernels (Lamb's, Adafactor's), whose terms come
-     * one preferred-width vector at a time, {@code first = (i - chunkStart) % 16} for the vector
-     * at element i. An array rather than registers: those kernels divide and take square roots,
-     * which hide the array's round trip. Modified: acc.
+     * Whether the fused kernels (Lamb's, Adafactor's) can add their terms block by block in
+     * registers: with 4, 8 or 16 float lanes. They hold eight accumulator vectors {@code a0..a7}
+     * of the preferred double species and use the first {@code 2 * VECTORS_PER_BLOCK} (the whole
+     * block's 16 doubles), stepping one block per iteration: the k-th vector of doubles of a
+     * block (the low or high half of a float vector, widened) goes to {@code ak}. Code guarded by
+     * {@code VECTORS_PER_BLOCK > 1} or {@code > 2} is folded away by C2 at the wider widths. At
+     * other widths they leave the whole sum to the scalar reference.
      */
-    static void addSquares(double[] acc, int first, FloatVector u) {
-        DoubleVector low = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 0);
-        DoubleVector high = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 1);
-        DoubleVector.fromArray(DS, acc, first).add(low.mul(low)).intoArray(acc, first);
-        int second = first + DS.length();
-        DoubleVector.fromArray(DS, acc, second).add(high.mul(high)).intoArray(acc, second);
+    static final boolean REGISTER_BLOCKS = ScalarSums.BLOCK % FS.length() == 0 && VECTORS_PER_BLOCK <= 4;
+
+    /** The low half of u's lanes, widened to double and squared. */
+    static DoubleVector squareLow(FloatVector u) {
+        DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 0);
+        return d.mul(d);
     }
 
-    /** The same for a vector of doubles. Modified: acc. */
-    static void addSquares(double[] acc, int first, DoubleVector u) {
-        DoubleVector.fromArray(DS, acc, first).add(u.mul(u)).intoArray(acc, first);
+    /** The high half of u's lanes, widened to double and squared. */
+    static DoubleVector squareHigh(FloatVector u) {
+        DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 1);
+        return d.mul(d);
     }
 
-    /** The accumulator of element i of the chunk that starts at {@code chunkStart}. */
-    static int lane(long i, long chunkStart) {
-        return (int) ((i - chunkStart) & (ScalarSums.BLOCK - 1));
+    /**
+     * The sum of a fused kernel's chunk: its accumulator vectors {@code a0..a7} (only the block's
+     * first {@code 2 * VECTORS_PER_BLOCK} are used) stored in order and combined by
+     * {@link ScalarSums#combine}, plus the tail's sum.
+     */
+    static double combine(DoubleVector a0, DoubleVector a1, DoubleVector a2, DoubleVector a3, DoubleVector a4,
+                          DoubleVector a5, DoubleVector a6, DoubleVector a7, double tail) {
+        double[] acc = new double[ScalarSums.BLOCK];
+        int w = DS.length();
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, w);
+        if (VECTORS_PER_BLOCK > 1) {
+            a2.intoArray(acc, 2 * w);
+            a3.intoArray(acc, 3 * w);
+        }
+        if (VECTORS_PER_BLOCK > 2) {
+            a4.intoArray(acc, 4 * w);
+            a5.intoArray(acc, 5 * w);
+            a6.intoArray(acc, 6 * w);
+            a7.intoArray(acc, 7 * w);
+        }
+        return ScalarSums.combine(acc) + tail;
     }
 
     /** Lanes {@code part} (0: the low half) of float vector v, widened to double and squared. */
