@@ -22,6 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * width and dtype, each with its own constant species: a species that C2 cannot see as a constant
  * makes every vector a boxed object. Other widths (a 64-bit machine, an SVE length that does not
  * divide 16 floats) add the blocks with the scalar reference, the same bits, slower.
+ *
+ * <p>Also the helpers of the fused kernels that return a sum of squares beside their writes
+ * (Lamb's, Adafactor's): see {@link #REGISTER_BLOCKS}.
  */
 final class SimdSums {
 
@@ -31,6 +34,20 @@ final class SimdSums {
     private static final VectorSpecies<Double> D128 = DoubleVector.SPECIES_128;
     private static final VectorSpecies<Double> D256 = DoubleVector.SPECIES_256;
     private static final VectorSpecies<Double> D512 = DoubleVector.SPECIES_512;
+
+    /** Vectors of the preferred float species per block: 1 at 512 bits, 2 at 256, 4 at 128. */
+    static final int VECTORS_PER_BLOCK = Math.max(1, ScalarSums.BLOCK / FS.length());
+
+    /**
+     * Whether the fused kernels (Lamb's, Adafactor's) can add their terms block by block in
+     * registers: with 4, 8 or 16 float lanes. They hold eight accumulator vectors {@code a0..a7}
+     * of the preferred double species and use the first {@code 2 * VECTORS_PER_BLOCK} (the whole
+     * block's 16 doubles), stepping one block per iteration: the k-th vector of doubles of a
+     * block (the low or high half of a float vector, widened) goes to {@code ak}. Code guarded by
+     * {@code VECTORS_PER_BLOCK > 1} or {@code > 2} is folded away by C2 at the wider widths. At
+     * other widths they leave the whole sum to the scalar reference.
+     */
+    static final boolean REGISTER_BLOCKS = ScalarSums.BLOCK % FS.length() == 0 && VECTORS_PER_BLOCK <= 4;
 
     private SimdSums() {
     }
@@ -69,20 +86,6 @@ final class SimdSums {
         }
         return ScalarSums.combine(acc) + ScalarSums.tail(dtype, x, end, to);
     }
-
-    /** Vectors of the preferred float species per block: 1 at 512 bits, 2 at 256, 4 at 128. */
-    static final int VECTORS_PER_BLOCK = Math.max(1, ScalarSums.BLOCK / FS.length());
-
-    /**
-     * Whether the fused kernels (Lamb's, Adafactor's) can add their terms block by block in
-     * registers: with 4, 8 or 16 float lanes. They hold eight accumulator vectors {@code a0..a7}
-     * of the preferred double species and use the first {@code 2 * VECTORS_PER_BLOCK} (the whole
-     * block's 16 doubles), stepping one block per iteration: the k-th vector of doubles of a
-     * block (the low or high half of a float vector, widened) goes to {@code ak}. Code guarded by
-     * {@code VECTORS_PER_BLOCK > 1} or {@code > 2} is folded away by C2 at the wider widths. At
-     * other widths they leave the whole sum to the scalar reference.
-     */
-    static final boolean REGISTER_BLOCKS = ScalarSums.BLOCK % FS.length() == 0 && VECTORS_PER_BLOCK <= 4;
 
     /** The low half of u's lanes, widened to double and squared. */
     static DoubleVector squareLow(FloatVector u) {
