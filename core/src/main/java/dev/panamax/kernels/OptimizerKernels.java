@@ -10,22 +10,16 @@ import java.lang.foreign.MemorySegment;
  * Segments are modified in place where the javadoc says "Modified".
  *
  * <p>{@link ScalarKernels} is the reference. Other implementations must give bit-identical
- * results on every element-wise method (same operation order, no fused multiply-add); only
- * the sums they return ({@link #sumOfSquares}, and the sums of squares of an update that
+ * results on every method: the same operation order, no fused multiply-add, and for the sums
+ * they return ({@link #sumOfSquares}, and the sums of squares of an update that
  * {@link #lambMoments}, {@link #adafactorVelocity} and {@link #adafactorFactoredVelocity} add up
- * beside their element-wise writes) may differ, within {@link #SUM_OF_SQUARES_RELATIVE_TOLERANCE}.
+ * beside their element-wise writes) the one order of additions that {@link #sumOfSquares}
+ * defines, whatever the vector width, the thread count or the JIT's state.
  *
  * <p>Scalars arrive as doubles already rounded to {@code dtype}; a float32 kernel narrows them
  * with a cast, which is then exact.
  */
 public interface OptimizerKernels {
-
-    /**
-     * Reductions may add in another order than the reference (every implementation squares and
-     * adds in double): their relative difference from {@link ScalarKernels#sumOfSquares} stays
-     * below this, even over millions of elements.
-     */
-    double SUM_OF_SQUARES_RELATIVE_TOLERANCE = 1e-9;
 
     /** Short name of the implementation: {@code "scalar"}, {@code "simd"}, ... */
     String name();
@@ -62,7 +56,28 @@ public interface OptimizerKernels {
     /** {@code y = y + alpha * x}. Modified: y. Not modified: x. */
     void axpy(DType dtype, double alpha, MemorySegment x, MemorySegment y, long from, long to);
 
-    /** The sum of {@code x * x}, each square and sum computed in double. Not modified: x. */
+    /**
+     * The sum of {@code x * x}, each element widened to double, squared and added in double
+     * (never fused), in this order, which every backend follows bit for bit
+     * ({@link ScalarSums} is the reference):
+     * <ol>
+     * <li>{@code [from, to)} is cut into chunks of {@link ChunkedExecutor#CHUNK} elements from
+     *     {@code from}; the result is {@code 0 + s0 + s1 + ...}, the chunks' sums in order. That is
+     *     what {@link ChunkedExecutor#sum} adds, so one call over a range equals the chunked calls
+     *     on any number of threads.</li>
+     * <li>In a chunk {@code [a, b)}, 16 accumulators start at 0 and each whole block of 16 elements
+     *     adds {@code x[a + 16k + j]^2} to accumulator j, block after block.</li>
+     * <li>The accumulators are combined in a fixed tree, halving: {@code acc[j] + acc[j + 8]}
+     *     for j &lt; 8, then {@code [j] + [j + 4]}, {@code [j] + [j + 2]}, {@code [0] + [1]}.</li>
+     * <li>The tail, the last {@code (b - a) % 16} elements, is summed on its own from 0 in order;
+     *     the chunk's sum is {@code tree + tail}.</li>
+     * </ol>
+     * Why this order: vectors of 128, 256 and 512 bits hold 4, 8 and 16 floats (2, 4, 8 doubles),
+     * all of which divide a block of 16, so each lane always feeds the same accumulator and a SIMD
+     * loop of any of those widths adds exactly the scalar loop's numbers; a fixed tree instead of
+     * the Vector API's {@code reduceLanes} (whose order depends on the width and on whether C2
+     * has compiled the loop) keeps the last step fixed too. Not modified: x.
+     */
     double sumOfSquares(DType dtype, MemorySegment x, long from, long to);
 
     // ---- algorithms ----------------------------------------------------------------------------
@@ -190,13 +205,13 @@ public interface OptimizerKernels {
     void scheduleFreeAdamw(DType dtype, MemorySegment var, MemorySegment z, MemorySegment v, MemorySegment grad, long from, long to,
                            ScheduleFreeCoefficients c);
 
-    // ---- layer-wise updates (a reduction, then an element-wise step) -----------------------------
+    // ---- layer-wise updates (a sum of squares, then an element-wise step) -------------------------
 
     /**
      * Keras 3's {@code Lamb}, its moments: {@code m = m + (grad - m) * oneMinusBeta1},
      * {@code v = v + (grad * grad - v) * oneMinusBeta2}. Returns the sum of the squares of the
-     * update {@link #lambApply} will take from the new moments, each square and the sum in double
-     * (a reduction: the order of the sum is the backend's). Modified: m, v. Not modified: grad.
+     * update {@link #lambApply} will take from the new moments, each square and the sum in double,
+     * in {@link #sumOfSquares}'s order. Modified: m, v. Not modified: grad.
      */
     double lambMoments(DType dtype, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to, LambCoefficients c);
 
@@ -228,7 +243,7 @@ public interface OptimizerKernels {
      * Adafactor's factored velocity and its update over elements {@code [from, to)} of a stack of
      * {@code rows x columns} matrices: {@code v = rowFactors[row] * c[column]} (row and column of the
      * element's matrix, counted across the stack), {@code u = grad / sqrt(v)}. Returns the sum of
-     * {@code u * u} in double (a reduction). Modified: v. Not modified: grad, rowFactors, c.
+     * {@code u * u} in double, in {@link #sumOfSquares}'s order. Modified: v. Not modified: grad, rowFactors, c.
      */
     double adafactorFactoredVelocity(DType dtype, MemorySegment v, MemorySegment grad, MemorySegment rowFactors,
                                      MemorySegment c, long rows, long columns, long from, long to);
@@ -236,7 +251,7 @@ public interface OptimizerKernels {
     /**
      * Adafactor's velocity of a variable of rank 0 or 1:
      * {@code v = beta2t * v + oneMinusBeta2t * (grad * grad + epsilon1)}, {@code u = grad / sqrt(v)}.
-     * Returns the sum of {@code u * u} in double (a reduction). Modified: v. Not modified: grad.
+     * Returns the sum of {@code u * u} in double, in {@link #sumOfSquares}'s order. Modified: v. Not modified: grad.
      */
     double adafactorVelocity(DType dtype, MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
                              double oneMinusBeta2t, double epsilon1);

@@ -9,7 +9,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * The reference kernels of Keras 3's Adafactor ({@link OptimizerKernels#adafactorFactors} and the
  * three that follow it); their range methods are also the SIMD kernels' scalar tails, and their
- * fixed order of sums is the one every backend keeps. {@link ScalarKernels} delegates to them.
+ * fixed order of sums is the one every backend keeps (the velocities' sums of squares of the
+ * update: {@link ScalarSums}' order). {@link ScalarKernels} delegates to them.
  */
 public final class ScalarAdafactor {
 
@@ -107,31 +108,33 @@ public final class ScalarAdafactor {
     public static double adafactorFactoredVelocityFloat(MemorySegment v, MemorySegment grad, MemorySegment rowFactors,
                                                         MemorySegment c, long rows, long columns, long from, long to) {
         long matrix = rows * columns;
-        double sum = 0;
-        for (long i = from; i < to; i++) {
-            long b = i / matrix;
-            long inMatrix = i - b * matrix;
-            float vi = rowFactors.getAtIndex(F, b * rows + inMatrix / columns) * c.getAtIndex(F, b * columns + inMatrix % columns);
-            v.setAtIndex(F, i, vi);
-            double u = grad.getAtIndex(F, i) / (float) Math.sqrt(vi);
-            sum += u * u;
-        }
-        return sum;
+        return ScalarSums.inChunks(from, to, (start, end) -> {
+            ScalarSums.Blocked sum = new ScalarSums.Blocked(start, end);
+            for (long i = start; i < end; i++) {
+                long b = i / matrix;
+                long inMatrix = i - b * matrix;
+                float vi = rowFactors.getAtIndex(F, b * rows + inMatrix / columns) * c.getAtIndex(F, b * columns + inMatrix % columns);
+                v.setAtIndex(F, i, vi);
+                sum.add(i, grad.getAtIndex(F, i) / (float) Math.sqrt(vi));
+            }
+            return sum.sum();
+        });
     }
 
     public static double adafactorFactoredVelocityDouble(MemorySegment v, MemorySegment grad, MemorySegment rowFactors,
                                                          MemorySegment c, long rows, long columns, long from, long to) {
         long matrix = rows * columns;
-        double sum = 0;
-        for (long i = from; i < to; i++) {
-            long b = i / matrix;
-            long inMatrix = i - b * matrix;
-            double vi = rowFactors.getAtIndex(D, b * rows + inMatrix / columns) * c.getAtIndex(D, b * columns + inMatrix % columns);
-            v.setAtIndex(D, i, vi);
-            double u = grad.getAtIndex(D, i) / Math.sqrt(vi);
-            sum += u * u;
-        }
-        return sum;
+        return ScalarSums.inChunks(from, to, (start, end) -> {
+            ScalarSums.Blocked sum = new ScalarSums.Blocked(start, end);
+            for (long i = start; i < end; i++) {
+                long b = i / matrix;
+                long inMatrix = i - b * matrix;
+                double vi = rowFactors.getAtIndex(D, b * rows + inMatrix / columns) * c.getAtIndex(D, b * columns + inMatrix % columns);
+                v.setAtIndex(D, i, vi);
+                sum.add(i, grad.getAtIndex(D, i) / Math.sqrt(vi));
+            }
+            return sum.sum();
+        });
     }
 
     public static double adafactorVelocity(DType dtype, MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
@@ -143,28 +146,30 @@ public final class ScalarAdafactor {
 
     public static double adafactorVelocityFloat(MemorySegment v, MemorySegment grad, long from, long to, float beta2t,
                                                 float oneMinusBeta2t, float epsilon1) {
-        double sum = 0;
-        for (long i = from; i < to; i++) {
-            float g = grad.getAtIndex(F, i);
-            float vi = beta2t * v.getAtIndex(F, i) + oneMinusBeta2t * (g * g + epsilon1);
-            v.setAtIndex(F, i, vi);
-            double u = g / (float) Math.sqrt(vi);
-            sum += u * u;
-        }
-        return sum;
+        return ScalarSums.inChunks(from, to, (a, b) -> {
+            ScalarSums.Blocked sum = new ScalarSums.Blocked(a, b);
+            for (long i = a; i < b; i++) {
+                float g = grad.getAtIndex(F, i);
+                float vi = beta2t * v.getAtIndex(F, i) + oneMinusBeta2t * (g * g + epsilon1);
+                v.setAtIndex(F, i, vi);
+                sum.add(i, g / (float) Math.sqrt(vi));
+            }
+            return sum.sum();
+        });
     }
 
     public static double adafactorVelocityDouble(MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
                                                  double oneMinusBeta2t, double epsilon1) {
-        double sum = 0;
-        for (long i = from; i < to; i++) {
-            double g = grad.getAtIndex(D, i);
-            double vi = beta2t * v.getAtIndex(D, i) + oneMinusBeta2t * (g * g + epsilon1);
-            v.setAtIndex(D, i, vi);
-            double u = g / Math.sqrt(vi);
-            sum += u * u;
-        }
-        return sum;
+        return ScalarSums.inChunks(from, to, (a, b) -> {
+            ScalarSums.Blocked sum = new ScalarSums.Blocked(a, b);
+            for (long i = a; i < b; i++) {
+                double g = grad.getAtIndex(D, i);
+                double vi = beta2t * v.getAtIndex(D, i) + oneMinusBeta2t * (g * g + epsilon1);
+                v.setAtIndex(D, i, vi);
+                sum.add(i, g / Math.sqrt(vi));
+            }
+            return sum.sum();
+        });
     }
 
     public static void adafactorApply(DType dtype, MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to,

@@ -115,24 +115,7 @@ public final class ScalarKernels implements OptimizerKernels {
 
     @Override
     public double sumOfSquares(DType dtype, MemorySegment x, long from, long to) {
-        return sumOfSquaresTail(dtype, x, from, to);
-    }
-
-    /** Sum of squares accumulated in double, element by element (also the SIMD tail). */
-    public static double sumOfSquaresTail(DType dtype, MemorySegment x, long from, long to) {
-        double sum = 0;
-        if (dtype == DType.FLOAT32) {
-            for (long i = from; i < to; i++) {
-                double xi = x.getAtIndex(F, i);
-                sum += xi * xi;
-            }
-        } else {
-            for (long i = from; i < to; i++) {
-                double xi = x.getAtIndex(D, i);
-                sum += xi * xi;
-            }
-        }
-        return sum;
+        return ScalarSums.sumOfSquares(dtype, x, from, to);
     }
 
     @Override

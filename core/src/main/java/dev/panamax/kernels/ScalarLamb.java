@@ -9,7 +9,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * The reference kernels of Keras 3's Lamb ({@link OptimizerKernels#lambMoments},
  * {@link OptimizerKernels#lambApply}); their {@code *Float} and {@code *Double} range methods are
- * also the SIMD kernels' scalar tails. {@link ScalarKernels} delegates to them.
+ * also the SIMD kernels' scalar tails. The sum of squares of the update adds in
+ * {@link ScalarSums}' order. {@link ScalarKernels} delegates to them.
  */
 public final class ScalarLamb {
 
@@ -39,37 +40,39 @@ public final class ScalarLamb {
     public static double lambMomentsFloat(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                           float oneMinusBeta1, float oneMinusBeta2, float oneMinusBeta1Power,
                                           float oneMinusBeta2Power, float epsilon) {
-        double sum = 0;
-        for (long i = from; i < to; i++) {
-            float g = grad.getAtIndex(F, i);
-            float mi = m.getAtIndex(F, i);
-            float vi = v.getAtIndex(F, i);
-            mi = mi + (g - mi) * oneMinusBeta1;
-            vi = vi + (g * g - vi) * oneMinusBeta2;
-            m.setAtIndex(F, i, mi);
-            v.setAtIndex(F, i, vi);
-            double u = lambUpdate(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
-            sum += u * u;
-        }
-        return sum;
+        return ScalarSums.inChunks(from, to, (a, b) -> {
+            ScalarSums.Blocked sum = new ScalarSums.Blocked(a, b);
+            for (long i = a; i < b; i++) {
+                float g = grad.getAtIndex(F, i);
+                float mi = m.getAtIndex(F, i);
+                float vi = v.getAtIndex(F, i);
+                mi = mi + (g - mi) * oneMinusBeta1;
+                vi = vi + (g * g - vi) * oneMinusBeta2;
+                m.setAtIndex(F, i, mi);
+                v.setAtIndex(F, i, vi);
+                sum.add(i, lambUpdate(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
+            }
+            return sum.sum();
+        });
     }
 
     public static double lambMomentsDouble(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                            double oneMinusBeta1, double oneMinusBeta2, double oneMinusBeta1Power,
                                            double oneMinusBeta2Power, double epsilon) {
-        double sum = 0;
-        for (long i = from; i < to; i++) {
-            double g = grad.getAtIndex(D, i);
-            double mi = m.getAtIndex(D, i);
-            double vi = v.getAtIndex(D, i);
-            mi = mi + (g - mi) * oneMinusBeta1;
-            vi = vi + (g * g - vi) * oneMinusBeta2;
-            m.setAtIndex(D, i, mi);
-            v.setAtIndex(D, i, vi);
-            double u = lambUpdate(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
-            sum += u * u;
-        }
-        return sum;
+        return ScalarSums.inChunks(from, to, (a, b) -> {
+            ScalarSums.Blocked sum = new ScalarSums.Blocked(a, b);
+            for (long i = a; i < b; i++) {
+                double g = grad.getAtIndex(D, i);
+                double mi = m.getAtIndex(D, i);
+                double vi = v.getAtIndex(D, i);
+                mi = mi + (g - mi) * oneMinusBeta1;
+                vi = vi + (g * g - vi) * oneMinusBeta2;
+                m.setAtIndex(D, i, mi);
+                v.setAtIndex(D, i, vi);
+                sum.add(i, lambUpdate(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
+            }
+            return sum.sum();
+        });
     }
 
     public static void lambApply(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,

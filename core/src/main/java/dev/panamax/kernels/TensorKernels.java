@@ -35,7 +35,7 @@ public interface TensorKernels {
     /** {@code y = y + alpha * x}. Modified: y. Not modified: x. */
     void axpy(Tensor x, Tensor y, double alpha);
 
-    /** The sum of squares, within {@link OptimizerKernels#SUM_OF_SQUARES_RELATIVE_TOLERANCE} of the reference. */
+    /** The sum of squares, bit for bit {@link OptimizerKernels#sumOfSquares} over the whole tensor (in its order). */
     double sumOfSquares(Tensor x);
 
     void weightDecay(Tensor var, double weightDecay, double lr);

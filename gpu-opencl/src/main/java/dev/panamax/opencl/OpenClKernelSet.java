@@ -1,5 +1,7 @@
 package dev.panamax.opencl;
 
+import dev.panamax.kernels.ChunkedExecutor;
+import dev.panamax.kernels.ScalarSums;
 import dev.panamax.tensor.DType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,8 +32,14 @@ final class OpenClKernelSet implements AutoCloseable {
             "adadelta", "adamax", "nadam", "nadam_keras3", "ftrl",
             "square_axpy", "adam_from_moments", "adamax_rows", "rmsprop_momentum_rows", "ftrl_rows");
 
-    /** Most work-groups of one reduction: enough to fill a large GPU, few enough to add on the host. */
-    static final int MAX_REDUCTION_GROUPS = 1024;
+    /**
+     * Work-items per chunk of a sum of squares: one per accumulator of the reference's blocked
+     * order ({@link ScalarSums#BLOCK}) and one for the chunk's tail (see kernels.cl).
+     */
+    static final int SUM_ITEMS_PER_CHUNK = ScalarSums.BLOCK + 1;
+    /** Most chunks of one sum-of-squares launch (64M elements); longer ranges take several launches. */
+    static final int MAX_SUM_CHUNKS = 1024;
+    /** A double, or its bits in a ulong on a device without cl_khr_fp64. */
     static final int PARTIAL_SUM_BYTES = 8;
 
     private static final String SOURCE = loadSource();
@@ -60,8 +68,7 @@ final class OpenClKernelSet implements AutoCloseable {
             for (String name : KERNEL_NAMES) {
                 kernels.put(name, program.createKernel(name));
             }
-            // A double or a float-float pair (float2) per work-group: 8 bytes either way.
-            partial = context.createBuffer((long) MAX_REDUCTION_GROUPS * PARTIAL_SUM_BYTES);
+            partial = context.createBuffer((long) MAX_SUM_CHUNKS * SUM_ITEMS_PER_CHUNK * PARTIAL_SUM_BYTES);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -71,7 +78,8 @@ final class OpenClKernelSet implements AutoCloseable {
 
     /** The build options of kernels.cl for {@code dtype} on a device with or without cl_khr_fp64. */
     static String options(DType dtype, boolean fp64) {
-        return BASE_OPTIONS + " -D REAL=" + (dtype == DType.FLOAT32 ? "float" : "double") + (fp64 ? " -D PANAMAX_FP64" : "");
+        return BASE_OPTIONS + " -D REAL=" + (dtype == DType.FLOAT32 ? "float" : "double") + " -D SUM_CHUNK=" + ChunkedExecutor.CHUNK
+                + (fp64 ? " -D PANAMAX_FP64" : "");
     }
 
     /** The OpenCL C source of every kernel. */
@@ -102,12 +110,12 @@ final class OpenClKernelSet implements AutoCloseable {
         return kernel;
     }
 
-    /** Partial sums of {@code sum_of_squares}, one per work-group; use under the kernel's lock. */
+    /** The accumulators and tails of the sum-of-squares kernels, 17 per chunk; use under this buffer's lock. */
     OpenClBuffer partialSums() {
         return partialSums;
     }
 
-    /** Whether the partial sums are doubles (else float-float pairs, high part first). */
+    /** Whether the kernels may use double (else the sums of squares add double bits in integer code, see kernels.cl). */
     boolean fp64() {
         return fp64;
     }

@@ -1,10 +1,10 @@
 package dev.panamax.opencl;
 
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
+import dev.panamax.kernels.ChunkedExecutor;
 import dev.panamax.kernels.FtrlCoefficients;
 import dev.panamax.kernels.Keras3AdamaxCoefficients;
 import dev.panamax.kernels.LambCoefficients;
@@ -12,6 +12,7 @@ import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.RmspropCoefficients;
+import dev.panamax.kernels.ScalarSums;
 import dev.panamax.kernels.ScheduleFreeCoefficients;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.Arena;
@@ -37,30 +38,39 @@ public final class OpenClKernels implements AutoCloseable {
 
     /** Work-items per work-group of the element-wise kernels (less if a kernel cannot take it). */
     static final long ELEMENTWISE_GROUP_SIZE = 128;
-    /** Work-items per work-group of the reduction (a power of two). */
-    static final long REDUCTION_GROUP_SIZE = 256;
 
     private final OpenClQueue queue;
     private final OpenClContext ownedContext;
+    /** Whether the float32 kernels may use double: the device's cl_khr_fp64, or false to run a device without it. */
+    private final boolean fp64;
     private OpenClKernelSet floats;
     private OpenClKernelSet doubles;
     private boolean closed;
 
     /** Kernels that run on {@code queue} (which stays the caller's to close). */
     public OpenClKernels(OpenClQueue queue) {
-        this(queue, null);
+        this(queue, null, Objects.requireNonNull(queue, "queue").context().device().fp64());
     }
 
-    private OpenClKernels(OpenClQueue queue, OpenClContext ownedContext) {
+    private OpenClKernels(OpenClQueue queue, OpenClContext ownedContext, boolean fp64) {
         this.queue = Objects.requireNonNull(queue, "queue");
         this.ownedContext = ownedContext;
+        this.fp64 = fp64;
+    }
+
+    /**
+     * Float32 kernels built as for a device without cl_khr_fp64 (float64 is then unsupported), on
+     * {@code queue}: how tests run that code on a device that has the extension.
+     */
+    static OpenClKernels withoutFp64(OpenClQueue queue) {
+        return new OpenClKernels(queue, null, false);
     }
 
     /** Kernels on a new context and queue of {@code device}, closed with this object. */
     public static OpenClKernels create(OpenClDevice device) {
         OpenClContext context = OpenClContext.create(device);
         try {
-            return new OpenClKernels(context.createQueue(), context);
+            return new OpenClKernels(context.createQueue(), context, device.fp64());
         } catch (RuntimeException e) {
             context.close();
             throw e;
@@ -77,7 +87,7 @@ public final class OpenClKernels implements AutoCloseable {
 
     /** Whether this device runs kernels of {@code dtype} (float64 needs cl_khr_fp64). */
     public boolean supports(DType dtype) {
-        return dtype == DType.FLOAT32 || dtype == DType.FLOAT64 && device().fp64();
+        return dtype == DType.FLOAT32 || dtype == DType.FLOAT64 && fp64;
     }
 
     /** Builds the program of {@code dtype} now rather than on first use. */
@@ -108,10 +118,10 @@ public final class OpenClKernels implements AutoCloseable {
     }
 
     /**
-     * The sum of {@code x * x}, squared and added in double on the device when it has
-     * cl_khr_fp64, else in float-float pairs (exact squares, about 48 bits; |x| must stay below
-     * about 1.8e19): within {@link OptimizerKernels#SUM_OF_SQUARES_RELATIVE_TOLERANCE} of the
-     * reference either way. Waits for the result.
+     * The sum of {@code x * x}, bit for bit {@link OptimizerKernels#sumOfSquares} (its order: 64K
+     * chunks, 16 accumulators each, the tree, the tail): on the device 17 work-items per chunk add
+     * in double (with cl_khr_fp64) or in integer code that rounds as double addition does
+     * (without), and the host combines them. Waits for the result.
      */
     public double sumOfSquares(DType dtype, OpenClBuffer x, long from, long to) {
         return sumOfSquares(queue, kernels(dtype), x, from, to);
@@ -122,38 +132,43 @@ public final class OpenClKernels implements AutoCloseable {
     }
 
     /**
-     * Runs the reduction kernel {@code name} (buffers, the partial sums, from, n, the scalars, the
-     * local sums) and adds its partial sums on the host, group by group. The first {@code ranged}
-     * inputs hold the element range; the others are indexed otherwise (Adafactor's factors).
+     * Runs the sum-of-squares kernel {@code name} (buffers, the partial sums, from, n, the scalars)
+     * over {@code [from, to)}, at most {@link OpenClKernelSet#MAX_SUM_CHUNKS} chunks per launch,
+     * and combines its accumulators on the host in the reference's order. The first
+     * {@code ranged} inputs hold the element range; the others are indexed otherwise (Adafactor's
+     * factors).
      */
     private static double sumOfSquares(OpenClQueue queue, OpenClKernelSet set, String name, long from, long to,
                                        Consumer<Scalars> scalars, int ranged, OpenClBuffer... inputs) {
         OpenClKernel k = set.kernel(name);
-        long n = elements(set.dtype(), from, to, Arrays.copyOf(inputs, ranged));
-        if (n == 0) {
-            return 0;
-        }
-        long local = Long.highestOneBit(Math.min(REDUCTION_GROUP_SIZE, k.workGroupSize()));
-        int groups = (int) Math.min((n + local - 1) / local, OpenClKernelSet.MAX_REDUCTION_GROUPS);
-        int bytes = OpenClKernelSet.PARTIAL_SUM_BYTES;
+        elements(set.dtype(), from, to, Arrays.copyOf(inputs, ranged));
         OpenClBuffer[] buffers = Arrays.copyOf(inputs, inputs.length + 1);
         buffers[inputs.length] = set.partialSums();
-        synchronized (k) {
-            Scalars s = new Scalars(k, set.dtype(), buffers(k, from, n, buffers));
-            scalars.accept(s);
-            k.setLocalArg(s.index, local * bytes);
-            k.enqueue(queue, groups * local, local);
+        long perLaunch = OpenClKernelSet.MAX_SUM_CHUNKS * ChunkedExecutor.CHUNK;
+        double total = 0;
+        synchronized (set.partialSums()) { // every sum kernel of the set writes this one buffer
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment partial = arena.allocate((long) groups * bytes, 8);
-                queue.read(set.partialSums(), 0, partial);
-                double sum = 0;
-                for (int g = 0; g < groups; g++) {
-                    sum += set.fp64() ? partial.getAtIndex(JAVA_DOUBLE, g)
-                            : (double) partial.getAtIndex(JAVA_FLOAT, 2L * g) + partial.getAtIndex(JAVA_FLOAT, 2L * g + 1);
+                MemorySegment partial = arena.allocate((long) OpenClKernelSet.MAX_SUM_CHUNKS * OpenClKernelSet.SUM_ITEMS_PER_CHUNK
+                        * OpenClKernelSet.PARTIAL_SUM_BYTES, 8);
+                double[] acc = new double[ScalarSums.BLOCK];
+                for (long start = from; start < to; start += perLaunch) {
+                    long n = Math.min(to - start, perLaunch);
+                    long chunks = (n + ChunkedExecutor.CHUNK - 1) / ChunkedExecutor.CHUNK;
+                    long items = chunks * OpenClKernelSet.SUM_ITEMS_PER_CHUNK;
+                    scalars.accept(new Scalars(k, set.dtype(), buffers(k, start, n, buffers)));
+                    long local = Math.min(ELEMENTWISE_GROUP_SIZE, k.workGroupSize());
+                    k.enqueue(queue, (items + local - 1) / local * local, local);
+                    MemorySegment read = partial.asSlice(0, items * OpenClKernelSet.PARTIAL_SUM_BYTES);
+                    queue.read(set.partialSums(), 0, read);
+                    for (long c = 0; c < chunks; c++) {
+                        long first = c * OpenClKernelSet.SUM_ITEMS_PER_CHUNK;
+                        MemorySegment.copy(read, JAVA_DOUBLE, first * Double.BYTES, acc, 0, ScalarSums.BLOCK);
+                        total += ScalarSums.combine(acc) + read.getAtIndex(JAVA_DOUBLE, first + ScalarSums.BLOCK);
+                    }
                 }
-                return sum;
             }
         }
+        return total;
     }
 
     // ---- Keras 3's base stages ---------------------------------------------------------------------
@@ -466,8 +481,8 @@ public final class OpenClKernels implements AutoCloseable {
             throw new IllegalStateException("OpenClKernels on " + device().name() + " is closed");
         }
         return switch (dtype) {
-            case FLOAT32 -> floats != null ? floats : (floats = new OpenClKernelSet(queue.context(), dtype, device().fp64()));
-            case FLOAT64 -> doubles != null ? doubles : (doubles = new OpenClKernelSet(queue.context(), dtype, device().fp64()));
+            case FLOAT32 -> floats != null ? floats : (floats = new OpenClKernelSet(queue.context(), dtype, fp64));
+            case FLOAT64 -> doubles != null ? doubles : (doubles = new OpenClKernelSet(queue.context(), dtype, fp64));
             default -> throw new IllegalArgumentException("OpenCL kernels take float32 or float64, got " + dtype.kerasName());
         };
     }

@@ -7,8 +7,8 @@
 //
 // The file is compiled once per element type with -D REAL=float or -D REAL=double, and with
 // -D PANAMAX_FP64 when the device has cl_khr_fp64 (float kernels then use double where the
-// reference does: the sum of squares, and pow in FTRL; without it, see sum_of_squares and
-// negative_power).
+// reference does: sums, and pow in FTRL; without it, see square_sum, accumulator and
+// negative_power), and with -D SUM_CHUNK=65536 (ChunkedExecutor.CHUNK).
 //
 // Each element-wise kernel runs one work-item per element of [from, from + n); the global size
 // is rounded up to a whole number of work-groups, so surplus work-items return at once.
@@ -80,20 +80,18 @@ __kernel void axpy(__global const REAL *x, __global REAL *y, ulong from, ulong n
 
 #ifdef PANAMAX_FP64
 
-// The sum of squares adds in double, as the reference does.
+// Adafactor's factored moments add in double, as the reference does.
 typedef double accumulator;
 #define ZERO_SUM 0.0
-#define SQUARE(v) ((double) (v) * (double) (v))
 #define ADD_SUMS(a, b) ((a) + (b))
 
 #else
 
-// Without doubles, the sum is a float-float pair (x + y, about 48 significant bits): squares are
-// made exact with Dekker's product and added with Knuth's two-sum, which is why contraction must
-// stay off. Squares of |v| above about 1.8e19 overflow, where the reference's doubles would not.
+// Without doubles, Adafactor's factored moments add in float-float pairs (x + y, about 48
+// significant bits), added with Knuth's two-sum, which is why contraction must stay off; they may
+// round differently from the reference's doubles in the last bit.
 typedef float2 accumulator;
 #define ZERO_SUM ((float2) (0.0f, 0.0f))
-#define SQUARE(v) exact_square(v)
 #define ADD_SUMS(a, b) add_float_float(a, b)
 
 // s.x + s.y == a + b exactly.
@@ -109,15 +107,6 @@ float2 quick_two_sum(float a, float b) {
     return (float2) (s, b - (s - a));
 }
 
-// p.x + p.y == a * a exactly: Veltkamp's split into 12-bit halves, whose products are exact.
-float2 exact_square(float a) {
-    float c = 4097.0f * a;
-    float hi = c - (c - a);
-    float lo = a - hi;
-    float p = a * a;
-    return (float2) (p, ((hi * hi - p) + 2.0f * (hi * lo)) + lo * lo);
-}
-
 float2 add_float_float(float2 a, float2 b) {
     float2 s = two_sum(a.x, b.x);
     float2 t = two_sum(a.y, b.y);
@@ -127,31 +116,136 @@ float2 add_float_float(float2 a, float2 b) {
 
 #endif
 
-// One partial sum of squares of TERM (an expression of the element index i) per work-group:
-// each work-item adds a strided share of the elements, then the group adds its work-items' sums
-// in a tree. The host adds the partials. The local size must be a power of two.
+// ---- sums of squares, in the reference's order (dev.panamax.kernels.ScalarSums) -----------------
+//
+// [from, from + n) is cut into chunks of SUM_CHUNK elements (ChunkedExecutor.CHUNK, passed as a
+// build option). Each chunk has 17 work-items: work-item j < 16 adds the squares of its elements
+// start + 16k + j over the chunk's whole blocks of 16, in order, into accumulator j; work-item 16
+// adds the tail (the last (end - start) % 16 elements) in order from 0. Each writes its sum to
+// partial[17 * chunk + j]; the host combines a chunk's 16 accumulators in the reference's tree,
+// adds the tail, and adds the chunks in order, so the result equals ScalarSums bit for bit.
+//
+// A square sum holds a double. With cl_khr_fp64 it is one; without, its bits in a ulong,
+// squared and added by the integer code below, which rounds exactly as IEEE double arithmetic
+// does: the host reads the same 8 bytes either way.
+
+#ifdef PANAMAX_FP64
+
+typedef double square_sum;
+#define ZERO_SQUARES 0.0
+#define SQUARE(v) ((double) (v) * (double) (v))
+#define ADD_SQUARES(a, b) ((a) + (b))
+
+#else
+
+typedef ulong square_sum;
+#define ZERO_SQUARES 0UL
+#define SQUARE(v) square_bits(v)
+#define ADD_SQUARES(a, b) add_double_bits(a, b)
+
+#define DOUBLE_INFINITY 0x7ff0000000000000UL
+#define DOUBLE_NAN 0x7ff8000000000000UL
+#define DOUBLE_FRACTION 0x000fffffffffffffUL
+#define DOUBLE_HIDDEN_BIT 0x0010000000000000UL
+
+// The bits of (double) v * (double) v, exactly: the product of two 24-bit significands has at
+// most 48 bits, and its exponent (from 2^-298 up to 2^256) is a normal double's.
+ulong square_bits(float v) {
+    uint b = as_uint(v) & 0x7fffffffu;
+    if (b >= 0x7f800000u) {
+        return b == 0x7f800000u ? DOUBLE_INFINITY : DOUBLE_NAN;
+    }
+    if (b == 0) {
+        return 0;
+    }
+    int e = (int) (b >> 23);
+    ulong m = b & 0x7fffffu;
+    if (e == 0) {
+        e = 1; // a subnormal: m * 2^(1 - 150)
+    } else {
+        m |= 0x800000u;
+    }
+    ulong p = m * m; // v^2 = p * 2^(2e - 300), 0 < p < 2^48
+    int top = 63 - (int) clz(p);
+    ulong significand = p << (52 - top);
+    ulong exponent = (ulong) (top + 2 * e - 300 + 1023);
+    return (exponent << 52) | (significand & DOUBLE_FRACTION);
+}
+
+// The bits of a + b for the bits of two non-negative doubles, each zero, infinity, NaN or at
+// least 2^-298 (sums of squares of floats: never subnormal), rounded to nearest even as IEEE
+// addition does: the significands, aligned, carry three more bits (guard, round and a sticky bit
+// that keeps whether anything below them was non-zero), enough to round a sum of two numbers of
+// the same sign exactly.
+ulong add_double_bits(ulong a, ulong b) {
+    if (a < b) { // for non-negative doubles the order of the bits is the order of the values
+        ulong t = a;
+        a = b;
+        b = t;
+    }
+    if (a >= DOUBLE_INFINITY) {
+        return a == DOUBLE_INFINITY ? a : DOUBLE_NAN;
+    }
+    if (b == 0) {
+        return a;
+    }
+    int ea = (int) (a >> 52);
+    int eb = (int) (b >> 52);
+    ulong ma = ((a & DOUBLE_FRACTION) | DOUBLE_HIDDEN_BIT) << 3;
+    ulong mb = ((b & DOUBLE_FRACTION) | DOUBLE_HIDDEN_BIT) << 3;
+    int shift = ea - eb;
+    if (shift >= 60) {
+        mb = 1; // all of b is below the round bit: only the sticky bit remains
+    } else if (shift > 0) {
+        ulong lost = mb & ((1UL << shift) - 1);
+        mb = (mb >> shift) | (lost != 0 ? 1UL : 0UL);
+    }
+    ulong sum = ma + mb; // in [2^55, 2^57)
+    int exponent = ea;
+    if (sum >= (1UL << 56)) {
+        sum = (sum >> 1) | (sum & 1);
+        exponent++;
+    }
+    ulong rest = sum & 7;
+    sum >>= 3;
+    if (rest > 4 || (rest == 4 && (sum & 1))) {
+        sum++;
+        if (sum == (1UL << 53)) {
+            sum >>= 1;
+            exponent++;
+        }
+    }
+    if (exponent >= 2047) {
+        return DOUBLE_INFINITY;
+    }
+    return ((ulong) exponent << 52) | (sum & DOUBLE_FRACTION);
+}
+
+#endif
+
+// The body of a sum-of-squares kernel: TERM is an expression of the element index i (evaluated
+// once per element; it may write, as Adafactor's velocity does).
 #define SUM_OF_SQUARES_OF(TERM)                                                  \
-    size_t lid = get_local_id(0);                                                \
-    accumulator sum = ZERO_SUM;                                                  \
-    for (size_t k = get_global_id(0); k < n; k += get_global_size(0)) {         \
+    size_t item = get_global_id(0);                                              \
+    ulong start = (item / 17) * SUM_CHUNK;                                       \
+    if (start >= n) {                                                            \
+        return;                                                                  \
+    }                                                                            \
+    uint lane = (uint) (item % 17);                                              \
+    ulong end = min(n, start + SUM_CHUNK);                                       \
+    ulong blocks_end = start + ((end - start) & ~(ulong) 15);                    \
+    ulong k = lane < 16 ? start + lane : blocks_end;                             \
+    ulong stop = lane < 16 ? blocks_end : end;                                   \
+    ulong step = lane < 16 ? 16 : 1;                                             \
+    square_sum sum = ZERO_SQUARES;                                               \
+    for (; k < stop; k += step) {                                                \
         size_t i = from + k;                                                     \
         REAL term = TERM; /* once: TERM may write (SQUARE repeats it) */         \
-        sum = ADD_SUMS(sum, SQUARE(term));                                       \
+        sum = ADD_SQUARES(sum, SQUARE(term));                                    \
     }                                                                            \
-    sums[lid] = sum;                                                             \
-    barrier(CLK_LOCAL_MEM_FENCE);                                                \
-    for (size_t width = get_local_size(0) / 2; width > 0; width /= 2) {          \
-        if (lid < width) {                                                       \
-            sums[lid] = ADD_SUMS(sums[lid], sums[lid + width]);                  \
-        }                                                                        \
-        barrier(CLK_LOCAL_MEM_FENCE);                                            \
-    }                                                                            \
-    if (lid == 0) {                                                              \
-        partial[get_group_id(0)] = sums[0];                                      \
-    }
+    partial[item] = sum;
 
-__kernel void sum_of_squares(__global const REAL *x, __global accumulator *partial, ulong from, ulong n,
-                             __local accumulator *sums) {
+__kernel void sum_of_squares(__global const REAL *x, __global square_sum *partial, ulong from, ulong n) {
     SUM_OF_SQUARES_OF(x[i])
 }
 
@@ -462,9 +556,9 @@ __kernel void lamb_moments(__global REAL *m, __global REAL *v, __global const RE
     v[i] = vi + (g * g - vi) * one_minus_beta2;
 }
 
-__kernel void lamb_update_sum_of_squares(__global const REAL *m, __global const REAL *v, __global accumulator *partial,
+__kernel void lamb_update_sum_of_squares(__global const REAL *m, __global const REAL *v, __global square_sum *partial,
                                          ulong from, ulong n, REAL one_minus_beta1_power, REAL one_minus_beta2_power,
-                                         REAL epsilon, __local accumulator *sums) {
+                                         REAL epsilon) {
     SUM_OF_SQUARES_OF(lamb_update(m[i], v[i], one_minus_beta1_power, one_minus_beta2_power, epsilon))
 }
 
@@ -546,8 +640,8 @@ REAL adafactor_factored_update(__global REAL *v, __global const REAL *grad, __gl
 }
 
 __kernel void adafactor_factored_velocity(__global REAL *v, __global const REAL *grad, __global const REAL *row_factors,
-                                          __global const REAL *c, __global accumulator *partial, ulong from, ulong n,
-                                          ulong rows, ulong columns, __local accumulator *sums) {
+                                          __global const REAL *c, __global square_sum *partial, ulong from, ulong n,
+                                          ulong rows, ulong columns) {
     SUM_OF_SQUARES_OF(adafactor_factored_update(v, grad, row_factors, c, rows, columns, i))
 }
 
@@ -559,8 +653,8 @@ REAL adafactor_update(__global REAL *v, __global const REAL *grad, REAL beta2t, 
     return g / sqrt(vi);
 }
 
-__kernel void adafactor_velocity(__global REAL *v, __global const REAL *grad, __global accumulator *partial, ulong from,
-                                 ulong n, REAL beta2t, REAL one_minus_beta2t, REAL epsilon1, __local accumulator *sums) {
+__kernel void adafactor_velocity(__global REAL *v, __global const REAL *grad, __global square_sum *partial, ulong from,
+                                 ulong n, REAL beta2t, REAL one_minus_beta2t, REAL epsilon1) {
     SUM_OF_SQUARES_OF(adafactor_update(v, grad, beta2t, one_minus_beta2t, epsilon1, i))
 }
 

@@ -29,7 +29,8 @@ import java.util.SplittableRandom;
  *
  * <p>Array kinds: {@code s} signed values, {@code p} non-negative values (second moments,
  * accumulators), so that the arithmetic is exercised beyond NaN; special values are mixed into
- * both.
+ * both. {@code f} and {@code q} are the same without special values, for sums that must stay
+ * finite to show their order.
  */
 enum KernelCase {
     SCALE("scale", "s", (r, t) -> draw(r, t, -3, 3), (t, a, from, to, p) -> args(t, a[0], from, to, p[0])),
@@ -44,7 +45,7 @@ enum KernelCase {
     AXPY("axpy", "ss", (r, t) -> draw(r, t, -2, 2), (t, a, from, to, p) -> args(t, p[0], a[0], a[1], from, to)),
     /** With the special values: the sum is NaN or infinite as soon as one is there. */
     SUM_OF_SQUARES("sumOfSquares", "s", (r, t) -> new double[0], (t, a, from, to, p) -> args(t, a[0], from, to)),
-    /** Finite values only, so that the relative tolerance is what is tested. */
+    /** Finite values only, so that the sum is finite and its order shows in its bits. */
     SUM_OF_SQUARES_FINITE("sumOfSquares", "f", SUM_OF_SQUARES.scalars, SUM_OF_SQUARES.call),
     WEIGHT_DECAY("weightDecay", "s", (r, t) -> draw(r, t, 1e-4, 0.1, 1e-4, 1),
             (t, a, from, to, p) -> args(t, a[0], from, to, p[0], p[1])),
@@ -59,6 +60,8 @@ enum KernelCase {
             (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], from, to, scheduleFree(p))),
     /** Arrays m, v, grad; returns the sum of squares of the update. */
     LAMB_MOMENTS("lambMoments", "sps", KernelCase::lambScalars, (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, lamb(p))),
+    /** Finite values and v non-negative, so that the sum is finite and its order shows in its bits. */
+    LAMB_MOMENTS_FINITE("lambMoments", "fqf", LAMB_MOMENTS.scalars, LAMB_MOMENTS.call),
     /** Arrays var, m, v; the last scalar is the trust ratio times lr. */
     LAMB_APPLY("lambApply", "ssp", (r, t) -> {
         double[] p = java.util.Arrays.copyOf(lambScalars(r, t), 6);
@@ -81,9 +84,14 @@ enum KernelCase {
     /** Arrays v, grad, rowFactors, c; rows and columns drawn small. */
     ADAFACTOR_FACTORED_VELOCITY("adafactorFactoredVelocity", "spps", (r, t) -> new double[] {r.nextInt(1, 40), r.nextInt(1, 40)},
             (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], (long) p[0], (long) p[1], from, to)),
+    /** Finite values and positive factors: a finite sum. */
+    ADAFACTOR_FACTORED_VELOCITY_FINITE("adafactorFactoredVelocity", "ffqq", ADAFACTOR_FACTORED_VELOCITY.scalars,
+            ADAFACTOR_FACTORED_VELOCITY.call),
     /** Arrays v, grad. */
     ADAFACTOR_VELOCITY("adafactorVelocity", "ps", KernelCase::adafactorScalars,
             (t, a, from, to, p) -> args(t, a[0], a[1], from, to, p[0], p[1], p[2])),
+    /** Finite values and v non-negative: a finite sum. */
+    ADAFACTOR_VELOCITY_FINITE("adafactorVelocity", "qf", ADAFACTOR_VELOCITY.scalars, ADAFACTOR_VELOCITY.call),
     /** Arrays var, v, grad. */
     ADAFACTOR_APPLY("adafactorApply", "sps", (r, t) -> draw(r, t, 1e-4, 1, 1, 10),
             (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, p[0], p[1])),
@@ -241,7 +249,7 @@ enum KernelCase {
         return arrayKinds.length();
     }
 
-    /** {@code 's'} signed, {@code 'p'} non-negative, {@code 'f'} finite signed (no special values). */
+    /** {@code 's'} signed, {@code 'p'} non-negative, {@code 'f'} finite signed and {@code 'q'} finite non-negative (no special values). */
     char kind(int array) {
         return arrayKinds.charAt(array);
     }

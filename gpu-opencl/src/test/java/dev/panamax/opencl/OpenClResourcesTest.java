@@ -172,16 +172,17 @@ class OpenClResourcesTest {
     }
 
     @Test
-    void withoutFp64TheSumOfSquaresStaysWithinTheTolerance() {
-        // No device here lacks cl_khr_fp64, so the float-only build (float-float sums) runs on this one.
+    void withoutFp64TheSumsAreBitIdenticalToo() {
+        // No device here lacks cl_khr_fp64, so the float-only build (double bits added in integer code) runs on this one.
         try (OpenClKernelSet floatOnly = new OpenClKernelSet(context, DType.FLOAT32, false);
              Arena arena = Arena.ofConfined()) {
             SplittableRandom random = new SplittableRandom(OpenClKernelsTest.SEED);
-            for (int n : new int[] {1, 7, 1021, 1_000_003}) {
+            for (int n : new int[] {1, 7, 16, 17, 1021, 65_536 + 33, 1_000_003}) {
                 MemorySegment x = arena.allocate((long) n * Float.BYTES, 64);
                 for (int i = 0; i < n; i++) {
-                    // Magnitudes from 1e-20 to 1e15: squares far apart, none overflowing a float.
-                    x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (random.nextDouble(-1, 1) * Math.pow(10, random.nextInt(-20, 16))));
+                    // Magnitudes from 1e-45 (subnormal) to 1e38: squares from 2^-298 to 2^254, sums that round often.
+                    float v = (float) (random.nextDouble(-1, 1) * Math.pow(10, random.nextInt(-45, 39)));
+                    x.setAtIndex(ValueLayout.JAVA_FLOAT, i, i == n / 2 ? Float.MAX_VALUE : v);
                 }
                 try (OpenClBuffer buffer = context.createBuffer(x.byteSize())) {
                     queue.write(buffer, 0, x);
@@ -189,10 +190,32 @@ class OpenClResourcesTest {
                     double actual = OpenClKernels.sumOfSquares(queue, floatOnly, buffer, 1, n);
                     OpenClKernelsTest.compareSums("float-only sum of squares, n=" + n + ", seed=" + OpenClKernelsTest.SEED,
                             expected, actual);
+                    for (float special : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE}) {
+                        x.setAtIndex(ValueLayout.JAVA_FLOAT, n - 1, special);
+                        queue.write(buffer, 0, x);
+                        OpenClKernelsTest.compareSums("float-only sum of squares with " + special + ", n=" + n,
+                                new ScalarKernels().sumOfSquares(DType.FLOAT32, x, 0, n),
+                                OpenClKernels.sumOfSquares(queue, floatOnly, buffer, 0, n));
+                    }
                 }
             }
         }
         assertThrows(UnsupportedOperationException.class, () -> new OpenClKernelSet(context, DType.FLOAT64, false));
+    }
+
+    @Test
+    void withoutFp64TheFusedSumsAreBitIdenticalToo() {
+        // Lamb's and Adafactor's sums of their update, through kernels built as for a device without doubles.
+        try (OpenClKernels floatOnly = OpenClKernels.withoutFp64(queue)) {
+            assertTrue(!floatOnly.supports(DType.FLOAT64), "float64 needs cl_khr_fp64");
+            for (KernelCase c : List.of(KernelCase.SUM_OF_SQUARES, KernelCase.SUM_OF_SQUARES_FINITE, KernelCase.LAMB_MOMENTS,
+                    KernelCase.LAMB_MOMENTS_FINITE, KernelCase.ADAFACTOR_VELOCITY, KernelCase.ADAFACTOR_VELOCITY_FINITE,
+                    KernelCase.ADAFACTOR_FACTORED_VELOCITY, KernelCase.ADAFACTOR_FACTORED_VELOCITY_FINITE)) {
+                for (long n : new long[] {0, 5, 16, 1021, 65_536 + 7, 300_001}) {
+                    OpenClKernelsTest.runCase(floatOnly, c, DType.FLOAT32, n, 3);
+                }
+            }
+        }
     }
 
     // ---- lifetimes -------------------------------------------------------------------------------

@@ -534,7 +534,7 @@ enum KernelCase {
         return arrays;
     }
 
-    /** Whether the method returns a sum (compared within a tolerance) instead of writing arrays. */
+    /** Whether the method returns a sum (compared bit for bit, as the arrays are), computed chunk by chunk across threads. */
     boolean isReduction() {
         return false;
     }

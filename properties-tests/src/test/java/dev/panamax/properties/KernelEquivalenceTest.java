@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every kernel of the picked backend ({@link KernelProvider#kernels()}: SIMD in the main test
- * run, scalar in the fallback run) equals {@link ScalarKernels} bit for bit, at every size, at
+ * run, scalar in the fallback run) equals {@link ScalarKernels} bit for bit, sums included, at every size, at
  * unaligned offsets inside a larger array (whose other elements must stay untouched), on one
  * thread and split in chunks across two, on off-heap segments and on Java arrays (the backend's
  * {@link OptimizerKernels#forHeapArrays} copy, which the reference runs off-heap).
@@ -91,7 +91,7 @@ class KernelEquivalenceTest {
                 actualSum = expectedSum;
             }
 
-            assertSumClose(expectedSum, actualSum, replay);
+            assertSumEquals(expectedSum, actualSum, replay);
             for (int a = 0; a < c.arrays(); a++) {
                 for (long i = 0; i < total; i++) {
                     long want = bits(t, expected[a], i);
@@ -139,13 +139,13 @@ class KernelEquivalenceTest {
         }
     }
 
-    private static void assertSumClose(double expected, double actual, String replay) {
-        if (Double.isNaN(expected) || Double.isInfinite(expected)) {
-            assertEquals(expected, actual, "sum of squares — " + replay);
-            return;
+    /** The sums, bit for bit: every backend adds in {@link OptimizerKernels#sumOfSquares}' order (any NaN equals any NaN). */
+    private static void assertSumEquals(double expected, double actual, String replay) {
+        if (Double.doubleToLongBits(expected) != Double.doubleToLongBits(actual)) {
+            fail("sum of squares: reference " + expected + " (" + Long.toHexString(Double.doubleToLongBits(expected)) + "), "
+                    + CANDIDATE.name() + " " + actual + " (" + Long.toHexString(Double.doubleToLongBits(actual)) + "), "
+                    + Math.abs(Double.doubleToLongBits(expected) - Double.doubleToLongBits(actual)) + " ulp apart — " + replay);
         }
-        double tolerance = OptimizerKernels.SUM_OF_SQUARES_RELATIVE_TOLERANCE * Math.abs(expected);
-        assertEquals(expected, actual, tolerance, "sum of squares — " + replay);
     }
 
     /** Bits of element i; all NaNs compare equal (payloads are not specified), -0 differs from 0. */

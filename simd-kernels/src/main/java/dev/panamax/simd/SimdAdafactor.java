@@ -4,6 +4,7 @@ import static dev.panamax.simd.SimdLanes.*;
 import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.ScalarAdafactor;
+import dev.panamax.kernels.ScalarSums;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
@@ -16,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * moments keep the reference's fixed order of sums (a row's element j into partial j % 4, a
  * column's rows in order), so they are bit-identical: four double lanes are exactly those four
  * partial sums, whatever the machine's preferred width. The sums of squares of the update that
- * the velocity kernels return add in lanes (a reduction).
+ * the velocity kernels return add in {@link ScalarSums}' order, block by block in registers
+ * ({@link SimdSums#REGISTER_BLOCKS}), so they are bit-identical too.
  */
 final class SimdAdafactor {
 
@@ -101,118 +103,257 @@ final class SimdAdafactor {
 
     static double adafactorFactoredVelocity(DType dtype, MemorySegment v, MemorySegment grad, MemorySegment rowFactors,
                                             MemorySegment c, long rows, long columns, long from, long to) {
-        // One run of contiguous elements per row of a matrix: a row factor, a run of c.
-        long matrix = rows * columns;
-        double sum = 0;
-        long i = from;
-        while (i < to) {
-            long b = i / matrix;
-            long inMatrix = i - b * matrix;
-            long row = b * rows + inMatrix / columns;
-            long column = b * columns + inMatrix % columns;
-            long end = Math.min(to, i + (columns - inMatrix % columns));
-            sum += dtype == DType.FLOAT32
-                    ? factoredRunFloat(v, grad, rowFactors.getAtIndex(F_LAYOUT, row), c, column - i, i, end)
-                    : factoredRunDouble(v, grad, rowFactors.getAtIndex(D_LAYOUT, row), c, column - i, i, end);
-            i = end;
+        if (!SimdSums.REGISTER_BLOCKS) {
+            return ScalarAdafactor.adafactorFactoredVelocity(dtype, v, grad, rowFactors, c, rows, columns, from, to);
         }
-        return sum;
+        return dtype == DType.FLOAT32
+                ? ScalarSums.inChunks(from, to, (a, b) -> factoredFloatChunk(v, grad, rowFactors, c, rows, columns, a, b))
+                : ScalarSums.inChunks(from, to, (a, b) -> factoredDoubleChunk(v, grad, rowFactors, c, rows, columns, a, b));
     }
 
-    /** {@code v[k] = rowFactor * c[k + shift]}, {@code u = grad[k] / sqrt(v[k])} for k in [from, to); the sum of u * u. */
-    private static double factoredRunFloat(MemorySegment v, MemorySegment grad, float rowFactor, MemorySegment c, long shift,
-                                           long from, long to) {
-        FloatVector rowFactorV = FloatVector.broadcast(FS, rowFactor);
-        DoubleVector acc = DoubleVector.zero(DS);
-        int parts = FS.length() / DS.length();
-        double sum = 0;
-        long k = from;
-        for (long bound = from + FS.loopBound(to - from); k < bound; k += FS.length()) {
-            long off = k * F_BYTES;
-            FloatVector vk = rowFactorV.mul(loadF(c, (k + shift) * F_BYTES));
-            store(vk, v, off);
-            FloatVector u = loadF(grad, off).div(vk.lanewise(VectorOperators.SQRT));
-            for (int part = 0; part < parts; part++) {
-                DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, part);
-                acc = acc.add(d.mul(d));
+    /**
+     * Where a block of the factored velocity finds its factors: its elements' {@code v} are
+     * {@code rowFactor * c[k + shift]} while the block stays in the row that ends at
+     * {@code rowEnd}; a block that crosses rows takes them element by element into
+     * {@code crossing}. Advanced block by block, so the row's index is divided out once per row.
+     */
+    private static final class Rows {
+        final long rows;
+        final long columns;
+        final long matrix;
+        long rowEnd;
+        long shift;
+        double rowFactor;
+
+        Rows(long rows, long columns) {
+            this.rows = rows;
+            this.columns = columns;
+            this.matrix = rows * columns;
+        }
+
+        /** Whether the block {@code [i, i + 16)} lies in one row; if so, {@link #rowFactor} and {@link #shift} are its row's. */
+        boolean oneRow(DType dtype, MemorySegment rowFactors, long i) {
+            if (i >= rowEnd) {
+                long b = i / matrix;
+                long inMatrix = i - b * matrix;
+                long column = inMatrix % columns;
+                rowEnd = i + (columns - column);
+                shift = b * columns + column - i;
+                long row = b * rows + inMatrix / columns;
+                rowFactor = dtype == DType.FLOAT32 ? rowFactors.getAtIndex(F_LAYOUT, row) : rowFactors.getAtIndex(D_LAYOUT, row);
+            }
+            return i + ScalarSums.BLOCK <= rowEnd;
+        }
+
+        /** The factor products of the block at i, element by element as the reference takes them. */
+        void crossingFloat(MemorySegment rowFactors, MemorySegment c, long i, float[] crossing) {
+            for (int j = 0; j < ScalarSums.BLOCK; j++) {
+                long e = i + j;
+                long b = e / matrix;
+                long inMatrix = e - b * matrix;
+                crossing[j] = rowFactors.getAtIndex(F_LAYOUT, b * rows + inMatrix / columns)
+                        * c.getAtIndex(F_LAYOUT, b * columns + inMatrix % columns);
             }
         }
-        for (; k < to; k++) {
-            float vk = rowFactor * c.getAtIndex(F_LAYOUT, k + shift);
-            v.setAtIndex(F_LAYOUT, k, vk);
-            double u = grad.getAtIndex(F_LAYOUT, k) / (float) Math.sqrt(vk);
-            sum += u * u;
+
+        void crossingDouble(MemorySegment rowFactors, MemorySegment c, long i, double[] crossing) {
+            for (int j = 0; j < ScalarSums.BLOCK; j++) {
+                long e = i + j;
+                long b = e / matrix;
+                long inMatrix = e - b * matrix;
+                crossing[j] = rowFactors.getAtIndex(D_LAYOUT, b * rows + inMatrix / columns)
+                        * c.getAtIndex(D_LAYOUT, b * columns + inMatrix % columns);
+            }
         }
-        return acc.reduceLanes(VectorOperators.ADD) + sum;
     }
 
-    private static double factoredRunDouble(MemorySegment v, MemorySegment grad, double rowFactor, MemorySegment c, long shift,
-                                            long from, long to) {
-        DoubleVector rowFactorV = DoubleVector.broadcast(DS, rowFactor);
-        DoubleVector acc = DoubleVector.zero(DS);
-        double sum = 0;
-        long k = from;
-        for (long bound = from + DS.loopBound(to - from); k < bound; k += DS.length()) {
-            long off = k * D_BYTES;
-            DoubleVector vk = rowFactorV.mul(loadD(c, (k + shift) * D_BYTES));
-            store(vk, v, off);
-            DoubleVector u = loadD(grad, off).div(vk.lanewise(VectorOperators.SQRT));
-            acc = acc.add(u.mul(u));
+    /** One chunk of the factored velocity: whole blocks in registers, then the tail by the reference. */
+    private static double factoredFloatChunk(MemorySegment v, MemorySegment grad, MemorySegment rowFactors, MemorySegment c,
+                                             long rows, long columns, long from, long to) {
+        DoubleVector a0 = DoubleVector.zero(DS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        Rows r = new Rows(rows, columns);
+        float[] crossing = new float[ScalarSums.BLOCK];
+        int lanes = FS.length();
+        long end = ScalarSums.blocksEnd(from, to);
+        for (long i = from; i < end; i += ScalarSums.BLOCK) {
+            boolean oneRow = r.oneRow(DType.FLOAT32, rowFactors, i);
+            if (!oneRow) {
+                r.crossingFloat(rowFactors, c, i, crossing);
+            }
+            float rowFactor = (float) r.rowFactor;
+            FloatVector u = factoredFloat(v, grad, c, rowFactor, r.shift, oneRow, crossing, i, 0);
+            a0 = a0.add(SimdSums.squareLow(u));
+            a1 = a1.add(SimdSums.squareHigh(u));
+            if (SimdSums.VECTORS_PER_BLOCK > 1) {
+                u = factoredFloat(v, grad, c, rowFactor, r.shift, oneRow, crossing, i, lanes);
+                a2 = a2.add(SimdSums.squareLow(u));
+                a3 = a3.add(SimdSums.squareHigh(u));
+            }
+            if (SimdSums.VECTORS_PER_BLOCK > 2) {
+                u = factoredFloat(v, grad, c, rowFactor, r.shift, oneRow, crossing, i, 2 * lanes);
+                a4 = a4.add(SimdSums.squareLow(u));
+                a5 = a5.add(SimdSums.squareHigh(u));
+                u = factoredFloat(v, grad, c, rowFactor, r.shift, oneRow, crossing, i, 3 * lanes);
+                a6 = a6.add(SimdSums.squareLow(u));
+                a7 = a7.add(SimdSums.squareHigh(u));
+            }
         }
-        for (; k < to; k++) {
-            double vk = rowFactor * c.getAtIndex(D_LAYOUT, k + shift);
-            v.setAtIndex(D_LAYOUT, k, vk);
-            double u = grad.getAtIndex(D_LAYOUT, k) / Math.sqrt(vk);
-            sum += u * u;
+        return SimdSums.combine(a0, a1, a2, a3, a4, a5, a6, a7,
+                ScalarAdafactor.adafactorFactoredVelocityFloat(v, grad, rowFactors, c, rows, columns, end, to));
+    }
+
+    /**
+     * {@code v = rowFactor * c[k + shift]} (or the crossing block's products), stored, for the
+     * vector at element {@code i + j}; returns {@code u = grad / sqrt(v)}.
+     */
+    private static FloatVector factoredFloat(MemorySegment v, MemorySegment grad, MemorySegment c, float rowFactor, long shift,
+                                             boolean oneRow, float[] crossing, long i, int j) {
+        long k = i + j;
+        FloatVector vk = oneRow ? FloatVector.broadcast(FS, rowFactor).mul(loadF(c, (k + shift) * F_BYTES))
+                : FloatVector.fromArray(FS, crossing, j);
+        store(vk, v, k * F_BYTES);
+        return loadF(grad, k * F_BYTES).div(vk.lanewise(VectorOperators.SQRT));
+    }
+
+    private static double factoredDoubleChunk(MemorySegment v, MemorySegment grad, MemorySegment rowFactors, MemorySegment c,
+                                              long rows, long columns, long from, long to) {
+        DoubleVector a0 = DoubleVector.zero(DS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        Rows r = new Rows(rows, columns);
+        double[] crossing = new double[ScalarSums.BLOCK];
+        int w = DS.length();
+        long end = ScalarSums.blocksEnd(from, to);
+        for (long i = from; i < end; i += ScalarSums.BLOCK) {
+            boolean oneRow = r.oneRow(DType.FLOAT64, rowFactors, i);
+            if (!oneRow) {
+                r.crossingDouble(rowFactors, c, i, crossing);
+            }
+            double rowFactor = r.rowFactor;
+            DoubleVector u = factoredDouble(v, grad, c, rowFactor, r.shift, oneRow, crossing, i, 0);
+            a0 = a0.add(u.mul(u));
+            u = factoredDouble(v, grad, c, rowFactor, r.shift, oneRow, crossing, i, w);
+            a1 = a1.add(u.mul(u));
+            if (SimdSums.VECTORS_PER_BLOCK > 1) {
+                u = factoredDouble(v, grad, c, rowFactor, r.shift, oneRow, crossing, i, 2 * w);
+                a2 = a2.add(u.mul(u));
+                u = factoredDouble(v, grad, c, rowFactor, r.shift, oneRow, crossing, i, 3 * w);
+                a3 = a3.add(u.mul(u));
+            }
+            if (SimdSums.VECTORS_PER_BLOCK > 2) {
+                u = factoredDouble(v, grad, c, rowFactor, r.shift, oneRow, crossing, i, 4 * w);
+                a4 = a4.add(u.mul(u));
+                u = factoredDouble(v, grad, c, rowFactor, r.shift, oneRow, crossing, i, 5 * w);
+                a5 = a5.add(u.mul(u));
+                u = factoredDouble(v, grad, c, rowFactor, r.shift, oneRow, crossing, i, 6 * w);
+                a6 = a6.add(u.mul(u));
+                u = factoredDouble(v, grad, c, rowFactor, r.shift, oneRow, crossing, i, 7 * w);
+                a7 = a7.add(u.mul(u));
+            }
         }
-        return acc.reduceLanes(VectorOperators.ADD) + sum;
+        return SimdSums.combine(a0, a1, a2, a3, a4, a5, a6, a7,
+                ScalarAdafactor.adafactorFactoredVelocityDouble(v, grad, rowFactors, c, rows, columns, end, to));
+    }
+
+    private static DoubleVector factoredDouble(MemorySegment v, MemorySegment grad, MemorySegment c, double rowFactor, long shift,
+                                               boolean oneRow, double[] crossing, long i, int j) {
+        long k = i + j;
+        DoubleVector vk = oneRow ? DoubleVector.broadcast(DS, rowFactor).mul(loadD(c, (k + shift) * D_BYTES))
+                : DoubleVector.fromArray(DS, crossing, j);
+        store(vk, v, k * D_BYTES);
+        return loadD(grad, k * D_BYTES).div(vk.lanewise(VectorOperators.SQRT));
     }
 
     static double adafactorVelocity(DType dtype, MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
                                     double oneMinusBeta2t, double epsilon1) {
-        return dtype == DType.FLOAT32
-                ? velocityFloat(v, grad, from, to, (float) beta2t, (float) oneMinusBeta2t, (float) epsilon1)
-                : velocityDouble(v, grad, from, to, beta2t, oneMinusBeta2t, epsilon1);
+        if (!SimdSums.REGISTER_BLOCKS) {
+            return ScalarAdafactor.adafactorVelocity(dtype, v, grad, from, to, beta2t, oneMinusBeta2t, epsilon1);
+        }
+        if (dtype == DType.FLOAT32) {
+            float b = (float) beta2t;
+            float c = (float) oneMinusBeta2t;
+            float e = (float) epsilon1;
+            return ScalarSums.inChunks(from, to, (start, end) -> velocityFloat(v, grad, start, end, b, c, e));
+        }
+        return ScalarSums.inChunks(from, to, (start, end) -> velocityDouble(v, grad, start, end, beta2t, oneMinusBeta2t, epsilon1));
     }
 
+    /** One chunk of the velocity: whole blocks in registers, then the tail by the reference. */
     private static double velocityFloat(MemorySegment v, MemorySegment grad, long from, long to, float beta2t,
                                         float oneMinusBeta2t, float epsilon1) {
-        FloatVector beta2tV = FloatVector.broadcast(FS, beta2t);
-        FloatVector oneMinusBeta2tV = FloatVector.broadcast(FS, oneMinusBeta2t);
-        DoubleVector acc = DoubleVector.zero(DS);
-        int parts = FS.length() / DS.length();
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-            long off = i * F_BYTES;
-            FloatVector g = loadF(grad, off);
-            FloatVector vi = beta2tV.mul(loadF(v, off)).add(oneMinusBeta2tV.mul(g.mul(g).add(epsilon1)));
-            store(vi, v, off);
-            FloatVector u = g.div(vi.lanewise(VectorOperators.SQRT));
-            for (int part = 0; part < parts; part++) {
-                DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, part);
-                acc = acc.add(d.mul(d));
+        DoubleVector a0 = DoubleVector.zero(DS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int lanes = FS.length();
+        long end = ScalarSums.blocksEnd(from, to);
+        for (long i = from; i < end; i += ScalarSums.BLOCK) {
+            FloatVector u = velocityFloat(v, grad, i, beta2t, oneMinusBeta2t, epsilon1);
+            a0 = a0.add(SimdSums.squareLow(u));
+            a1 = a1.add(SimdSums.squareHigh(u));
+            if (SimdSums.VECTORS_PER_BLOCK > 1) {
+                u = velocityFloat(v, grad, i + lanes, beta2t, oneMinusBeta2t, epsilon1);
+                a2 = a2.add(SimdSums.squareLow(u));
+                a3 = a3.add(SimdSums.squareHigh(u));
+            }
+            if (SimdSums.VECTORS_PER_BLOCK > 2) {
+                u = velocityFloat(v, grad, i + 2 * lanes, beta2t, oneMinusBeta2t, epsilon1);
+                a4 = a4.add(SimdSums.squareLow(u));
+                a5 = a5.add(SimdSums.squareHigh(u));
+                u = velocityFloat(v, grad, i + 3 * lanes, beta2t, oneMinusBeta2t, epsilon1);
+                a6 = a6.add(SimdSums.squareLow(u));
+                a7 = a7.add(SimdSums.squareHigh(u));
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD)
-                + ScalarAdafactor.adafactorVelocityFloat(v, grad, i, to, beta2t, oneMinusBeta2t, epsilon1);
+        return SimdSums.combine(a0, a1, a2, a3, a4, a5, a6, a7,
+                ScalarAdafactor.adafactorVelocityFloat(v, grad, end, to, beta2t, oneMinusBeta2t, epsilon1));
+    }
+
+    /** {@code v = beta2t * v + oneMinusBeta2t * (g * g + epsilon1)} of the vector at element i, stored; returns {@code g / sqrt(v)}. */
+    private static FloatVector velocityFloat(MemorySegment v, MemorySegment grad, long i, float beta2t, float oneMinusBeta2t,
+                                             float epsilon1) {
+        long off = i * F_BYTES;
+        FloatVector g = loadF(grad, off);
+        FloatVector vi = FloatVector.broadcast(FS, beta2t).mul(loadF(v, off))
+                .add(FloatVector.broadcast(FS, oneMinusBeta2t).mul(g.mul(g).add(epsilon1)));
+        store(vi, v, off);
+        return g.div(vi.lanewise(VectorOperators.SQRT));
     }
 
     private static double velocityDouble(MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
                                          double oneMinusBeta2t, double epsilon1) {
-        DoubleVector beta2tV = DoubleVector.broadcast(DS, beta2t);
-        DoubleVector oneMinusBeta2tV = DoubleVector.broadcast(DS, oneMinusBeta2t);
-        DoubleVector acc = DoubleVector.zero(DS);
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-            long off = i * D_BYTES;
-            DoubleVector g = loadD(grad, off);
-            DoubleVector vi = beta2tV.mul(loadD(v, off)).add(oneMinusBeta2tV.mul(g.mul(g).add(epsilon1)));
-            store(vi, v, off);
-            DoubleVector u = g.div(vi.lanewise(VectorOperators.SQRT));
-            acc = acc.add(u.mul(u));
+        DoubleVector a0 = DoubleVector.zero(DS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int w = DS.length();
+        long end = ScalarSums.blocksEnd(from, to);
+        for (long i = from; i < end; i += ScalarSums.BLOCK) {
+            DoubleVector u = velocityDouble(v, grad, i, beta2t, oneMinusBeta2t, epsilon1);
+            a0 = a0.add(u.mul(u));
+            u = velocityDouble(v, grad, i + w, beta2t, oneMinusBeta2t, epsilon1);
+            a1 = a1.add(u.mul(u));
+            if (SimdSums.VECTORS_PER_BLOCK > 1) {
+                u = velocityDouble(v, grad, i + 2 * w, beta2t, oneMinusBeta2t, epsilon1);
+                a2 = a2.add(u.mul(u));
+                u = velocityDouble(v, grad, i + 3 * w, beta2t, oneMinusBeta2t, epsilon1);
+                a3 = a3.add(u.mul(u));
+            }
+            if (SimdSums.VECTORS_PER_BLOCK > 2) {
+                u = velocityDouble(v, grad, i + 4 * w, beta2t, oneMinusBeta2t, epsilon1);
+                a4 = a4.add(u.mul(u));
+                u = velocityDouble(v, grad, i + 5 * w, beta2t, oneMinusBeta2t, epsilon1);
+                a5 = a5.add(u.mul(u));
+                u = velocityDouble(v, grad, i + 6 * w, beta2t, oneMinusBeta2t, epsilon1);
+                a6 = a6.add(u.mul(u));
+                u = velocityDouble(v, grad, i + 7 * w, beta2t, oneMinusBeta2t, epsilon1);
+                a7 = a7.add(u.mul(u));
+            }
         }
-        return acc.reduceLanes(VectorOperators.ADD)
-                + ScalarAdafactor.adafactorVelocityDouble(v, grad, i, to, beta2t, oneMinusBeta2t, epsilon1);
+        return SimdSums.combine(a0, a1, a2, a3, a4, a5, a6, a7,
+                ScalarAdafactor.adafactorVelocityDouble(v, grad, end, to, beta2t, oneMinusBeta2t, epsilon1));
+    }
+
+    private static DoubleVector velocityDouble(MemorySegment v, MemorySegment grad, long i, double beta2t,
+                                               double oneMinusBeta2t, double epsilon1) {
+        long off = i * D_BYTES;
+        DoubleVector g = loadD(grad, off);
+        DoubleVector vi = DoubleVector.broadcast(DS, beta2t).mul(loadD(v, off))
+                .add(DoubleVector.broadcast(DS, oneMinusBeta2t).mul(g.mul(g).add(epsilon1)));
+        store(vi, v, off);
+        return g.div(vi.lanewise(VectorOperators.SQRT));
     }
 
     static void adafactorApply(DType dtype, MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to,

@@ -8,12 +8,11 @@ import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
- * SIMD kernels of the helpers and the simplest updates: scaling, clipping, axpy, sums of squares,
- * Keras 3's weight decay and EMA, gradient descent and Keras momentum. See {@link SimdKernels}
- * for the conventions.
+ * SIMD kernels of the helpers and the simplest updates: scaling, clipping, axpy, Keras 3's
+ * weight decay and EMA, gradient descent and Keras momentum (sums of squares are
+ * {@link SimdSums}). See {@link SimdKernels} for the conventions.
  */
 final class SimdBasics {
 
@@ -94,28 +93,6 @@ final class SimdBasics {
             }
             ScalarKernels.axpyDouble(alpha, x, y, i, to);
         }
-    }
-
-    static double sumOfSquares(DType dtype, MemorySegment x, long from, long to) {
-        // Like the reference, square and add in double (float32 squares over 1.8e19 would overflow a float).
-        DoubleVector acc = DoubleVector.zero(DS);
-        long i = from;
-        if (dtype == DType.FLOAT32) {
-            int parts = FS.length() / DS.length();
-            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-                FloatVector xv = loadF(x, i * F_BYTES);
-                for (int part = 0; part < parts; part++) {
-                    DoubleVector d = (DoubleVector) xv.convertShape(VectorOperators.F2D, DS, part);
-                    acc = acc.add(d.mul(d));
-                }
-            }
-        } else {
-            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-                DoubleVector xv = loadD(x, i * D_BYTES);
-                acc = acc.add(xv.mul(xv));
-            }
-        }
-        return acc.reduceLanes(VectorOperators.ADD) + ScalarKernels.sumOfSquaresTail(dtype, x, i, to);
     }
 
     static void weightDecay(DType dtype, MemorySegment var, long from, long to, double weightDecay, double lr) {

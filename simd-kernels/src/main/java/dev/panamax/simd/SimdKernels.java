@@ -15,7 +15,7 @@ import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Vector API kernels, one class per family ({@link SimdBasics}, {@link SimdAdamFamily},
+ * Vector API kernels, one class per family ({@link SimdBasics}, {@link SimdSums}, {@link SimdAdamFamily},
  * {@link SimdRmspropFamily}, {@link SimdFtrl}, {@link SimdLamb}, {@link SimdAdafactor},
  * {@link SimdScheduleFree}); this class only dispatches. Each loop runs whole vectors of the preferred species up to
  * {@code loopBound}, then hands the tail to the {@link ScalarKernels} method of the same name. Every
@@ -87,7 +87,7 @@ public final class SimdKernels implements OptimizerKernels {
 
     @Override
     public double sumOfSquares(DType dtype, MemorySegment x, long from, long to) {
-        return SimdBasics.sumOfSquares(dtype, x, from, to);
+        return SimdSums.sumOfSquares(dtype, x, from, to);
     }
 
     @Override

@@ -5,6 +5,7 @@ import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.LambCoefficients;
 import dev.panamax.kernels.ScalarLamb;
+import dev.panamax.kernels.ScalarSums;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
@@ -13,8 +14,9 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * SIMD kernels of Keras 3's Lamb. See {@link SimdKernels} for the conventions. The moments and
- * the update equal the reference bit for bit; the sum of squares of the update adds lane-wise
- * partial sums, then the lanes, then the tail (a reduction: its last bits may differ).
+ * the update equal the reference bit for bit, and so does the sum of squares of the update,
+ * added in {@link dev.panamax.kernels.ScalarSums}' order, block by block in registers
+ * ({@link SimdSums#REGISTER_BLOCKS}).
  */
 final class SimdLamb {
 
@@ -43,48 +45,125 @@ final class SimdLamb {
     private static double lambMomentsFloat(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                            float oneMinusBeta1, float oneMinusBeta2, float oneMinusBeta1Power,
                                            float oneMinusBeta2Power, float epsilon) {
-        // Squares and sums in double, as the reference (float32 squares of large updates would overflow).
-        DoubleVector acc = DoubleVector.zero(DS);
-        int parts = FS.length() / DS.length();
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-            long off = i * F_BYTES;
-            FloatVector g = loadF(grad, off);
-            FloatVector mi = loadF(m, off);
-            FloatVector vi = loadF(v, off);
-            mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
-            vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
-            store(mi, m, off);
-            store(vi, v, off);
-            FloatVector u = update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
-            for (int part = 0; part < parts; part++) {
-                DoubleVector d = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, part);
-                acc = acc.add(d.mul(d));
+        if (!SimdSums.REGISTER_BLOCKS) {
+            return ScalarLamb.lambMomentsFloat(m, v, grad, from, to, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power,
+                    oneMinusBeta2Power, epsilon);
+        }
+        return ScalarSums.inChunks(from, to, (a, b) -> lambMomentsFloatChunk(m, v, grad, a, b, oneMinusBeta1, oneMinusBeta2,
+                oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
+    }
+
+    /** One chunk: whole blocks in registers (see {@link SimdSums#REGISTER_BLOCKS}), then the tail by the reference. */
+    private static double lambMomentsFloatChunk(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                                                float oneMinusBeta1, float oneMinusBeta2, float oneMinusBeta1Power,
+                                                float oneMinusBeta2Power, float epsilon) {
+        DoubleVector a0 = DoubleVector.zero(DS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int lanes = FS.length();
+        long end = ScalarSums.blocksEnd(from, to);
+        for (long i = from; i < end; i += ScalarSums.BLOCK) {
+            FloatVector u = momentsFloat(m, v, grad, i, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                    epsilon);
+            a0 = a0.add(SimdSums.squareLow(u));
+            a1 = a1.add(SimdSums.squareHigh(u));
+            if (SimdSums.VECTORS_PER_BLOCK > 1) {
+                u = momentsFloat(m, v, grad, i + lanes, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a2 = a2.add(SimdSums.squareLow(u));
+                a3 = a3.add(SimdSums.squareHigh(u));
+            }
+            if (SimdSums.VECTORS_PER_BLOCK > 2) {
+                u = momentsFloat(m, v, grad, i + 2 * lanes, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power,
+                        oneMinusBeta2Power, epsilon);
+                a4 = a4.add(SimdSums.squareLow(u));
+                a5 = a5.add(SimdSums.squareHigh(u));
+                u = momentsFloat(m, v, grad, i + 3 * lanes, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power,
+                        oneMinusBeta2Power, epsilon);
+                a6 = a6.add(SimdSums.squareLow(u));
+                a7 = a7.add(SimdSums.squareHigh(u));
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD) + ScalarLamb.lambMomentsFloat(m, v, grad, i, to, oneMinusBeta1,
-                oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+        return SimdSums.combine(a0, a1, a2, a3, a4, a5, a6, a7, ScalarLamb.lambMomentsFloat(m, v, grad, end, to, oneMinusBeta1,
+                oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
+    }
+
+    /** The new moments of the vector at element i, stored; returns the update they make. */
+    private static FloatVector momentsFloat(MemorySegment m, MemorySegment v, MemorySegment grad, long i, float oneMinusBeta1,
+                                            float oneMinusBeta2, float oneMinusBeta1Power, float oneMinusBeta2Power,
+                                            float epsilon) {
+        long off = i * F_BYTES;
+        FloatVector g = loadF(grad, off);
+        FloatVector mi = loadF(m, off);
+        FloatVector vi = loadF(v, off);
+        mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
+        vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
+        store(mi, m, off);
+        store(vi, v, off);
+        return update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
     }
 
     private static double lambMomentsDouble(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                             double oneMinusBeta1, double oneMinusBeta2, double oneMinusBeta1Power,
                                             double oneMinusBeta2Power, double epsilon) {
-        DoubleVector acc = DoubleVector.zero(DS);
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-            long off = i * D_BYTES;
-            DoubleVector g = loadD(grad, off);
-            DoubleVector mi = loadD(m, off);
-            DoubleVector vi = loadD(v, off);
-            mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
-            vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
-            store(mi, m, off);
-            store(vi, v, off);
-            DoubleVector u = update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
-            acc = acc.add(u.mul(u));
+        if (!SimdSums.REGISTER_BLOCKS) {
+            return ScalarLamb.lambMomentsDouble(m, v, grad, from, to, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power,
+                    oneMinusBeta2Power, epsilon);
         }
-        return acc.reduceLanes(VectorOperators.ADD) + ScalarLamb.lambMomentsDouble(m, v, grad, i, to, oneMinusBeta1,
-                oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+        return ScalarSums.inChunks(from, to, (a, b) -> lambMomentsDoubleChunk(m, v, grad, a, b, oneMinusBeta1, oneMinusBeta2,
+                oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
+    }
+
+    /** One chunk: a block is {@code 2 * VECTORS_PER_BLOCK} double vectors, the k-th into {@code ak}. */
+    private static double lambMomentsDoubleChunk(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
+                                                 double oneMinusBeta1, double oneMinusBeta2, double oneMinusBeta1Power,
+                                                 double oneMinusBeta2Power, double epsilon) {
+        DoubleVector a0 = DoubleVector.zero(DS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int w = DS.length();
+        long end = ScalarSums.blocksEnd(from, to);
+        for (long i = from; i < end; i += ScalarSums.BLOCK) {
+            DoubleVector u = momentsDouble(m, v, grad, i, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                    epsilon);
+            a0 = a0.add(u.mul(u));
+            u = momentsDouble(m, v, grad, i + w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+            a1 = a1.add(u.mul(u));
+            if (SimdSums.VECTORS_PER_BLOCK > 1) {
+                u = momentsDouble(m, v, grad, i + 2 * w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a2 = a2.add(u.mul(u));
+                u = momentsDouble(m, v, grad, i + 3 * w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a3 = a3.add(u.mul(u));
+            }
+            if (SimdSums.VECTORS_PER_BLOCK > 2) {
+                u = momentsDouble(m, v, grad, i + 4 * w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a4 = a4.add(u.mul(u));
+                u = momentsDouble(m, v, grad, i + 5 * w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a5 = a5.add(u.mul(u));
+                u = momentsDouble(m, v, grad, i + 6 * w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a6 = a6.add(u.mul(u));
+                u = momentsDouble(m, v, grad, i + 7 * w, oneMinusBeta1, oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power,
+                        epsilon);
+                a7 = a7.add(u.mul(u));
+            }
+        }
+        return SimdSums.combine(a0, a1, a2, a3, a4, a5, a6, a7, ScalarLamb.lambMomentsDouble(m, v, grad, end, to, oneMinusBeta1,
+                oneMinusBeta2, oneMinusBeta1Power, oneMinusBeta2Power, epsilon));
+    }
+
+    private static DoubleVector momentsDouble(MemorySegment m, MemorySegment v, MemorySegment grad, long i, double oneMinusBeta1,
+                                              double oneMinusBeta2, double oneMinusBeta1Power, double oneMinusBeta2Power,
+                                              double epsilon) {
+        long off = i * D_BYTES;
+        DoubleVector g = loadD(grad, off);
+        DoubleVector mi = loadD(m, off);
+        DoubleVector vi = loadD(v, off);
+        mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
+        vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
+        store(mi, m, off);
+        store(vi, v, off);
+        return update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
     }
 
     static void lambApply(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
