@@ -51,7 +51,8 @@ case "$mode" in
     echo "usage: benchmarks/run.sh [quick|full] [JMH options]" >&2; exit 2 ;;
 esac
 {
-  echo "Measured on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(date -u +%Y-%m-%d), \`RUNS=$runs benchmarks/run.sh $mode\`."
+  simd=$(grep -qw avx512f /proc/cpuinfo && echo AVX-512 || { grep -qw avx2 /proc/cpuinfo && echo AVX2 || echo "no AVX2"; })
+  echo "Measured on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $simd), $(date -u +%Y-%m-%d), \`RUNS=$runs benchmarks/run.sh $mode\`."
   echo
   "$java" -cp benchmarks/target/benchmarks.jar dev.panamax.benchmarks.RooflineReport benchmarks/results/roofline-*.json
 } > benchmarks/results/roofline.md
