@@ -56,7 +56,7 @@ public final class ScalarSums {
     }
 
     /**
-     * The accumulators added in a fixed tree, halving: {@code acc[j] + acc[j + 8]} for j < 8,
+     * The accumulators added in a fixed tree, halving: {@code acc[j] + acc[j + 8]} for {@code j < 8},
      * then {@code + [j + 4]}, {@code + [j + 2]}, and the last two. Not modified: acc.
      */
     public static double combine(double[] acc) {
