@@ -45,12 +45,14 @@ public final class ChunkedExecutor {
     /** The work over one range {@code [from, to)}. */
     @FunctionalInterface
     public interface RangeTask {
+        /** Does the work on the elements {@code [from, to)}. */
         void run(long from, long to);
     }
 
     /** A partial result over one range {@code [from, to)}. */
     @FunctionalInterface
     public interface RangeSum {
+        /** The partial result over the elements {@code [from, to)}. */
         double sum(long from, long to);
     }
 
@@ -87,6 +89,7 @@ public final class ChunkedExecutor {
         return shared(Runtime.getRuntime().availableProcessors());
     }
 
+    /** The threads a call may use, the caller's included. */
     public int threads() {
         return threads;
     }

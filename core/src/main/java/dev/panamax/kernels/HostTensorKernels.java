@@ -38,6 +38,7 @@ public final class HostTensorKernels implements TensorKernels {
         return k;
     }
 
+    /** The executor that cuts each call into chunks across threads. */
     public ChunkedExecutor executor() {
         return executor;
     }

@@ -17,6 +17,7 @@ public final class ScalarAdafactor {
     private ScalarAdafactor() {
     }
 
+    /** {@link OptimizerKernels#adafactorFactors} of the reference, for either dtype. */
     public static void adafactorFactors(DType dtype, MemorySegment grad, MemorySegment r, MemorySegment c, MemorySegment rowFactors,
                                  long matrices, long rows, long columns, double beta2t, double oneMinusBeta2t, double epsilon1) {
         long bytes = dtype.byteSize();
@@ -98,6 +99,7 @@ public final class ScalarAdafactor {
         }
     }
 
+    /** {@link OptimizerKernels#adafactorFactoredVelocity} of the reference, for either dtype. */
     public static double adafactorFactoredVelocity(DType dtype, MemorySegment v, MemorySegment grad, MemorySegment rowFactors,
                                             MemorySegment c, long rows, long columns, long from, long to) {
         return dtype == DType.FLOAT32
@@ -105,6 +107,7 @@ public final class ScalarAdafactor {
                 : adafactorFactoredVelocityDouble(v, grad, rowFactors, c, rows, columns, from, to);
     }
 
+    /** {@link OptimizerKernels#adafactorFactoredVelocity} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static double adafactorFactoredVelocityFloat(MemorySegment v, MemorySegment grad, MemorySegment rowFactors,
                                                         MemorySegment c, long rows, long columns, long from, long to) {
         long matrix = rows * columns;
@@ -121,6 +124,7 @@ public final class ScalarAdafactor {
         });
     }
 
+    /** {@link OptimizerKernels#adafactorFactoredVelocity} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static double adafactorFactoredVelocityDouble(MemorySegment v, MemorySegment grad, MemorySegment rowFactors,
                                                          MemorySegment c, long rows, long columns, long from, long to) {
         long matrix = rows * columns;
@@ -137,6 +141,7 @@ public final class ScalarAdafactor {
         });
     }
 
+    /** {@link OptimizerKernels#adafactorVelocity} of the reference, for either dtype. */
     public static double adafactorVelocity(DType dtype, MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
                                     double oneMinusBeta2t, double epsilon1) {
         return dtype == DType.FLOAT32
@@ -144,6 +149,7 @@ public final class ScalarAdafactor {
                 : adafactorVelocityDouble(v, grad, from, to, beta2t, oneMinusBeta2t, epsilon1);
     }
 
+    /** {@link OptimizerKernels#adafactorVelocity} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static double adafactorVelocityFloat(MemorySegment v, MemorySegment grad, long from, long to, float beta2t,
                                                 float oneMinusBeta2t, float epsilon1) {
         return ScalarSums.inChunks(from, to, (a, b) -> {
@@ -158,6 +164,7 @@ public final class ScalarAdafactor {
         });
     }
 
+    /** {@link OptimizerKernels#adafactorVelocity} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static double adafactorVelocityDouble(MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
                                                  double oneMinusBeta2t, double epsilon1) {
         return ScalarSums.inChunks(from, to, (a, b) -> {
@@ -172,6 +179,7 @@ public final class ScalarAdafactor {
         });
     }
 
+    /** {@link OptimizerKernels#adafactorApply} of the reference, for either dtype. */
     public static void adafactorApply(DType dtype, MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to,
                                double alpha, double divisor) {
         if (dtype == DType.FLOAT32) {
@@ -181,6 +189,7 @@ public final class ScalarAdafactor {
         }
     }
 
+    /** {@link OptimizerKernels#adafactorApply} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adafactorApplyFloat(MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to, float alpha,
                                            float divisor) {
         for (long i = from; i < to; i++) {
@@ -189,6 +198,7 @@ public final class ScalarAdafactor {
         }
     }
 
+    /** {@link OptimizerKernels#adafactorApply} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adafactorApplyDouble(MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to,
                                             double alpha, double divisor) {
         for (long i = from; i < to; i++) {

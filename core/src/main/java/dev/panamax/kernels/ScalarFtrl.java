@@ -35,6 +35,7 @@ public final class ScalarFtrl {
         return p == -0.5 ? Math.sqrt(x) : Math.pow(x, -p);
     }
 
+    /** {@link OptimizerKernels#ftrl} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void ftrlFloat(MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
                                  long from, long to, float lr, float l1, float twoL2, float twoL2Shrinkage, float lrPower,
                                   boolean keras3) {
@@ -67,6 +68,7 @@ public final class ScalarFtrl {
         }
     }
 
+    /** {@link OptimizerKernels#ftrl} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void ftrlDouble(MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
                                   long from, long to, double lr, double l1, double twoL2, double twoL2Shrinkage, double lrPower,
                                    boolean keras3) {

@@ -38,12 +38,14 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#scale} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void scaleFloat(MemorySegment x, long from, long to, float factor) {
         for (long i = from; i < to; i++) {
             x.setAtIndex(F, i, x.getAtIndex(F, i) * factor);
         }
     }
 
+    /** {@link OptimizerKernels#scale} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void scaleDouble(MemorySegment x, long from, long to, double factor) {
         for (long i = from; i < to; i++) {
             x.setAtIndex(D, i, x.getAtIndex(D, i) * factor);
@@ -59,12 +61,14 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#scaleDivide} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void scaleDivideFloat(MemorySegment x, long from, long to, float multiplier, float divisor) {
         for (long i = from; i < to; i++) {
             x.setAtIndex(F, i, (x.getAtIndex(F, i) * multiplier) / divisor);
         }
     }
 
+    /** {@link OptimizerKernels#scaleDivide} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void scaleDivideDouble(MemorySegment x, long from, long to, double multiplier, double divisor) {
         for (long i = from; i < to; i++) {
             x.setAtIndex(D, i, (x.getAtIndex(D, i) * multiplier) / divisor);
@@ -80,12 +84,14 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#clipByValue} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void clipByValueFloat(MemorySegment x, long from, long to, float min, float max) {
         for (long i = from; i < to; i++) {
             x.setAtIndex(F, i, Math.max(Math.min(x.getAtIndex(F, i), max), min));
         }
     }
 
+    /** {@link OptimizerKernels#clipByValue} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void clipByValueDouble(MemorySegment x, long from, long to, double min, double max) {
         for (long i = from; i < to; i++) {
             x.setAtIndex(D, i, Math.max(Math.min(x.getAtIndex(D, i), max), min));
@@ -101,12 +107,14 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#axpy} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void axpyFloat(float alpha, MemorySegment x, MemorySegment y, long from, long to) {
         for (long i = from; i < to; i++) {
             y.setAtIndex(F, i, y.getAtIndex(F, i) + alpha * x.getAtIndex(F, i));
         }
     }
 
+    /** {@link OptimizerKernels#axpy} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void axpyDouble(double alpha, MemorySegment x, MemorySegment y, long from, long to) {
         for (long i = from; i < to; i++) {
             y.setAtIndex(D, i, y.getAtIndex(D, i) + alpha * x.getAtIndex(D, i));
@@ -131,6 +139,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#scheduleFreeAdamw} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void scheduleFreeAdamwFloat(MemorySegment var, MemorySegment z, MemorySegment v, MemorySegment grad, long from,
                                               long to, float lr, float oneMinusBeta1, float beta1, float oneMinusBeta2,
                                               float biasCorrection2, float epsilon, float weight, float oneMinusWeight) {
@@ -148,6 +157,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#scheduleFreeAdamw} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void scheduleFreeAdamwDouble(MemorySegment var, MemorySegment z, MemorySegment v, MemorySegment grad, long from,
                                                long to, double lr, double oneMinusBeta1, double beta1, double oneMinusBeta2,
                                                double biasCorrection2, double epsilon, double weight, double oneMinusWeight) {
@@ -214,6 +224,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#weightDecay} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void weightDecayFloat(MemorySegment var, long from, long to, float wd, float lr) {
         for (long i = from; i < to; i++) {
             float w = var.getAtIndex(F, i);
@@ -221,6 +232,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#weightDecay} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void weightDecayDouble(MemorySegment var, long from, long to, double wd, double lr) {
         for (long i = from; i < to; i++) {
             double w = var.getAtIndex(D, i);
@@ -238,12 +250,14 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#movingAverage} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void movingAverageFloat(MemorySegment average, MemorySegment var, long from, long to, float m, float c) {
         for (long i = from; i < to; i++) {
             average.setAtIndex(F, i, m * average.getAtIndex(F, i) + c * var.getAtIndex(F, i));
         }
     }
 
+    /** {@link OptimizerKernels#movingAverage} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void movingAverageDouble(MemorySegment average, MemorySegment var, long from, long to, double m, double c) {
         for (long i = from; i < to; i++) {
             average.setAtIndex(D, i, m * average.getAtIndex(D, i) + c * var.getAtIndex(D, i));
@@ -270,6 +284,7 @@ public final class ScalarKernels implements OptimizerKernels {
         return x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x;
     }
 
+    /** {@link OptimizerKernels#lion} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void lionFloat(MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, float lr, float beta1,
                                  float oneMinusBeta1, float beta2, float oneMinusBeta2) {
         for (long i = from; i < to; i++) {
@@ -280,6 +295,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#lion} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void lionDouble(MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, double lr,
                                   double beta1, double oneMinusBeta1, double beta2, double oneMinusBeta2) {
         for (long i = from; i < to; i++) {
@@ -301,6 +317,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#adamaxKeras3} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adamaxKeras3Float(MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from,
                                          long to, float lr, float oneMinusBeta1, float beta2, float oneMinusBeta1Power,
                                          float epsilon) {
@@ -315,6 +332,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#adamaxKeras3} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adamaxKeras3Double(MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from,
                                           long to, double lr, double oneMinusBeta1, double beta2, double oneMinusBeta1Power,
                                           double epsilon) {
@@ -340,6 +358,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#adadeltaKeras3} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adadeltaKeras3Float(MemorySegment var, MemorySegment accumGrad, MemorySegment accumDelta,
                                            MemorySegment grad, long from, long to, float lr, float rho, float oneMinusRho,
                                            float epsilon) {
@@ -354,6 +373,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#adadeltaKeras3} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adadeltaKeras3Double(MemorySegment var, MemorySegment accumGrad, MemorySegment accumDelta,
                                             MemorySegment grad, long from, long to, double lr, double rho, double oneMinusRho,
                                             double epsilon) {
@@ -379,12 +399,14 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#gradientDescent} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void gradientDescentFloat(MemorySegment var, MemorySegment grad, long from, long to, float lr) {
         for (long i = from; i < to; i++) {
             var.setAtIndex(F, i, var.getAtIndex(F, i) - grad.getAtIndex(F, i) * lr);
         }
     }
 
+    /** {@link OptimizerKernels#gradientDescent} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void gradientDescentDouble(MemorySegment var, MemorySegment grad, long from, long to, double lr) {
         for (long i = from; i < to; i++) {
             var.setAtIndex(D, i, var.getAtIndex(D, i) - grad.getAtIndex(D, i) * lr);
@@ -401,6 +423,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#kerasMomentum} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void kerasMomentumFloat(MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
                                           float lr, float momentum, boolean nesterov) {
         for (long i = from; i < to; i++) {
@@ -412,6 +435,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#kerasMomentum} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void kerasMomentumDouble(MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
                                            double lr, double momentum, boolean nesterov) {
         for (long i = from; i < to; i++) {
@@ -633,6 +657,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#adagrad} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adagradFloat(MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
                                     float lr, float epsilon, boolean epsilonInsideSqrt) {
         for (long i = from; i < to; i++) {
@@ -644,6 +669,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#adagrad} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adagradDouble(MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
                                      double lr, double epsilon, boolean epsilonInsideSqrt) {
         for (long i = from; i < to; i++) {
@@ -665,6 +691,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#adadelta} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adadeltaFloat(MemorySegment var, MemorySegment accum, MemorySegment accumUpdate, MemorySegment grad,
                                      long from, long to, float lr, float rho, float oneMinusRho, float epsilon) {
         for (long i = from; i < to; i++) {
@@ -678,6 +705,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#adadelta} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adadeltaDouble(MemorySegment var, MemorySegment accum, MemorySegment accumUpdate, MemorySegment grad,
                                       long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
         for (long i = from; i < to; i++) {
@@ -702,6 +730,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#adamax} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adamaxFloat(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                    float scaledLr, float oneMinusBeta1, float beta2, float epsilon) {
         for (long i = from; i < to; i++) {
@@ -715,6 +744,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#adamax} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adamaxDouble(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                     double scaledLr, double oneMinusBeta1, double beta2, double epsilon) {
         for (long i = from; i < to; i++) {
@@ -744,6 +774,7 @@ public final class ScalarKernels implements OptimizerKernels {
     public record NadamFloat(float lr, float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2, float oneMinusMomentum,
                              float nextMomentum, float oneMinusScheduleNew, float oneMinusScheduleNext, float oneMinusBeta2Power,
                              float epsilon) {
+        /** The coefficients narrowed to float32 (exact: they arrive rounded to float32). */
         public static NadamFloat of(NadamCoefficients c) {
             return new NadamFloat((float) c.learningRate(), (float) c.beta1(), (float) c.oneMinusBeta1(), (float) c.beta2(),
                     (float) c.oneMinusBeta2(), (float) c.oneMinusMomentum(), (float) c.nextMomentum(),
@@ -752,6 +783,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#nadam} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void nadamFloat(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                   NadamFloat c) {
         for (long i = from; i < to; i++) {
@@ -768,6 +800,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#nadam} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void nadamDouble(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                    NadamCoefficients c) {
         for (long i = from; i < to; i++) {
@@ -794,6 +827,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#nadamKeras3} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void nadamKeras3Float(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from,
                                         long to, NadamFloat c) {
         for (long i = from; i < to; i++) {
@@ -810,6 +844,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#nadamKeras3} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void nadamKeras3Double(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from,
                                          long to, NadamCoefficients c) {
         for (long i = from; i < to; i++) {
@@ -845,6 +880,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** float32: {@code y = y + alpha * x * x}, the reference loop (and the SIMD tail). */
     public static void squareAxpyFloat(float alpha, MemorySegment x, MemorySegment y, long from, long to) {
         for (long i = from; i < to; i++) {
             float xi = x.getAtIndex(F, i);
@@ -852,6 +888,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** float64: {@code y = y + alpha * x * x}, the reference loop (and the SIMD tail). */
     public static void squareAxpyDouble(double alpha, MemorySegment x, MemorySegment y, long from, long to) {
         for (long i = from; i < to; i++) {
             double xi = x.getAtIndex(D, i);
@@ -869,6 +906,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#adamFromMoments} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adamFromMomentsFloat(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
                                             long from, long to, float alpha, float epsilon) {
         for (long i = from; i < to; i++) {
@@ -882,6 +920,7 @@ public final class ScalarKernels implements OptimizerKernels {
         }
     }
 
+    /** {@link OptimizerKernels#adamFromMoments} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void adamFromMomentsDouble(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
                                              long from, long to, double alpha, double epsilon) {
         for (long i = from; i < to; i++) {

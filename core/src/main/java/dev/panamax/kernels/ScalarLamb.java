@@ -18,6 +18,7 @@ public final class ScalarLamb {
     }
 
 
+    /** {@link OptimizerKernels#lambMoments} of the reference, for either dtype. */
     public static double lambMoments(DType dtype, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                               LambCoefficients c) {
         if (dtype == DType.FLOAT32) {
@@ -33,10 +34,12 @@ public final class ScalarLamb {
         return (m / oneMinusBeta1Power) / ((float) Math.sqrt(v / oneMinusBeta2Power) + epsilon);
     }
 
+    /** One element of Lamb's update before the trust ratio: the bias-corrected {@code m / (sqrt(v) + epsilon)}. */
     public static double lambUpdate(double m, double v, double oneMinusBeta1Power, double oneMinusBeta2Power, double epsilon) {
         return (m / oneMinusBeta1Power) / (Math.sqrt(v / oneMinusBeta2Power) + epsilon);
     }
 
+    /** {@link OptimizerKernels#lambMoments} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static double lambMomentsFloat(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                           float oneMinusBeta1, float oneMinusBeta2, float oneMinusBeta1Power,
                                           float oneMinusBeta2Power, float epsilon) {
@@ -56,6 +59,7 @@ public final class ScalarLamb {
         });
     }
 
+    /** {@link OptimizerKernels#lambMoments} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static double lambMomentsDouble(MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                                            double oneMinusBeta1, double oneMinusBeta2, double oneMinusBeta1Power,
                                            double oneMinusBeta2Power, double epsilon) {
@@ -75,6 +79,7 @@ public final class ScalarLamb {
         });
     }
 
+    /** {@link OptimizerKernels#lambApply} of the reference, for either dtype. */
     public static void lambApply(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
                           LambCoefficients c, double scale) {
         if (dtype == DType.FLOAT32) {
@@ -85,6 +90,7 @@ public final class ScalarLamb {
         }
     }
 
+    /** {@link OptimizerKernels#lambApply} on float32 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void lambApplyFloat(MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
                                       float oneMinusBeta1Power, float oneMinusBeta2Power, float epsilon, float scale) {
         for (long i = from; i < to; i++) {
@@ -93,6 +99,7 @@ public final class ScalarLamb {
         }
     }
 
+    /** {@link OptimizerKernels#lambApply} on float64 elements: the reference loop, which the SIMD kernels also run on their tails. */
     public static void lambApplyDouble(MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
                                        double oneMinusBeta1Power, double oneMinusBeta2Power, double epsilon, double scale) {
         for (long i = from; i < to; i++) {

@@ -26,10 +26,13 @@ public interface TensorKernels {
     /** Sets every element of {@code x} to +0. Modified: x. */
     void zero(Tensor x);
 
+    /** {@link OptimizerKernels#scale} over every element of the tensors (the formula is there). */
     void scale(Tensor x, double factor);
 
+    /** {@link OptimizerKernels#scaleDivide} over every element of the tensors (the formula is there). */
     void scaleDivide(Tensor x, double multiplier, double divisor);
 
+    /** {@link OptimizerKernels#clipByValue} over every element of the tensors (the formula is there). */
     void clipByValue(Tensor x, double min, double max);
 
     /** {@code y = y + alpha * x}. Modified: y. Not modified: x. */
@@ -38,19 +41,25 @@ public interface TensorKernels {
     /** The sum of squares, bit for bit {@link OptimizerKernels#sumOfSquares} over the whole tensor (in its order). */
     double sumOfSquares(Tensor x);
 
+    /** {@link OptimizerKernels#weightDecay} over every element of the tensors (the formula is there). */
     void weightDecay(Tensor var, double weightDecay, double lr);
 
+    /** {@link OptimizerKernels#movingAverage} over every element of the tensors (the formula is there). */
     void movingAverage(Tensor average, Tensor var, double momentum, double oneMinusMomentum);
 
+    /** {@link OptimizerKernels#lion} over every element of the tensors (the formula is there). */
     void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c);
 
+    /** {@link OptimizerKernels#adamaxKeras3} over every element of the tensors (the formula is there). */
     void adamaxKeras3(Tensor var, Tensor m, Tensor u, Tensor grad, Keras3AdamaxCoefficients c);
 
+    /** {@link OptimizerKernels#scheduleFreeAdamw} over every element of the tensors (the formula is there). */
     void scheduleFreeAdamw(Tensor var, Tensor z, Tensor v, Tensor grad, ScheduleFreeCoefficients c);
 
     /** Lamb's moments; returns the sum of squares of its update (see {@link OptimizerKernels#lambMoments}). */
     double lambMoments(Tensor m, Tensor v, Tensor grad, LambCoefficients c);
 
+    /** {@link OptimizerKernels#lambApply} over every element of the tensors (the formula is there). */
     void lambApply(Tensor var, Tensor m, Tensor v, LambCoefficients c, double scale);
 
     /** Adafactor's r, c and row factors of {@code grad} as {@code matrices} stacked {@code rows x columns} matrices. */
@@ -63,13 +72,17 @@ public interface TensorKernels {
     /** Adafactor's velocity of a variable of rank 0 or 1; returns the sum of squares of its update. */
     double adafactorVelocity(Tensor v, Tensor grad, double beta2t, double oneMinusBeta2t, double epsilon1);
 
+    /** {@link OptimizerKernels#adafactorApply} over every element of the tensors (the formula is there). */
     void adafactorApply(Tensor var, Tensor v, Tensor grad, double alpha, double divisor);
 
+    /** {@link OptimizerKernels#adadeltaKeras3} over every element of the tensors (the formula is there). */
     void adadeltaKeras3(Tensor var, Tensor accumGrad, Tensor accumDelta, Tensor grad, double lr, double rho, double oneMinusRho,
                         double epsilon);
 
+    /** {@link OptimizerKernels#gradientDescent} over every element of the tensors (the formula is there). */
     void gradientDescent(Tensor var, Tensor grad, double lr);
 
+    /** {@link OptimizerKernels#kerasMomentum} over every element of the tensors (the formula is there). */
     void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov);
 
     /** Adam, or AMSGrad when {@code vhat} is not null. */
@@ -78,20 +91,28 @@ public interface TensorKernels {
     /** Keras 2's sparse Adam's whole-variable step (see {@link OptimizerKernels#adamFromMoments}). */
     void adamFromMoments(Tensor var, Tensor m, Tensor v, Tensor vhat, double alpha, double epsilon);
 
+    /** {@link OptimizerKernels#rmsprop} over every element of the tensors (the formula is there). */
     void rmsprop(Tensor var, Tensor ms, Tensor mg, Tensor mom, Tensor grad, RmspropCoefficients c);
 
+    /** {@link OptimizerKernels#rmspropMomentum} over every element of the tensors (the formula is there). */
     void rmspropMomentum(Tensor var, Tensor ms, Tensor mg, Tensor mom, Tensor grad, RmspropCoefficients c);
 
+    /** {@link OptimizerKernels#adagrad} over every element of the tensors (the formula is there). */
     void adagrad(Tensor var, Tensor accum, Tensor grad, double lr, double epsilon, boolean epsilonInsideSqrt);
 
+    /** {@link OptimizerKernels#adadelta} over every element of the tensors (the formula is there). */
     void adadelta(Tensor var, Tensor accum, Tensor accumUpdate, Tensor grad, double lr, double rho, double oneMinusRho,
                   double epsilon);
 
+    /** {@link OptimizerKernels#adamax} over every element of the tensors (the formula is there). */
     void adamax(Tensor var, Tensor m, Tensor v, Tensor grad, AdamaxCoefficients c);
 
+    /** {@link OptimizerKernels#nadam} over every element of the tensors (the formula is there). */
     void nadam(Tensor var, Tensor m, Tensor v, Tensor grad, NadamCoefficients c);
 
+    /** {@link OptimizerKernels#nadamKeras3} over every element of the tensors (the formula is there). */
     void nadamKeras3(Tensor var, Tensor m, Tensor v, Tensor grad, NadamCoefficients c);
 
+    /** {@link OptimizerKernels#ftrl} over every element of the tensors (the formula is there). */
     void ftrl(Tensor var, Tensor accum, Tensor linear, Tensor grad, FtrlCoefficients c);
 }

@@ -19,6 +19,7 @@ public final class TensorKernelsLookup {
     private volatile HostTensorKernels host;
     private volatile HostTensorKernels heapArrays;
 
+    /** A lookup whose host tensors run on {@code host}; device tensors find their backend on the class path. */
     public TensorKernelsLookup(HostTensorKernels host) {
         setHost(host);
     }

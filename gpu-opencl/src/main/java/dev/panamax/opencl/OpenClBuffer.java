@@ -47,10 +47,12 @@ public final class OpenClBuffer extends OpenClObject {
         }
     }
 
+    /** The context this object belongs to. */
     public OpenClContext context() {
         return context;
     }
 
+    /** The buffer's size in bytes. */
     public long byteSize() {
         return byteSize;
     }

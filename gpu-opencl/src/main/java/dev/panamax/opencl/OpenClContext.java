@@ -28,6 +28,7 @@ public final class OpenClContext extends OpenClObject {
         }
     }
 
+    /** The device this runs on. */
     public OpenClDevice device() {
         return device;
     }

@@ -25,6 +25,7 @@ public final class OpenClDeviceKernelsFactory implements DeviceKernelsFactory {
     private record Entry(OpenClKernels kernels, OpenClTensorKernels tensorKernels) {
     }
 
+    /** Made by {@link java.util.ServiceLoader}: the OpenCL backend for device tensors. */
     public OpenClDeviceKernelsFactory() {
     }
 

@@ -75,7 +75,9 @@ public final class OpenClException extends RuntimeException {
             // What the ICD loader returns from clGetPlatformIDs when no vendor driver is installed.
             Map.entry(-1001, "CL_PLATFORM_NOT_FOUND_KHR"));
 
+    /** The OpenCL function that failed, such as {@code clBuildProgram}. */
     private final String call;
+    /** Its error code ({@code CL_SUCCESS} is 0, errors are negative). */
     private final int errorCode;
 
     OpenClException(String call, int errorCode, String details) {

@@ -41,6 +41,7 @@ public final class OpenClKernel extends OpenClObject {
         this.workGroupSize = size.get(JAVA_LONG, 0);
     }
 
+    /** The kernel's function name in the OpenCL C source. */
     public String name() {
         return name;
     }
@@ -50,6 +51,7 @@ public final class OpenClKernel extends OpenClObject {
         return workGroupSize;
     }
 
+    /** Sets argument {@code index} to a buffer; returns this kernel for chained calls. */
     public synchronized OpenClKernel setArg(int index, OpenClBuffer buffer) {
         if (buffer.context() != program.context()) {
             throw new IllegalArgumentException("Argument " + index + " of kernel " + name
@@ -61,6 +63,7 @@ public final class OpenClKernel extends OpenClObject {
         return this;
     }
 
+    /** Sets argument {@code index} to an {@code int}; returns this kernel for chained calls. */
     public synchronized OpenClKernel setArg(int index, int value) {
         scratch.set(JAVA_INT, 0, value);
         Cl.setKernelArg(handle(), index, JAVA_INT.byteSize(), scratch);
@@ -74,12 +77,14 @@ public final class OpenClKernel extends OpenClObject {
         return this;
     }
 
+    /** Sets argument {@code index} to a {@code float}; returns this kernel for chained calls. */
     public synchronized OpenClKernel setArg(int index, float value) {
         scratch.set(JAVA_FLOAT, 0, value);
         Cl.setKernelArg(handle(), index, JAVA_FLOAT.byteSize(), scratch);
         return this;
     }
 
+    /** Sets argument {@code index} to a {@code double}; returns this kernel for chained calls. */
     public synchronized OpenClKernel setArg(int index, double value) {
         scratch.set(JAVA_DOUBLE, 0, value);
         Cl.setKernelArg(handle(), index, JAVA_DOUBLE.byteSize(), scratch);

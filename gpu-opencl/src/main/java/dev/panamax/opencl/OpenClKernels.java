@@ -77,10 +77,12 @@ public final class OpenClKernels implements AutoCloseable {
         }
     }
 
+    /** The command queue the work is enqueued on (in order). */
     public OpenClQueue queue() {
         return queue;
     }
 
+    /** The device this runs on. */
     public OpenClDevice device() {
         return queue.context().device();
     }

@@ -29,6 +29,7 @@ abstract class OpenClObject implements AutoCloseable {
         return handle;
     }
 
+    /** Whether the object is still open (not released). */
     public synchronized boolean isAlive() {
         return handle != null;
     }

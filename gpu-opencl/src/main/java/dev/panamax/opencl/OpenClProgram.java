@@ -41,6 +41,7 @@ public final class OpenClProgram extends OpenClObject {
         }
     }
 
+    /** The context this object belongs to. */
     public OpenClContext context() {
         return context;
     }

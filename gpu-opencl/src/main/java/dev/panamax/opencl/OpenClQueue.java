@@ -20,6 +20,7 @@ public final class OpenClQueue extends OpenClObject {
         this.context = context;
     }
 
+    /** The context this object belongs to. */
     public OpenClContext context() {
         return context;
     }

@@ -116,10 +116,12 @@ public final class OpenClStorage implements Storage {
         copyTo(Objects.requireNonNull(host, "host").segment());
     }
 
+    /** The device buffer holding the elements. */
     public OpenClBuffer buffer() {
         return buffer;
     }
 
+    /** The command queue the work is enqueued on (in order). */
     public OpenClQueue queue() {
         return queue;
     }

@@ -50,6 +50,7 @@ public final class OpenClTensorKernels implements TensorKernels {
         return kernels;
     }
 
+    /** The command queue the work is enqueued on (in order). */
     public OpenClQueue queue() {
         return queue;
     }
