@@ -29,6 +29,7 @@ final class CopiedParameter extends ParameterBinding {
     private final boolean writesBack;
     private final double[] values;
     private final double[] gradient;
+    private final List<Variable> variables;
     private final List<GradientAndVariable> pairs;
     private final Tensor nothing;
     private final GradientReader.RowTarget target;
@@ -46,6 +47,7 @@ final class CopiedParameter extends ParameterBinding {
         this.gradient = new double[values.length];
         long[] dims = shape.panamaxShape();
         Variable variable = new Variable(variableName(0, 1), dev.panamax.tensor.Tensor.wrap(values, dims));
+        this.variables = List.of(variable);
         this.pairs = List.of(new GradientAndVariable(dev.panamax.tensor.Tensor.wrap(gradient, dims), variable));
         this.nothing = nothingToAdd(shape);
         int cols = shape.cols();
@@ -69,13 +71,19 @@ final class CopiedParameter extends ParameterBinding {
     }
 
     @Override
-    List<GradientAndVariable> pairs() {
-        return pairs;
+    List<Variable> variables() {
+        return variables;
+    }
+
+    /** Always into this class's buffer: a matrix's rows are separate arrays, the variable is one. */
+    @Override
+    void loadGradient(Tensor g, double scale, boolean mayOverwrite) {
+        GradientReader.read(g, scale, shape, index, target);
     }
 
     @Override
-    void loadGradient(Tensor g, double scale) {
-        GradientReader.read(g, scale, shape, index, target);
+    void addPairs(List<GradientAndVariable> out) {
+        out.addAll(pairs);
     }
 
     @Override

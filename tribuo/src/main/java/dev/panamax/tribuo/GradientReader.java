@@ -50,16 +50,48 @@ final class GradientReader {
      *                                  {@code target} is then unchanged
      */
     static void read(Tensor gradient, double scale, TribuoShape expected, int index, RowTarget target) {
-        TribuoShape actual = TribuoShape.of(gradient, "Gradient " + index);
-        if (!actual.equals(expected)) {
-            throw new IllegalArgumentException("Gradient " + index + " is a " + actual.describe() + " ("
-                    + gradient.getClass().getSimpleName() + "), expected a " + expected.describe() + " like parameter " + index);
-        }
+        check(gradient, expected, index);
         if (gradient instanceof Matrix m) {
             readMatrix(m, scale, expected, target);
         } else {
             readVector((SGDVector) gradient, scale, expected.cols(), target.array(0), target.offset(0));
         }
+    }
+
+    /**
+     * Checks that {@code gradient} has the kind and shape of parameter {@code index}.
+     *
+     * @throws IllegalArgumentException when it does not
+     */
+    static void check(Tensor gradient, TribuoShape expected, int index) {
+        TribuoShape actual = TribuoShape.of(gradient, "Gradient " + index);
+        if (!actual.equals(expected)) {
+            throw new IllegalArgumentException("Gradient " + index + " is a " + actual.describe() + " ("
+                    + gradient.getClass().getSimpleName() + "), expected a " + expected.describe() + " like parameter " + index);
+        }
+    }
+
+    /**
+     * Multiplies {@code gradient} by {@code scale} in its own arrays and returns them, one per row,
+     * when it is exactly a {@code DenseMatrix} or {@code DenseVector} whose arrays are readable;
+     * else returns null and changes nothing. Tribuo's own optimisers overwrite the gradients they
+     * are given too; this saves the optimizer a buffer of the parameter's size.
+     *
+     * @param gradient checked already ({@link #check}). Modified when the arrays are returned.
+     */
+    static double[][] scaleInPlace(Tensor gradient, double scale) {
+        double[][] rows;
+        if (gradient instanceof DenseMatrix m && TribuoArrays.wraps(m)) {
+            rows = TribuoArrays.rows(m);
+        } else if (gradient instanceof DenseVector v && TribuoArrays.wraps(v)) {
+            rows = new double[][] {TribuoArrays.elements(v)};
+        } else {
+            return null;
+        }
+        for (double[] row : rows) {
+            scaled(row, scale, row, 0);
+        }
+        return rows;
     }
 
     private static void readMatrix(Matrix gradient, double scale, TribuoShape shape, RowTarget target) {

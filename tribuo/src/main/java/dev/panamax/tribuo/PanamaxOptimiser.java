@@ -39,13 +39,14 @@ import org.tribuo.math.la.Tensor;
  * A {@code DenseVector} parameter is one Panamax variable over its own {@code double[]}
  * ({@code Tensor.wrap}); a {@code DenseMatrix} is one variable per row array, when the optimizer
  * treats elements independently (Keras's element-wise optimizers without {@code clipnorm}, see
- * {@link #wholeMatrices}). The kernels then write Tribuo's parameters in place, the slots live in
+ * {@link #withWholeMatrices}). The kernels then write Tribuo's parameters in place, the slots live in
  * Java arrays beside them, and {@code step} returns empty sparse tensors, which Tribuo adds at the
- * cost of a loop over the rows. One pass remains per step: the gradient is written, times
- * {@code -weight}, into Panamax's gradient buffers (Tribuo's gradient has the opposite sign, and
- * may be sparse). Everything else goes through a copy of the parameter ({@code CopiedParameter}):
+ * cost of a loop over the rows. One pass remains per step: Tribuo's gradient has the opposite sign,
+ * so a dense gradient is multiplied by {@code -weight} in its own arrays (Tribuo's optimisers
+ * overwrite their gradients too), which the kernels then read; a sparse one is written dense into a
+ * buffer. Everything else goes through a copy of the parameter ({@code CopiedParameter}):
  * a matrix for an optimizer that needs it whole (Lamb, Adafactor, Muon, {@code clipnorm}, user
- * optimizers), tensors of other classes (a {@code ShrinkingMatrix}), {@link #returnUpdates}, and a
+ * optimizers), tensors of other classes (a {@code ShrinkingMatrix}), {@link #withReturnUpdates returnUpdates}, and a
  * JVM where Tribuo's arrays cannot be read ({@code TribuoArrays}).
  *
  * <h2>Sparse gradients</h2>
@@ -227,8 +228,10 @@ public final class PanamaxOptimiser implements StochasticGradientOptimiser {
      * One optimizer step on the parameters given to {@link #initialise}.
      *
      * @param updates Tribuo's gradients, one per parameter, in the direction that lowers the loss
-     *                (dense or sparse). Read; with {@link #withReturnUpdates returnUpdates}, a dense one may be
-     *                overwritten with its parameter's update and returned, as Tribuo's optimisers do.
+     *                (dense or sparse). A dense one ({@code DenseMatrix}, {@code DenseVector}) may be
+     *                overwritten, as Tribuo's optimisers overwrite theirs: with {@code -weight} times
+     *                itself, or, with {@link #withReturnUpdates returnUpdates}, with its parameter's
+     *                update, and returned.
      * @param weight  the example weight; the gradient stepped is {@code -weight * updates}
      * @return what {@code Parameters.update} should add: empty sparse tensors for parameters updated in
      *         place, the update itself for the others

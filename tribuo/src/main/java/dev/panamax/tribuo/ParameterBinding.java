@@ -1,6 +1,7 @@
 package dev.panamax.tribuo;
 
 import dev.panamax.optimizers.GradientAndVariable;
+import dev.panamax.tensor.Variable;
 import java.util.List;
 import org.tribuo.math.la.DenseMatrix;
 import org.tribuo.math.la.DenseSparseMatrix;
@@ -46,16 +47,28 @@ abstract sealed class ParameterBinding permits InPlaceRows, CopiedParameter {
         return new CopiedParameter(index, parameter, shape, !returnUpdates && CopiedParameter.writable(parameter));
     }
 
-    /** The variables and their gradient buffers, in the order they are stepped. */
-    abstract List<GradientAndVariable> pairs();
+    /** The variables, in the order they are stepped. */
+    abstract List<Variable> variables();
 
     /**
-     * Writes {@code scale * gradient} into this parameter's gradient buffers.
+     * Checks that {@code gradient} fits this parameter (before any gradient is loaded).
      *
-     * @param gradient not modified
      * @throws IllegalArgumentException when it does not have the parameter's kind and shape
      */
-    abstract void loadGradient(Tensor gradient, double scale);
+    final void check(Tensor gradient) {
+        GradientReader.check(gradient, shape, index);
+    }
+
+    /**
+     * Makes {@code scale * gradient} this step's gradient of the variables.
+     *
+     * @param gradient      checked already; not modified, unless {@code mayOverwrite}
+     * @param mayOverwrite  whether {@code gradient}'s own arrays may be scaled in place and stepped with
+     */
+    abstract void loadGradient(Tensor gradient, double scale, boolean mayOverwrite);
+
+    /** Adds this step's gradients and variables, in the order of {@link #variables()}. */
+    abstract void addPairs(List<GradientAndVariable> out);
 
     /** Before the optimizer steps: bring the values to step up to date. */
     void beforeStep() {

@@ -6,7 +6,9 @@ import dev.panamax.optimizers.Optimizer;
 import dev.panamax.tensor.Variable;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.tribuo.math.Parameters;
 import org.tribuo.math.la.Tensor;
@@ -14,26 +16,21 @@ import org.tribuo.math.la.Tensor;
 /**
  * One training run of a {@link PanamaxOptimiser}, from {@code initialise} to {@code reset}: the
  * Panamax optimizer, built with one variable per parameter (or per row of a matrix parameter), and
- * the bindings between Tribuo's tensors and those variables. The list of gradients and variables is
- * made once; every step refills the same gradient buffers.
+ * the bindings between Tribuo's tensors and those variables.
  */
 final class TrainingState implements AutoCloseable {
 
     private final Optimizer optimizer;
     private final ParameterBinding[] bindings;
-    private final List<GradientAndVariable> pairs;
     private final List<Variable> variables;
 
     private TrainingState(Optimizer optimizer, ParameterBinding[] bindings) {
         this.optimizer = optimizer;
         this.bindings = bindings;
-        List<GradientAndVariable> all = new ArrayList<>();
+        List<Variable> vars = new ArrayList<>();
         for (ParameterBinding b : bindings) {
-            all.addAll(b.pairs());
+            vars.addAll(b.variables());
         }
-        this.pairs = Collections.unmodifiableList(all);
-        List<Variable> vars = new ArrayList<>(all.size());
-        all.forEach(p -> vars.add(p.variable()));
         this.variables = Collections.unmodifiableList(vars);
     }
 
@@ -67,9 +64,12 @@ final class TrainingState implements AutoCloseable {
     }
 
     /**
-     * One Tribuo step: every gradient is read and checked before the optimizer writes anything.
+     * One Tribuo step: every gradient is checked before anything is written (Tribuo's gradients
+     * included), then a dense gradient is scaled by {@code -weight} in its own arrays, a sparse one
+     * written into a buffer, and the optimizer steps.
      *
-     * @param updates Tribuo's gradients, the direction that lowers the loss; each may be overwritten and returned
+     * @param updates Tribuo's gradients, the direction that lowers the loss; dense ones are overwritten,
+     *                and may be returned
      * @param weight  the example's (or the minibatch's mean) weight
      * @return what Tribuo adds to each parameter
      */
@@ -82,9 +82,17 @@ final class TrainingState implements AutoCloseable {
         if (!Double.isFinite(weight)) {
             throw new IllegalArgumentException("step got the example weight " + weight + ": expected a finite number");
         }
-        double scale = -weight;
+        Map<Tensor, Integer> uses = new IdentityHashMap<>();
         for (int i = 0; i < bindings.length; i++) {
-            bindings[i].loadGradient(updates[i], scale);
+            bindings[i].check(updates[i]);
+            uses.merge(updates[i], 1, Integer::sum);
+        }
+        double scale = -weight;
+        List<GradientAndVariable> pairs = new ArrayList<>(variables.size());
+        for (int i = 0; i < bindings.length; i++) {
+            // A tensor passed for two parameters is read twice, so it is not scaled in place.
+            bindings[i].loadGradient(updates[i], scale, uses.get(updates[i]) == 1);
+            bindings[i].addPairs(pairs);
         }
         for (ParameterBinding b : bindings) {
             b.beforeStep();

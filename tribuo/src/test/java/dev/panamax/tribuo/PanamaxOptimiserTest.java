@@ -103,6 +103,46 @@ class PanamaxOptimiserTest {
     }
 
     @Test
+    void denseGradientsAreScaledInTheirOwnArraysAsTribuosOptimisersOverwriteThem() {
+        Supplier<Optimizer> adam = () -> Adam.builder().learningRate(0.01).build();
+        DenseMatrix first = new DenseMatrix(ROWS, COLS);
+        DenseMatrix second = new DenseMatrix(ROWS, COLS);
+        TestParameters params = new TestParameters(first, second);
+        Tensor[] gradient = randomGradients(1, false, 14).get(0);
+        DenseMatrix g = (DenseMatrix) gradient[1];
+        DenseMatrix original = g.copy();
+        PanamaxOptimiser optimiser = PanamaxOptimiser.of(adam);
+        optimiser.initialise(params);
+        // The same tensor for both parameters: read for each, not scaled in place.
+        params.update(optimiser.step(new Tensor[] {g, g}, 0.5));
+        assertArrayEquals(TestParameters.flatten(original), TestParameters.flatten(g), 0.0);
+        // A tensor of its own is scaled in its own arrays, and stepped with.
+        DenseMatrix alone = original.copy();
+        optimiser.step(new Tensor[] {original.copy(), alone}, 0.5);
+
+        double[] expected = TestParameters.flatten(original);
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] *= -0.5;
+        }
+        if (TribuoArrays.AVAILABLE) {
+            assertArrayEquals(expected, TestParameters.flatten(alone), 0.0);
+        }
+        try (Optimizer reference = adam.get()) {
+            double[] a = new double[ROWS * COLS];
+            double[] b = new double[ROWS * COLS];
+            var va = new dev.panamax.tensor.Variable("a", dev.panamax.tensor.Tensor.wrap(a));
+            var vb = new dev.panamax.tensor.Variable("b", dev.panamax.tensor.Tensor.wrap(b));
+            for (int step = 0; step < 2; step++) {
+                reference.applyGradients(List.of(
+                        new GradientAndVariable(dev.panamax.tensor.Tensor.wrap(expected.clone()), va),
+                        new GradientAndVariable(dev.panamax.tensor.Tensor.wrap(expected.clone()), vb)));
+            }
+            assertArrayEquals(a, TestParameters.flatten(first), 0.0);
+            assertArrayEquals(b, TestParameters.flatten(second), 0.0);
+        }
+    }
+
+    @Test
     void wholeMatricesGiveTheSameBitsAsRowsForElementWiseOptimizers() {
         Supplier<Optimizer> sgd = () -> SGD.builder().learningRate(0.05).momentum(0.9).nesterov(true).build();
         List<Tensor[]> gradients = randomGradients(4, false, 4);
