@@ -209,8 +209,9 @@ public final class PanamaxOptimiser implements StochasticGradientOptimiser {
     // ---- Tribuo's contract -------------------------------------------------------------------------
 
     /**
-     * Makes this run's optimizer and builds it with {@code parameters}' tensors (slots made now). A
-     * run already under way is dropped first, as Tribuo's own optimisers do.
+     * Makes this run's optimizer and builds it with the tensors {@code parameters.get()} returns now
+     * (slots made now; a later {@code Parameters.set} is not seen, as by Tribuo's own optimisers,
+     * which size their state here). A run already under way is dropped first.
      *
      * @throws IllegalArgumentException when a parameter is neither a Tribuo {@code Matrix} nor an {@code SGDVector}
      */

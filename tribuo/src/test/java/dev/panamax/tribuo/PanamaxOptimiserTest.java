@@ -30,6 +30,7 @@ import org.tribuo.math.la.Matrix;
 import org.tribuo.math.la.SGDVector;
 import org.tribuo.math.la.SparseVector;
 import org.tribuo.math.la.Tensor;
+import org.tribuo.math.optimisers.ParameterAveraging;
 
 /**
  * Tribuo's contract on {@link PanamaxOptimiser}: each run of steps gives the bits of the same
@@ -184,6 +185,26 @@ class PanamaxOptimiserTest {
         }
         // Values in [1, 2) moved by small steps: each difference is exact, so each sum is the new value.
         assertArrayEquals(run(PanamaxOptimiser.of(adam), gradients), params.values(), 0.0);
+    }
+
+    @Test
+    void returnedUpdatesServeTribuosParameterAveraging() {
+        // Tribuo's ParameterAveraging sums what its inner optimiser returns: it needs the updates.
+        List<Tensor[]> gradients = randomGradients(6, false, 15);
+        TestParameters tribuo = TestParameters.biasAndMatrix(ROWS, COLS);
+        TestParameters panamax = TestParameters.biasAndMatrix(ROWS, COLS);
+        ParameterAveraging tribuoAveraging = new ParameterAveraging(org.tribuo.math.optimisers.SGD.getSimpleSGD(0.25));
+        ParameterAveraging panamaxAveraging = new ParameterAveraging(PanamaxOptimiser.of(SGD.builder().learningRate(0.25))
+                .withReturnUpdates(true));
+        tribuoAveraging.initialise(tribuo);
+        panamaxAveraging.initialise(panamax);
+        for (Tensor[] g : gradients) {
+            tribuo.update(tribuoAveraging.step(copy(g), 1.0));
+            panamax.update(panamaxAveraging.step(copy(g), 1.0));
+        }
+        tribuoAveraging.finalise();
+        panamaxAveraging.finalise();
+        assertArrayEquals(tribuo.values(), panamax.values(), 1e-12);
     }
 
     @Test

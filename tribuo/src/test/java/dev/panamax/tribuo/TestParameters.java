@@ -37,7 +37,12 @@ final class TestParameters implements Parameters {
 
     @Override
     public Tensor[] getEmptyCopy() {
-        throw new UnsupportedOperationException("not needed by PanamaxOptimiser");
+        Tensor[] zeros = new Tensor[tensors.length];
+        for (int i = 0; i < zeros.length; i++) {
+            zeros[i] = tensors[i] instanceof Matrix m ? new DenseMatrix(m.getDimension1Size(), m.getDimension2Size())
+                    : new DenseVector(((DenseVector) tensors[i]).size());
+        }
+        return zeros;
     }
 
     @Override
