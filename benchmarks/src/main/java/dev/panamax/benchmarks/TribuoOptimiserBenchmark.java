@@ -41,9 +41,8 @@ import org.tribuo.math.optimisers.AdaGrad;
  * over 100,000 features (1M parameters).
  *
  * <p>One JVM per algorithm ({@link #algorithm}): Tribuo's optimisers pass their formulas to
- * {@code DenseMatrix} methods as lambdas, and a JVM that runs both Adam's and AdaGrad's makes those
- * call sites megamorphic, which made Tribuo's AdaGrad 7 times slower at 1M parameters (a real
- * training program, with the model's own lambdas, is somewhere in between).
+ * {@code DenseMatrix} methods as lambdas, and in a JVM that runs both Adam's and AdaGrad's those
+ * call sites see more lambdas and compile worse (as a real program's model code may also make them).
  *
  * <p>Measured in rounds, as {@link ProductPathBenchmark}: one operation gives both contenders a
  * turn, in an order shuffled anew each round, and times each ({@link Times}); each contender has its

@@ -130,9 +130,13 @@ class TribuoMnistTest {
     }
 
     static void assertWeightsEqual(Result expected, Result actual) {
+        assertWeightsEqual(expected, actual, WEIGHT_TOLERANCE);
+    }
+
+    static void assertWeightsEqual(Result expected, Result actual, double tolerance) {
         assertEquals(expected.weights.size(), actual.weights.size());
         for (int i = 0; i < expected.weights.size(); i++) {
-            assertArrayEquals(expected.weights.get(i), actual.weights.get(i), WEIGHT_TOLERANCE, "weights row " + i);
+            assertArrayEquals(expected.weights.get(i), actual.weights.get(i), tolerance, "weights row " + i);
         }
         assertEquals(expected.predictions, actual.predictions);
     }
