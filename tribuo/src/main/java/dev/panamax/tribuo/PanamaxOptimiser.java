@@ -14,8 +14,9 @@ import org.tribuo.math.la.Tensor;
 
 /**
  * Any Panamax optimizer as a Tribuo {@link StochasticGradientOptimiser}: Tribuo's linear models,
- * factorization machines and CRFs (every {@code AbstractSGDTrainer}) train with Keras's exact
- * Adam, AdamW, RMSprop, Adagrad, Nadam, Lion, ... and Panamax's Vector API kernels.
+ * factorization machines and CRFs (the trainers that take a {@code StochasticGradientOptimiser})
+ * train with Keras's exact Adam, AdamW, RMSprop, Adagrad, Nadam, Lion, ... and Panamax's Vector
+ * API kernels.
  *
  * <pre>{@code
  * StochasticGradientOptimiser adam = PanamaxOptimiser.of(Adam.builder().learningRate(0.001));
@@ -44,16 +45,17 @@ import org.tribuo.math.la.Tensor;
  * cost of a loop over the rows. One pass remains per step: Tribuo's gradient has the opposite sign,
  * so a dense gradient is multiplied by {@code -weight} in its own arrays (Tribuo's optimisers
  * overwrite their gradients too), which the kernels then read; a sparse one is written dense into a
- * buffer. Everything else goes through a copy of the parameter ({@code CopiedParameter}):
- * a matrix for an optimizer that needs it whole (Lamb, Adafactor, Muon, {@code clipnorm}, user
- * optimizers), tensors of other classes (a {@code ShrinkingMatrix}), {@link #withReturnUpdates returnUpdates}, and a
- * JVM where Tribuo's arrays cannot be read ({@code TribuoArrays}).
+ * buffer. Everything else goes through a copy of the parameter ({@code CopiedParameter}): a
+ * matrix for an optimizer that needs it whole (Lamb, Adafactor, Muon, {@code clipnorm}, user
+ * optimizers), tensors of other classes (a {@code ShrinkingMatrix}),
+ * {@link #withReturnUpdates returnUpdates} (for Tribuo's {@code ParameterAveraging}, which reads what
+ * {@code step} returns), and a JVM where Tribuo's arrays cannot be read ({@code TribuoArrays}).
  *
  * <h2>Sparse gradients</h2>
  * Linear models and factorization machines give {@code DenseSparseMatrix} (rows of
  * {@code SparseVector}) gradients for examples with absent features, as MNIST's zero pixels are in
  * Tribuo. They are written dense (zeros, then the stored elements), and the optimizer takes Keras's
- * dense step: for SGD and Adagrad the zeros change nothing, as in Tribuo's own optimisers; Adam's
+ * dense step: for plain SGD and Adagrad the zeros change nothing, as in Tribuo's own optimisers; Adam's
  * moments decay everywhere, as in Keras's (and TF's sparse) Adam.
  *
  * <h2>Configuration and provenance</h2>
