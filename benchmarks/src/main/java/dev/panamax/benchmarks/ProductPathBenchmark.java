@@ -13,7 +13,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -32,9 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The paths a user takes, against the machine's memory limit, measured in rounds: one benchmark
- * operation runs every contender once, in an order shuffled anew every round (from a fixed seed),
- * and times each one. Shuffled rather than rotated: in a rotation every contender always follows
- * the same one and pays for what that one left behind (dirty cache lines to write back). The per-contender times of one iteration ({@link Times}, JMH's secondary metrics) were taken
+ * operation runs every contender once, in an order shuffled anew every round ({@link ShuffledOrder}),
+ * and times each one. The per-contender times of one iteration ({@link Times}, JMH's secondary metrics) were taken
  * over the same seconds, so their ratios survive the drift of a shared machine that makes ratios
  * of separate JMH runs swing by 15-20%. {@link RooflineReport} turns them into the README's table.
  *
@@ -82,9 +80,7 @@ public class ProductPathBenchmark {
     private final List<Optimizer> optimizers = new ArrayList<>();
     /** The contenders of this trial, indexed as {@link #CONTENDERS}; null where one does not run. */
     private final Runnable[] contenders = new Runnable[CONTENDERS.size()];
-    /** Fixed, so that every run shuffles alike. */
-    private final SplittableRandom order = new SplittableRandom(42);
-    private final int[] sequence = new int[CONTENDERS.size()];
+    private final ShuffledOrder order = new ShuffledOrder(CONTENDERS.size());
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -162,12 +158,7 @@ public class ProductPathBenchmark {
 
     @Benchmark
     public void round(Times times) {
-        for (int j = 0; j < sequence.length; j++) { // Fisher-Yates
-            int k = order.nextInt(j + 1);
-            sequence[j] = sequence[k];
-            sequence[k] = j;
-        }
-        for (int c : sequence) {
+        for (int c : order.next()) {
             if (contenders[c] != null) {
                 long start = System.nanoTime();
                 contenders[c].run();

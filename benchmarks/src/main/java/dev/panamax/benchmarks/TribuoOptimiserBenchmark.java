@@ -97,9 +97,7 @@ public class TribuoOptimiserBenchmark {
     private final Contender[] contenders = new Contender[CONTENDERS.size()];
     /** Steps per contender per round: 1 for the 1M-parameter model, 127 for MNIST's. */
     private int stepsPerTurn;
-    /** Fixed, so that every run shuffles alike. */
-    private final SplittableRandom order = new SplittableRandom(42);
-    private final int[] sequence = new int[CONTENDERS.size()];
+    private final ShuffledOrder order = new ShuffledOrder(CONTENDERS.size());
 
     /** One optimiser with its own parameters and gradient, and the gradient's values to restore. */
     private static final class Contender {
@@ -184,12 +182,7 @@ public class TribuoOptimiserBenchmark {
 
     @Benchmark
     public void round(Times times) {
-        for (int j = 0; j < sequence.length; j++) { // Fisher-Yates
-            int k = order.nextInt(j + 1);
-            sequence[j] = sequence[k];
-            sequence[k] = j;
-        }
-        for (int c : sequence) {
+        for (int c : order.next()) {
             Contender contender = contenders[c];
             long nanos = 0;
             for (int s = 0; s < stepsPerTurn; s++) {
