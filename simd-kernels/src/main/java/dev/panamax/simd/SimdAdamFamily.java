@@ -8,8 +8,8 @@ import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.Keras3AdamaxCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
-import dev.panamax.kernels.ScalarKernels.NadamFloat;
-import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.kernels.ScalarAdamFamily.NadamFloat;
+import dev.panamax.kernels.ScalarAdamFamily;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
@@ -54,7 +54,7 @@ final class SimdAdamFamily {
             store(loadF(var, i).sub(s.mul(lr)), var, i);
             store(mi.mul(b2).add(g.mul(c2)), m, i);
         }
-        ScalarKernels.lionFloat(var, m, grad, from + j, to, lr, b1, c1, b2, c2);
+        ScalarAdamFamily.lionFloat(var, m, grad, from + j, to, lr, b1, c1, b2, c2);
     }
 
     private static void lionDouble(MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, LionCoefficients c) {
@@ -72,7 +72,7 @@ final class SimdAdamFamily {
             store(loadD(var, i).sub(s.mul(c.lr())), var, i);
             store(mi.mul(c.beta2()).add(g.mul(c.oneMinusBeta2())), m, i);
         }
-        ScalarKernels.lionDouble(var, m, grad, from + j, to, c.lr(), c.beta1(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta2());
+        ScalarAdamFamily.lionDouble(var, m, grad, from + j, to, c.lr(), c.beta1(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta2());
     }
 
     static void adamaxKeras3(DType dtype, MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from,
@@ -101,7 +101,7 @@ final class SimdAdamFamily {
             store(ui, u, i);
             store(loadF(var, i).sub(mi.mul(lr).div(ui.add(eps).mul(bp))), var, i);
         }
-        ScalarKernels.adamaxKeras3Float(var, m, u, grad, from + j, to, lr, c1, b2, bp, eps);
+        ScalarAdamFamily.adamaxKeras3Float(var, m, u, grad, from + j, to, lr, c1, b2, bp, eps);
     }
 
     private static void adamaxKeras3Double(MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from, long to, Keras3AdamaxCoefficients c) {
@@ -116,7 +116,7 @@ final class SimdAdamFamily {
             store(ui, u, i);
             store(loadD(var, i).sub(mi.mul(c.lr()).div(ui.add(c.epsilon()).mul(c.oneMinusBeta1Power()))), var, i);
         }
-        ScalarKernels.adamaxKeras3Double(var, m, u, grad, from + j, to, c.lr(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta1Power(),
+        ScalarAdamFamily.adamaxKeras3Double(var, m, u, grad, from + j, to, c.lr(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta1Power(),
                 c.epsilon());
     }
 
@@ -167,7 +167,7 @@ final class SimdAdamFamily {
             }
             store(w.sub(mi.mul(alpha).div(denominator)), var, i);
         }
-        ScalarKernels.adamFloat(var, m, v, vhat, grad, from + j, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, decays, wd, wdLr);
+        ScalarAdamFamily.adamFloat(var, m, v, vhat, grad, from + j, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, decays, wd, wdLr);
     }
 
     /** With {@code decays}, the variable is decayed first, as {@code SimdBasics.weightDecay} does (one pass for AdamW). */
@@ -196,7 +196,7 @@ final class SimdAdamFamily {
             }
             store(w.sub(mi.mul(alpha).div(denominator)), var, i);
         }
-        ScalarKernels.adamDouble(var, m, v, vhat, grad, from + j, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, decays, wd, wdLr);
+        ScalarAdamFamily.adamDouble(var, m, v, vhat, grad, from + j, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, decays, wd, wdLr);
     }
 
     static void adamax(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
@@ -224,7 +224,7 @@ final class SimdAdamFamily {
             store(vi, v, i);
             store(loadF(var, i).sub(scaledLrV.mul(mi.div(vi.add(epsilon)))), var, i);
         }
-        ScalarKernels.adamaxFloat(var, m, v, grad, from + j, to, scaledLr, oneMinusBeta1, beta2, epsilon);
+        ScalarAdamFamily.adamaxFloat(var, m, v, grad, from + j, to, scaledLr, oneMinusBeta1, beta2, epsilon);
     }
 
     private static void adamaxDouble(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
@@ -242,7 +242,7 @@ final class SimdAdamFamily {
             store(vi, v, i);
             store(loadD(var, i).sub(scaledLrV.mul(mi.div(vi.add(epsilon)))), var, i);
         }
-        ScalarKernels.adamaxDouble(var, m, v, grad, from + j, to, scaledLr, oneMinusBeta1, beta2, epsilon);
+        ScalarAdamFamily.adamaxDouble(var, m, v, grad, from + j, to, scaledLr, oneMinusBeta1, beta2, epsilon);
     }
 
     static void nadam(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
@@ -278,7 +278,7 @@ final class SimdAdamFamily {
             FloatVector denominator = vPrime.lanewise(VectorOperators.SQRT).add(c.epsilon());
             store(loadF(var, i).sub(lrV.mul(mBar).div(denominator)), var, i);
         }
-        ScalarKernels.nadamFloat(var, m, v, grad, from + j, to, c);
+        ScalarAdamFamily.nadamFloat(var, m, v, grad, from + j, to, c);
     }
 
     private static void nadamDouble(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
@@ -305,7 +305,7 @@ final class SimdAdamFamily {
             DoubleVector denominator = vPrime.lanewise(VectorOperators.SQRT).add(c.epsilon());
             store(loadD(var, i).sub(lrV.mul(mBar).div(denominator)), var, i);
         }
-        ScalarKernels.nadamDouble(var, m, v, grad, from + j, to, c);
+        ScalarAdamFamily.nadamDouble(var, m, v, grad, from + j, to, c);
     }
 
     static void nadamKeras3(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from,
@@ -337,7 +337,7 @@ final class SimdAdamFamily {
             FloatVector denominator = vHat.lanewise(VectorOperators.SQRT).add(c.epsilon());
             store(loadF(var, i).sub(mHat.mul(c.lr()).div(denominator)), var, i);
         }
-        ScalarKernels.nadamKeras3Float(var, m, v, grad, from + j, to, c);
+        ScalarAdamFamily.nadamKeras3Float(var, m, v, grad, from + j, to, c);
     }
 
     private static void nadamKeras3Double(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from,
@@ -360,7 +360,7 @@ final class SimdAdamFamily {
             DoubleVector denominator = vHat.lanewise(VectorOperators.SQRT).add(c.epsilon());
             store(loadD(var, i).sub(mHat.mul(c.learningRate()).div(denominator)), var, i);
         }
-        ScalarKernels.nadamKeras3Double(var, m, v, grad, from + j, to, c);
+        ScalarAdamFamily.nadamKeras3Double(var, m, v, grad, from + j, to, c);
     }
 
     static void adamFromMoments(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
@@ -388,7 +388,7 @@ final class SimdAdamFamily {
             FloatVector w = loadF(var, i);
             store(w.sub(alphaV.mul(mi).div(denominator)), var, i);
         }
-        ScalarKernels.adamFromMomentsFloat(var, m, v, vhat, from + j, to, alpha, epsilon);
+        ScalarAdamFamily.adamFromMomentsFloat(var, m, v, vhat, from + j, to, alpha, epsilon);
     }
 
     private static void adamFromMomentsDouble(MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
@@ -407,6 +407,6 @@ final class SimdAdamFamily {
             DoubleVector w = loadD(var, i);
             store(w.sub(alphaV.mul(mi).div(denominator)), var, i);
         }
-        ScalarKernels.adamFromMomentsDouble(var, m, v, vhat, from + j, to, alpha, epsilon);
+        ScalarAdamFamily.adamFromMomentsDouble(var, m, v, vhat, from + j, to, alpha, epsilon);
     }
 }

@@ -3,7 +3,7 @@ package dev.panamax.simd;
 import static dev.panamax.simd.SimdLanes.*;
 import static dev.panamax.simd.VectorMemory.*;
 
-import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.kernels.ScalarBasics;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
@@ -27,14 +27,14 @@ final class SimdBasics {
                 long i = from + j;
                 store(loadF(x, i).mul(f), x, i);
             }
-            ScalarKernels.scaleFloat(x, from + j, to, f);
+            ScalarBasics.scaleFloat(x, from + j, to, f);
         } else {
             int j = 0;
             for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
                 long i = from + j;
                 store(loadD(x, i).mul(factor), x, i);
             }
-            ScalarKernels.scaleDouble(x, from + j, to, factor);
+            ScalarBasics.scaleDouble(x, from + j, to, factor);
         }
     }
 
@@ -47,14 +47,14 @@ final class SimdBasics {
                 long i = from + j;
                 store(loadF(x, i).mul(mul).div(div), x, i);
             }
-            ScalarKernels.scaleDivideFloat(x, from + j, to, mul, div);
+            ScalarBasics.scaleDivideFloat(x, from + j, to, mul, div);
         } else {
             int j = 0;
             for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
                 long i = from + j;
                 store(loadD(x, i).mul(multiplier).div(divisor), x, i);
             }
-            ScalarKernels.scaleDivideDouble(x, from + j, to, multiplier, divisor);
+            ScalarBasics.scaleDivideDouble(x, from + j, to, multiplier, divisor);
         }
     }
 
@@ -67,14 +67,14 @@ final class SimdBasics {
                 long i = from + j;
                 store(loadF(x, i).min(hi).max(lo), x, i);
             }
-            ScalarKernels.clipByValueFloat(x, from + j, to, lo, hi);
+            ScalarBasics.clipByValueFloat(x, from + j, to, lo, hi);
         } else {
             int j = 0;
             for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
                 long i = from + j;
                 store(loadD(x, i).min(max).max(min), x, i);
             }
-            ScalarKernels.clipByValueDouble(x, from + j, to, min, max);
+            ScalarBasics.clipByValueDouble(x, from + j, to, min, max);
         }
     }
 
@@ -88,7 +88,7 @@ final class SimdBasics {
                 FloatVector xv = loadF(x, i);
                 store(yv.add(xv.mul(a)), y, i);
             }
-            ScalarKernels.axpyFloat(a, x, y, from + j, to);
+            ScalarBasics.axpyFloat(a, x, y, from + j, to);
         } else {
             int j = 0;
             for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
@@ -97,7 +97,7 @@ final class SimdBasics {
                 DoubleVector xv = loadD(x, i);
                 store(yv.add(xv.mul(alpha)), y, i);
             }
-            ScalarKernels.axpyDouble(alpha, x, y, from + j, to);
+            ScalarBasics.axpyDouble(alpha, x, y, from + j, to);
         }
     }
 
@@ -111,7 +111,7 @@ final class SimdBasics {
                 FloatVector w = loadF(var, i);
                 store(w.sub(w.mul(wd).mul(a)), var, i);
             }
-            ScalarKernels.weightDecayFloat(var, from + j, to, wd, a);
+            ScalarBasics.weightDecayFloat(var, from + j, to, wd, a);
         } else {
             int j = 0;
             for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
@@ -119,7 +119,7 @@ final class SimdBasics {
                 DoubleVector w = loadD(var, i);
                 store(w.sub(w.mul(weightDecay).mul(lr)), var, i);
             }
-            ScalarKernels.weightDecayDouble(var, from + j, to, weightDecay, lr);
+            ScalarBasics.weightDecayDouble(var, from + j, to, weightDecay, lr);
         }
     }
 
@@ -135,7 +135,7 @@ final class SimdBasics {
                 FloatVector w = loadF(var, i);
                 store(a.mul(m).add(w.mul(c)), average, i);
             }
-            ScalarKernels.movingAverageFloat(average, var, from + j, to, m, c);
+            ScalarBasics.movingAverageFloat(average, var, from + j, to, m, c);
         } else {
             int j = 0;
             for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
@@ -144,7 +144,7 @@ final class SimdBasics {
                 DoubleVector w = loadD(var, i);
                 store(a.mul(momentum).add(w.mul(oneMinusMomentum)), average, i);
             }
-            ScalarKernels.movingAverageDouble(average, var, from + j, to, momentum, oneMinusMomentum);
+            ScalarBasics.movingAverageDouble(average, var, from + j, to, momentum, oneMinusMomentum);
         }
     }
 
@@ -158,7 +158,7 @@ final class SimdBasics {
                 FloatVector g = loadF(grad, i);
                 store(w.sub(g.mul(a)), var, i);
             }
-            ScalarKernels.gradientDescentFloat(var, grad, from + j, to, a);
+            ScalarBasics.gradientDescentFloat(var, grad, from + j, to, a);
         } else {
             int j = 0;
             for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
@@ -167,7 +167,7 @@ final class SimdBasics {
                 DoubleVector g = loadD(grad, i);
                 store(w.sub(g.mul(lr)), var, i);
             }
-            ScalarKernels.gradientDescentDouble(var, grad, from + j, to, lr);
+            ScalarBasics.gradientDescentDouble(var, grad, from + j, to, lr);
         }
     }
 
@@ -185,7 +185,7 @@ final class SimdBasics {
                 FloatVector step = nesterov ? a.mul(mu).sub(g.mul(lrF)) : a;
                 store(loadF(var, i).add(step), var, i);
             }
-            ScalarKernels.kerasMomentumFloat(var, accum, grad, from + j, to, lrF, mu, nesterov);
+            ScalarBasics.kerasMomentumFloat(var, accum, grad, from + j, to, lrF, mu, nesterov);
         } else {
             int j = 0;
             for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
@@ -196,7 +196,7 @@ final class SimdBasics {
                 DoubleVector step = nesterov ? a.mul(momentum).sub(g.mul(lr)) : a;
                 store(loadD(var, i).add(step), var, i);
             }
-            ScalarKernels.kerasMomentumDouble(var, accum, grad, from + j, to, lr, momentum, nesterov);
+            ScalarBasics.kerasMomentumDouble(var, accum, grad, from + j, to, lr, momentum, nesterov);
         }
     }
 
@@ -215,7 +215,7 @@ final class SimdBasics {
             FloatVector xv = loadF(x, i);
             store(loadF(y, i).add(xv.mul(xv).mul(alpha)), y, i);
         }
-        ScalarKernels.squareAxpyFloat(alpha, x, y, from + j, to);
+        ScalarBasics.squareAxpyFloat(alpha, x, y, from + j, to);
     }
 
     private static void squareAxpyDouble(double alpha, MemorySegment x, MemorySegment y, long from, long to) {
@@ -225,6 +225,6 @@ final class SimdBasics {
             DoubleVector xv = loadD(x, i);
             store(loadD(y, i).add(xv.mul(xv).mul(alpha)), y, i);
         }
-        ScalarKernels.squareAxpyDouble(alpha, x, y, from + j, to);
+        ScalarBasics.squareAxpyDouble(alpha, x, y, from + j, to);
     }
 }

@@ -20,7 +20,8 @@ import java.lang.foreign.MemorySegment;
  * Vector API kernels, one class per family ({@link SimdBasics}, {@link SimdSums}, {@link SimdAdamFamily},
  * {@link SimdRmspropFamily}, {@link SimdFtrl}, {@link SimdLamb}, {@link SimdAdafactor},
  * {@link SimdScheduleFree}); this class only dispatches. Each loop runs whole vectors of the preferred species up to
- * {@code loopBound}, then hands the tail to the {@link ScalarKernels} method of the same name. A loop
+ * {@code loopBound}, then hands the tail to the reference method of the same name (in the family
+ * classes of {@link ScalarKernels}). A loop
  * counts with an {@code int} ({@code j}, at element {@code from + j}): C2 moves the array bounds
  * checks of the heap copy out of int loops only, which made wrapped arrays 4-8% slower than a plain
  * Java loop on two threads. So each element-wise method here cuts its range into spans of at most

@@ -4,7 +4,7 @@ import static dev.panamax.simd.SimdLanes.*;
 import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.RmspropCoefficients;
-import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.kernels.ScalarRmspropFamily;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
@@ -45,7 +45,7 @@ final class SimdRmspropFamily {
             store(ad.mul(r).add(delta.mul(delta).mul(c)), accumDelta, i);
             store(loadF(var, i).add(delta.mul(a)), var, i);
         }
-        ScalarKernels.adadeltaKeras3Float(var, accumGrad, accumDelta, grad, from + j, to, a, r, c, eps);
+        ScalarRmspropFamily.adadeltaKeras3Float(var, accumGrad, accumDelta, grad, from + j, to, a, r, c, eps);
     }
 
     private static void adadeltaKeras3Double(MemorySegment var, MemorySegment accumGrad, MemorySegment accumDelta, MemorySegment grad, long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
@@ -60,7 +60,7 @@ final class SimdRmspropFamily {
             store(ad.mul(rho).add(delta.mul(delta).mul(oneMinusRho)), accumDelta, i);
             store(loadD(var, i).add(delta.mul(lr)), var, i);
         }
-        ScalarKernels.adadeltaKeras3Double(var, accumGrad, accumDelta, grad, from + j, to, lr, rho, oneMinusRho, epsilon);
+        ScalarRmspropFamily.adadeltaKeras3Double(var, accumGrad, accumDelta, grad, from + j, to, lr, rho, oneMinusRho, epsilon);
     }
 
     static void rmsprop(DType dtype, MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
@@ -104,7 +104,7 @@ final class SimdRmspropFamily {
             }
             store(loadF(var, i).sub(increment), var, i);
         }
-        ScalarKernels.rmspropFloat(var, ms, mg, mom, grad, from + j, to, lr, rho, oneMinusRho, momentum, epsilon, epsilonInsideSqrt);
+        ScalarRmspropFamily.rmspropFloat(var, ms, mg, mom, grad, from + j, to, lr, rho, oneMinusRho, momentum, epsilon, epsilonInsideSqrt);
     }
 
     private static void rmspropDouble(MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
@@ -137,7 +137,7 @@ final class SimdRmspropFamily {
             }
             store(loadD(var, i).sub(increment), var, i);
         }
-        ScalarKernels.rmspropDouble(var, ms, mg, mom, grad, from + j, to, lr, rho, oneMinusRho, momentum, epsilon, epsilonInsideSqrt);
+        ScalarRmspropFamily.rmspropDouble(var, ms, mg, mom, grad, from + j, to, lr, rho, oneMinusRho, momentum, epsilon, epsilonInsideSqrt);
     }
 
     static void rmspropMomentum(DType dtype, MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
@@ -174,7 +174,7 @@ final class SimdRmspropFamily {
             store(momi, mom, i);
             store(loadF(var, i).sub(momi), var, i);
         }
-        ScalarKernels.rmspropMomentumFloat(var, ms, mg, mom, grad, from + j, to, lr, oneMinusRho, momentum, epsilon);
+        ScalarRmspropFamily.rmspropMomentumFloat(var, ms, mg, mom, grad, from + j, to, lr, oneMinusRho, momentum, epsilon);
     }
 
     private static void rmspropMomentumDouble(MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
@@ -201,7 +201,7 @@ final class SimdRmspropFamily {
             store(momi, mom, i);
             store(loadD(var, i).sub(momi), var, i);
         }
-        ScalarKernels.rmspropMomentumDouble(var, ms, mg, mom, grad, from + j, to, lr, oneMinusRho, momentum, epsilon);
+        ScalarRmspropFamily.rmspropMomentumDouble(var, ms, mg, mom, grad, from + j, to, lr, oneMinusRho, momentum, epsilon);
     }
 
     static void adagrad(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
@@ -226,7 +226,7 @@ final class SimdRmspropFamily {
                     : a.lanewise(VectorOperators.SQRT).add(epsilon);
             store(loadF(var, i).sub(g.mul(lr).div(denominator)), var, i);
         }
-        ScalarKernels.adagradFloat(var, accum, grad, from + j, to, lr, epsilon, epsilonInsideSqrt);
+        ScalarRmspropFamily.adagradFloat(var, accum, grad, from + j, to, lr, epsilon, epsilonInsideSqrt);
     }
 
     private static void adagradDouble(MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
@@ -242,7 +242,7 @@ final class SimdRmspropFamily {
                     : a.lanewise(VectorOperators.SQRT).add(epsilon);
             store(loadD(var, i).sub(g.mul(lr).div(denominator)), var, i);
         }
-        ScalarKernels.adagradDouble(var, accum, grad, from + j, to, lr, epsilon, epsilonInsideSqrt);
+        ScalarRmspropFamily.adagradDouble(var, accum, grad, from + j, to, lr, epsilon, epsilonInsideSqrt);
     }
 
     static void adadelta(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment accumUpdate, MemorySegment grad,
@@ -271,7 +271,7 @@ final class SimdRmspropFamily {
             store(loadF(var, i).sub(update.mul(lr)), var, i);
             store(au.mul(rho).add(update.mul(update).mul(oneMinusRho)), accumUpdate, i);
         }
-        ScalarKernels.adadeltaFloat(var, accum, accumUpdate, grad, from + j, to, lr, rho, oneMinusRho, epsilon);
+        ScalarRmspropFamily.adadeltaFloat(var, accum, accumUpdate, grad, from + j, to, lr, rho, oneMinusRho, epsilon);
     }
 
     /** As {@link #adadeltaFloat}: {@code 1 / sqrt} is a true division. */
@@ -291,6 +291,6 @@ final class SimdRmspropFamily {
             store(loadD(var, i).sub(update.mul(lr)), var, i);
             store(au.mul(rho).add(update.mul(update).mul(oneMinusRho)), accumUpdate, i);
         }
-        ScalarKernels.adadeltaDouble(var, accum, accumUpdate, grad, from + j, to, lr, rho, oneMinusRho, epsilon);
+        ScalarRmspropFamily.adadeltaDouble(var, accum, accumUpdate, grad, from + j, to, lr, rho, oneMinusRho, epsilon);
     }
 }

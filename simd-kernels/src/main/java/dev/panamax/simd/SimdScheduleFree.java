@@ -3,7 +3,7 @@ package dev.panamax.simd;
 import static dev.panamax.simd.SimdLanes.*;
 import static dev.panamax.simd.VectorMemory.*;
 
-import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.kernels.ScalarScheduleFree;
 import dev.panamax.kernels.ScheduleFreeCoefficients;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
@@ -51,7 +51,7 @@ final class SimdScheduleFree {
             store(zi, z, i);
             store(vi, v, i);
         }
-        ScalarKernels.scheduleFreeAdamwFloat(var, z, v, grad, from + j, to, lr, oneMinusBeta1, beta1, oneMinusBeta2, biasCorrection2,
+        ScalarScheduleFree.scheduleFreeAdamwFloat(var, z, v, grad, from + j, to, lr, oneMinusBeta1, beta1, oneMinusBeta2, biasCorrection2,
                 epsilon, weight, oneMinusWeight);
     }
 
@@ -77,7 +77,7 @@ final class SimdScheduleFree {
             store(zi, z, i);
             store(vi, v, i);
         }
-        ScalarKernels.scheduleFreeAdamwDouble(var, z, v, grad, from + j, to, lr, oneMinusBeta1, beta1, oneMinusBeta2, biasCorrection2,
+        ScalarScheduleFree.scheduleFreeAdamwDouble(var, z, v, grad, from + j, to, lr, oneMinusBeta1, beta1, oneMinusBeta2, biasCorrection2,
                 epsilon, weight, oneMinusWeight);
     }
 }
