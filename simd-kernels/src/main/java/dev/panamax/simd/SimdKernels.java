@@ -1,7 +1,5 @@
 package dev.panamax.simd;
 
-import static dev.panamax.simd.SimdLanes.spanEnd;
-
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
 import dev.panamax.kernels.FtrlCoefficients;
@@ -21,11 +19,7 @@ import java.lang.foreign.MemorySegment;
  * {@link SimdRmspropFamily}, {@link SimdFtrl}, {@link SimdLamb}, {@link SimdAdafactor},
  * {@link SimdScheduleFree}); this class only dispatches. Each loop runs whole vectors of the preferred species up to
  * {@code loopBound}, then hands the tail to the reference method of the same name (in the family
- * classes of {@link ScalarKernels}). A loop
- * counts with an {@code int} ({@code j}, at element {@code from + j}): C2 moves the array bounds
- * checks of the heap copy out of int loops only, which made wrapped arrays 4-8% slower than a plain
- * Java loop on two threads. So each element-wise method here cuts its range into spans of at most
- * {@link SimdLanes#MAX_SPAN} elements (one span for any range a Java array can hold). Every
+ * classes of {@link ScalarKernels}). Every
  * vector load and store goes through {@link VectorMemory}; the build compiles all these classes a
  * second time, as {@code dev.panamax.simd.heap}, against the {@code VectorMemory} for Java arrays
  * ({@link #forHeapArrays}).
@@ -74,30 +68,22 @@ public final class SimdKernels implements OptimizerKernels {
 
     @Override
     public void scale(DType dtype, MemorySegment x, long from, long to, double factor) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdBasics.scale(dtype, x, f, spanEnd(f, to), factor);
-        }
+        SimdBasics.scale(dtype, x, from, to, factor);
     }
 
     @Override
     public void scaleDivide(DType dtype, MemorySegment x, long from, long to, double multiplier, double divisor) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdBasics.scaleDivide(dtype, x, f, spanEnd(f, to), multiplier, divisor);
-        }
+        SimdBasics.scaleDivide(dtype, x, from, to, multiplier, divisor);
     }
 
     @Override
     public void clipByValue(DType dtype, MemorySegment x, long from, long to, double min, double max) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdBasics.clipByValue(dtype, x, f, spanEnd(f, to), min, max);
-        }
+        SimdBasics.clipByValue(dtype, x, from, to, min, max);
     }
 
     @Override
     public void axpy(DType dtype, double alpha, MemorySegment x, MemorySegment y, long from, long to) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdBasics.axpy(dtype, alpha, x, y, f, spanEnd(f, to));
-        }
+        SimdBasics.axpy(dtype, alpha, x, y, from, to);
     }
 
     @Override
@@ -107,32 +93,24 @@ public final class SimdKernels implements OptimizerKernels {
 
     @Override
     public void weightDecay(DType dtype, MemorySegment var, long from, long to, double weightDecay, double lr) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdBasics.weightDecay(dtype, var, f, spanEnd(f, to), weightDecay, lr);
-        }
+        SimdBasics.weightDecay(dtype, var, from, to, weightDecay, lr);
     }
 
     @Override
     public void movingAverage(DType dtype, MemorySegment average, MemorySegment var, long from, long to, double momentum,
                               double oneMinusMomentum) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdBasics.movingAverage(dtype, average, var, f, spanEnd(f, to), momentum, oneMinusMomentum);
-        }
+        SimdBasics.movingAverage(dtype, average, var, from, to, momentum, oneMinusMomentum);
     }
 
     @Override
     public void lion(DType dtype, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, LionCoefficients c) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdAdamFamily.lion(dtype, var, m, grad, f, spanEnd(f, to), c);
-        }
+        SimdAdamFamily.lion(dtype, var, m, grad, from, to, c);
     }
 
     @Override
     public void scheduleFreeAdamw(DType dtype, MemorySegment var, MemorySegment z, MemorySegment v, MemorySegment grad, long from,
                                   long to, ScheduleFreeCoefficients c) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdScheduleFree.scheduleFreeAdamw(dtype, var, z, v, grad, f, spanEnd(f, to), c);
-        }
+        SimdScheduleFree.scheduleFreeAdamw(dtype, var, z, v, grad, from, to, c);
     }
 
     @Override
@@ -144,9 +122,7 @@ public final class SimdKernels implements OptimizerKernels {
     @Override
     public void lambApply(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
                           LambCoefficients c, double scale) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdLamb.lambApply(dtype, var, m, v, f, spanEnd(f, to), c, scale);
-        }
+        SimdLamb.lambApply(dtype, var, m, v, from, to, c, scale);
     }
 
     @Override
@@ -170,135 +146,101 @@ public final class SimdKernels implements OptimizerKernels {
     @Override
     public void adafactorApply(DType dtype, MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to,
                                double alpha, double divisor) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdAdafactor.adafactorApply(dtype, var, v, grad, f, spanEnd(f, to), alpha, divisor);
-        }
+        SimdAdafactor.adafactorApply(dtype, var, v, grad, from, to, alpha, divisor);
     }
 
     @Override
     public void adamaxKeras3(DType dtype, MemorySegment var, MemorySegment m, MemorySegment u, MemorySegment grad, long from,
                              long to, Keras3AdamaxCoefficients c) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdAdamFamily.adamaxKeras3(dtype, var, m, u, grad, f, spanEnd(f, to), c);
-        }
+        SimdAdamFamily.adamaxKeras3(dtype, var, m, u, grad, from, to, c);
     }
 
     @Override
     public void adadeltaKeras3(DType dtype, MemorySegment var, MemorySegment accumGrad, MemorySegment accumDelta,
                                MemorySegment grad, long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdRmspropFamily.adadeltaKeras3(dtype, var, accumGrad, accumDelta, grad, f, spanEnd(f, to), lr, rho, oneMinusRho, epsilon);
-        }
+        SimdRmspropFamily.adadeltaKeras3(dtype, var, accumGrad, accumDelta, grad, from, to, lr, rho, oneMinusRho, epsilon);
     }
 
     @Override
     public void gradientDescent(DType dtype, MemorySegment var, MemorySegment grad, long from, long to, double lr) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdBasics.gradientDescent(dtype, var, grad, f, spanEnd(f, to), lr);
-        }
+        SimdBasics.gradientDescent(dtype, var, grad, from, to, lr);
     }
 
     @Override
     public void kerasMomentum(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
                               double lr, double momentum, boolean nesterov) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdBasics.kerasMomentum(dtype, var, accum, grad, f, spanEnd(f, to), lr, momentum, nesterov);
-        }
+        SimdBasics.kerasMomentum(dtype, var, accum, grad, from, to, lr, momentum, nesterov);
     }
 
     @Override
     public void adam(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                      AdamCoefficients c) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdAdamFamily.adam(dtype, var, m, v, grad, f, spanEnd(f, to), c);
-        }
+        SimdAdamFamily.adam(dtype, var, m, v, grad, from, to, c);
     }
 
     @Override
     public void adamAmsgrad(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
                             MemorySegment grad, long from, long to, AdamCoefficients c) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdAdamFamily.adamAmsgrad(dtype, var, m, v, vhat, grad, f, spanEnd(f, to), c);
-        }
+        SimdAdamFamily.adamAmsgrad(dtype, var, m, v, vhat, grad, from, to, c);
     }
 
     @Override
     public void rmsprop(DType dtype, MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
                         MemorySegment grad, long from, long to, RmspropCoefficients c) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdRmspropFamily.rmsprop(dtype, var, ms, mg, mom, grad, f, spanEnd(f, to), c);
-        }
+        SimdRmspropFamily.rmsprop(dtype, var, ms, mg, mom, grad, from, to, c);
     }
 
     @Override
     public void rmspropMomentum(DType dtype, MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
                                 MemorySegment grad, long from, long to, RmspropCoefficients c) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdRmspropFamily.rmspropMomentum(dtype, var, ms, mg, mom, grad, f, spanEnd(f, to), c);
-        }
+        SimdRmspropFamily.rmspropMomentum(dtype, var, ms, mg, mom, grad, from, to, c);
     }
 
     @Override
     public void adagrad(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
                         double lr, double epsilon, boolean epsilonInsideSqrt) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdRmspropFamily.adagrad(dtype, var, accum, grad, f, spanEnd(f, to), lr, epsilon, epsilonInsideSqrt);
-        }
+        SimdRmspropFamily.adagrad(dtype, var, accum, grad, from, to, lr, epsilon, epsilonInsideSqrt);
     }
 
     @Override
     public void adadelta(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment accumUpdate, MemorySegment grad,
                          long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdRmspropFamily.adadelta(dtype, var, accum, accumUpdate, grad, f, spanEnd(f, to), lr, rho, oneMinusRho, epsilon);
-        }
+        SimdRmspropFamily.adadelta(dtype, var, accum, accumUpdate, grad, from, to, lr, rho, oneMinusRho, epsilon);
     }
 
     @Override
     public void adamax(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                        AdamaxCoefficients c) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdAdamFamily.adamax(dtype, var, m, v, grad, f, spanEnd(f, to), c);
-        }
+        SimdAdamFamily.adamax(dtype, var, m, v, grad, from, to, c);
     }
 
     @Override
     public void nadam(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to,
                       NadamCoefficients c) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdAdamFamily.nadam(dtype, var, m, v, grad, f, spanEnd(f, to), c);
-        }
+        SimdAdamFamily.nadam(dtype, var, m, v, grad, from, to, c);
     }
 
     @Override
     public void nadamKeras3(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from,
                             long to, NadamCoefficients c) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdAdamFamily.nadamKeras3(dtype, var, m, v, grad, f, spanEnd(f, to), c);
-        }
+        SimdAdamFamily.nadamKeras3(dtype, var, m, v, grad, from, to, c);
     }
 
     @Override
     public void ftrl(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment linear, MemorySegment grad,
                      long from, long to, FtrlCoefficients c) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdFtrl.ftrl(dtype, var, accum, linear, grad, f, spanEnd(f, to), c);
-        }
+        SimdFtrl.ftrl(dtype, var, accum, linear, grad, from, to, c);
     }
 
     @Override
     public void squareAxpy(DType dtype, double alpha, MemorySegment x, MemorySegment y, long from, long to) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdBasics.squareAxpy(dtype, alpha, x, y, f, spanEnd(f, to));
-        }
+        SimdBasics.squareAxpy(dtype, alpha, x, y, from, to);
     }
 
     @Override
     public void adamFromMoments(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
                                 long from, long to, double alpha, double epsilon) {
-        for (long f = from; f < to; f = spanEnd(f, to)) {
-            SimdAdamFamily.adamFromMoments(dtype, var, m, v, vhat, f, spanEnd(f, to), alpha, epsilon);
-        }
+        SimdAdamFamily.adamFromMoments(dtype, var, m, v, vhat, from, to, alpha, epsilon);
     }
 
     // The row kernels below run only on the rows a sparse gradient touches (k rows, not the whole

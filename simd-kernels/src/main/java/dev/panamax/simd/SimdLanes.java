@@ -20,21 +20,9 @@ final class SimdLanes {
 
     static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
 
-    /**
-     * The most elements one kernel loop runs: its counter is an {@code int} (see {@link SimdKernels}),
-     * so {@link SimdKernels} cuts longer ranges into spans of this many elements, a multiple of every vector length.
-     */
-    static final long MAX_SPAN = 1L << 30;
+    static final long F_BYTES = Float.BYTES;
 
-    /** The length of {@code [from, to)}, which {@link SimdKernels} keeps at most {@link #MAX_SPAN}. */
-    static int span(long from, long to) {
-        return Math.toIntExact(to - from);
-    }
-
-    /** Where the span that starts at {@code from} ends: {@code to}, or {@link #MAX_SPAN} elements on. */
-    static long spanEnd(long from, long to) {
-        return to - from > MAX_SPAN ? from + MAX_SPAN : to;
-    }
+    static final long D_BYTES = Double.BYTES;
 
     /** Element layouts for the few single-element accesses outside the scalar tails. */
     static final ValueLayout.OfFloat F_LAYOUT = ValueLayout.JAVA_FLOAT_UNALIGNED;
