@@ -42,12 +42,7 @@ final class TcpHandshake {
         s.setSoTimeout(millis);
         DataOutputStream out = new DataOutputStream(s.getOutputStream());
         DataInputStream in = new DataInputStream(s.getInputStream());
-        byte[] mine = nonce();
-        out.writeInt(MAGIC);
-        out.writeInt(VERSION);
-        out.writeInt(rank);
-        out.writeInt(size);
-        out.write(mine);
+        byte[] mine = hello(out, rank, size);
         out.flush();
         byte[] theirs = readNonceAfterHeader(in, peer, size, rank);
         byte[] proof = new byte[32];
@@ -78,12 +73,7 @@ final class TcpHandshake {
             }
             byte[] theirs = new byte[16];
             in.readFully(theirs);
-            byte[] mine = nonce();
-            out.writeInt(MAGIC);
-            out.writeInt(VERSION);
-            out.writeInt(rank);
-            out.writeInt(size);
-            out.write(mine);
+            byte[] mine = hello(out, rank, size);
             out.write(mac(secret, "acceptor", rank, peer, theirs, mine));
             out.flush();
             byte[] proof = new byte[32];
@@ -120,10 +110,16 @@ final class TcpHandshake {
         return nonce;
     }
 
-    private static byte[] nonce() {
-        byte[] n = new byte[16];
-        RANDOM.nextBytes(n);
-        return n;
+    /** Writes the hello (magic, version, rank, group size, a fresh nonce); returns the nonce. */
+    private static byte[] hello(DataOutputStream out, int rank, int size) throws IOException {
+        byte[] nonce = new byte[16];
+        RANDOM.nextBytes(nonce);
+        out.writeInt(MAGIC);
+        out.writeInt(VERSION);
+        out.writeInt(rank);
+        out.writeInt(size);
+        out.write(nonce);
+        return nonce;
     }
 
     /** HMAC-SHA256(secret, role | prover | verifier | connector's nonce | acceptor's nonce). */
