@@ -1,5 +1,6 @@
 package dev.panamax.distributed;
 
+import dev.panamax.kernels.ChunkedExecutor;
 import dev.panamax.kernels.KernelProvider;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.ScalarKernels;
@@ -24,7 +25,10 @@ final class Slices {
     /** {@code sum += x}, element by element in {@code dtype}: one addition each, {@code sum + 1 * x}, whose product is exact. */
     static void add(DType dtype, MemorySegment x, MemorySegment sum) {
         long n = x.byteSize() / dtype.byteSize();
-        kernelsFor(x, sum).axpy(dtype, 1.0, x, sum, 0, n);
+        OptimizerKernels kernels = kernelsFor(x, sum);
+        for (long from = 0; from < n; from += ChunkedExecutor.MAX_CALL_ELEMENTS) {
+            kernels.axpy(dtype, 1.0, x, sum, from, Math.min(n, from + ChunkedExecutor.MAX_CALL_ELEMENTS));
+        }
     }
 
     /** The SIMD kernels of the segments' kind of memory; the reference's loop when the kinds differ. */

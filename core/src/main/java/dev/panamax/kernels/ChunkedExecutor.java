@@ -26,6 +26,13 @@ public final class ChunkedExecutor {
     /** Elements per chunk: a multiple of every vector length, large enough to amortise a hand-off. */
     public static final long CHUNK = 1L << 16;
 
+    /**
+     * The most elements one call of a kernel gets: the SIMD kernels count with {@code int}s and
+     * run any elements past this many on their scalar tail. A multiple of every vector length and
+     * of {@link #CHUNK}.
+     */
+    public static final long MAX_CALL_ELEMENTS = 1L << 30;
+
     /** How long an idle helper thread lives: long enough to span the gap between two training steps. */
     public static final long IDLE_SECONDS = 30;
 
@@ -94,11 +101,19 @@ public final class ChunkedExecutor {
         return threads;
     }
 
-    /** Runs {@code task} over {@code [0, n)}, split into chunks when that can use more threads. */
+    /**
+     * Runs {@code task} over {@code [0, n)}, split into chunks when that can use more threads. One
+     * thread makes one call of the whole range, or of {@link #MAX_CALL_ELEMENTS} elements at a time.
+     */
     public void forEach(long n, RangeTask task) {
         long chunks = chunkCount(n);
         if (threads == 1 || chunks <= 1) {
-            task.run(0, n);
+            long from = 0;
+            do {
+                long to = Math.min(n, from + MAX_CALL_ELEMENTS);
+                task.run(from, to);
+                from = to;
+            } while (from < n);
             return;
         }
         runChunks(n, chunks, (c, from, to) -> task.run(from, to));

@@ -16,6 +16,17 @@ class ChunkedExecutorTest {
 
     private static final long[] SIZES = {0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 5};
 
+    @Test
+    void oneThreadCallsAtMostMaxCallElementsAtATime() {
+        long n = 2 * ChunkedExecutor.MAX_CALL_ELEMENTS + 7;
+        java.util.List<String> calls = new java.util.ArrayList<>();
+        ChunkedExecutor.shared(1).forEach(n, (from, to) -> calls.add(from + "-" + to));
+        long max = ChunkedExecutor.MAX_CALL_ELEMENTS;
+        assertEquals(java.util.List.of("0-" + max, max + "-" + 2 * max, 2 * max + "-" + n), calls);
+        assertEquals(0, max % CHUNK);
+        assertTrue(max <= Integer.MAX_VALUE, "an int counts a call's elements");
+    }
+
     @ParameterizedTest(name = "threads={0}")
     @ValueSource(ints = {1, 2, 3})
     void forEachCoversEveryElementExactlyOnce(int threads) {

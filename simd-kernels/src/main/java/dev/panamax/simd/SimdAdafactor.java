@@ -54,7 +54,7 @@ final class SimdAdafactor {
                 long wide = columns - columns % FS.length();
                 int j = 0;
                 for (; j < wide; j += FS.length()) {
-                    FloatVector g = loadF(grad, (rowStart + j) * F_BYTES);
+                    FloatVector g = loadF(grad, (rowStart + j));
                     FloatVector squares = g.mul(g).add(e);
                     for (int part = 0; part < parts; part++) {
                         acc = addSquares(acc, (DoubleVector) squares.convertShape(VectorOperators.F2D, D4, part), columnSums,
@@ -62,12 +62,12 @@ final class SimdAdafactor {
                     }
                 }
                 for (; j < bound; j += 4) {
-                    FloatVector g = loadF(F4, grad, (rowStart + j) * F_BYTES);
+                    FloatVector g = loadF(F4, grad, (rowStart + j));
                     acc = addSquares(acc, (DoubleVector) g.mul(g).add(e).convertShape(VectorOperators.F2D, D4, 0), columnSums, j);
                 }
             } else {
                 for (int j = 0; j < bound; j += 4) {
-                    DoubleVector g = loadD(D4, grad, (rowStart + j) * D_BYTES);
+                    DoubleVector g = loadD(D4, grad, (rowStart + j));
                     acc = addSquares(acc, g.mul(g).add(epsilon1), columnSums, j);
                 }
             }
@@ -209,10 +209,10 @@ final class SimdAdafactor {
     private static FloatVector factoredFloat(MemorySegment v, MemorySegment grad, MemorySegment c, float rowFactor, long shift,
                                              boolean oneRow, float[] crossing, long i, int j) {
         long k = i + j;
-        FloatVector vk = oneRow ? FloatVector.broadcast(FS, rowFactor).mul(loadF(c, (k + shift) * F_BYTES))
+        FloatVector vk = oneRow ? FloatVector.broadcast(FS, rowFactor).mul(loadF(c, (k + shift)))
                 : FloatVector.fromArray(FS, crossing, j);
-        store(vk, v, k * F_BYTES);
-        return loadF(grad, k * F_BYTES).div(vk.lanewise(VectorOperators.SQRT));
+        store(vk, v, k);
+        return loadF(grad, k).div(vk.lanewise(VectorOperators.SQRT));
     }
 
     private static double factoredDoubleChunk(MemorySegment v, MemorySegment grad, MemorySegment rowFactors, MemorySegment c,
@@ -256,10 +256,10 @@ final class SimdAdafactor {
     private static DoubleVector factoredDouble(MemorySegment v, MemorySegment grad, MemorySegment c, double rowFactor, long shift,
                                                boolean oneRow, double[] crossing, long i, int j) {
         long k = i + j;
-        DoubleVector vk = oneRow ? DoubleVector.broadcast(DS, rowFactor).mul(loadD(c, (k + shift) * D_BYTES))
+        DoubleVector vk = oneRow ? DoubleVector.broadcast(DS, rowFactor).mul(loadD(c, (k + shift)))
                 : DoubleVector.fromArray(DS, crossing, j);
-        store(vk, v, k * D_BYTES);
-        return loadD(grad, k * D_BYTES).div(vk.lanewise(VectorOperators.SQRT));
+        store(vk, v, k);
+        return loadD(grad, k).div(vk.lanewise(VectorOperators.SQRT));
     }
 
     static double adafactorVelocity(DType dtype, MemorySegment v, MemorySegment grad, long from, long to, double beta2t,
@@ -307,11 +307,10 @@ final class SimdAdafactor {
     /** {@code v = beta2t * v + oneMinusBeta2t * (g * g + epsilon1)} of the vector at element i, stored; returns {@code g / sqrt(v)}. */
     private static FloatVector velocityFloat(MemorySegment v, MemorySegment grad, long i, float beta2t, float oneMinusBeta2t,
                                              float epsilon1) {
-        long off = i * F_BYTES;
-        FloatVector g = loadF(grad, off);
-        FloatVector vi = FloatVector.broadcast(FS, beta2t).mul(loadF(v, off))
+        FloatVector g = loadF(grad, i);
+        FloatVector vi = FloatVector.broadcast(FS, beta2t).mul(loadF(v, i))
                 .add(FloatVector.broadcast(FS, oneMinusBeta2t).mul(g.mul(g).add(epsilon1)));
-        store(vi, v, off);
+        store(vi, v, i);
         return g.div(vi.lanewise(VectorOperators.SQRT));
     }
 
@@ -348,11 +347,10 @@ final class SimdAdafactor {
 
     private static DoubleVector velocityDouble(MemorySegment v, MemorySegment grad, long i, double beta2t,
                                                double oneMinusBeta2t, double epsilon1) {
-        long off = i * D_BYTES;
-        DoubleVector g = loadD(grad, off);
-        DoubleVector vi = DoubleVector.broadcast(DS, beta2t).mul(loadD(v, off))
+        DoubleVector g = loadD(grad, i);
+        DoubleVector vi = DoubleVector.broadcast(DS, beta2t).mul(loadD(v, i))
                 .add(DoubleVector.broadcast(DS, oneMinusBeta2t).mul(g.mul(g).add(epsilon1)));
-        store(vi, v, off);
+        store(vi, v, i);
         return g.div(vi.lanewise(VectorOperators.SQRT));
     }
 
@@ -368,24 +366,24 @@ final class SimdAdafactor {
     private static void applyFloat(MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to, float alpha,
                                    float divisor) {
         FloatVector alphaV = FloatVector.broadcast(FS, alpha);
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-            long off = i * F_BYTES;
-            FloatVector u = loadF(grad, off).div(loadF(v, off).lanewise(VectorOperators.SQRT));
-            store(loadF(var, off).sub(alphaV.mul(u.div(divisor))), var, off);
+        int j = 0;
+        for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector u = loadF(grad, i).div(loadF(v, i).lanewise(VectorOperators.SQRT));
+            store(loadF(var, i).sub(alphaV.mul(u.div(divisor))), var, i);
         }
-        ScalarAdafactor.adafactorApplyFloat(var, v, grad, i, to, alpha, divisor);
+        ScalarAdafactor.adafactorApplyFloat(var, v, grad, from + j, to, alpha, divisor);
     }
 
     private static void applyDouble(MemorySegment var, MemorySegment v, MemorySegment grad, long from, long to, double alpha,
                                     double divisor) {
         DoubleVector alphaV = DoubleVector.broadcast(DS, alpha);
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-            long off = i * D_BYTES;
-            DoubleVector u = loadD(grad, off).div(loadD(v, off).lanewise(VectorOperators.SQRT));
-            store(loadD(var, off).sub(alphaV.mul(u.div(divisor))), var, off);
+        int j = 0;
+        for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+            long i = from + j;
+            DoubleVector u = loadD(grad, i).div(loadD(v, i).lanewise(VectorOperators.SQRT));
+            store(loadD(var, i).sub(alphaV.mul(u.div(divisor))), var, i);
         }
-        ScalarAdafactor.adafactorApplyDouble(var, v, grad, i, to, alpha, divisor);
+        ScalarAdafactor.adafactorApplyDouble(var, v, grad, from + j, to, alpha, divisor);
     }
 }

@@ -22,17 +22,19 @@ final class SimdBasics {
     static void scale(DType dtype, MemorySegment x, long from, long to, double factor) {
         if (dtype == DType.FLOAT32) {
             float f = (float) factor;
-            long i = from;
-            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-                store(loadF(x, i * F_BYTES).mul(f), x, i * F_BYTES);
+            int j = 0;
+            for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+                long i = from + j;
+                store(loadF(x, i).mul(f), x, i);
             }
-            ScalarBasics.scaleFloat(x, i, to, f);
+            ScalarBasics.scaleFloat(x, from + j, to, f);
         } else {
-            long i = from;
-            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-                store(loadD(x, i * D_BYTES).mul(factor), x, i * D_BYTES);
+            int j = 0;
+            for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+                long i = from + j;
+                store(loadD(x, i).mul(factor), x, i);
             }
-            ScalarBasics.scaleDouble(x, i, to, factor);
+            ScalarBasics.scaleDouble(x, from + j, to, factor);
         }
     }
 
@@ -40,17 +42,19 @@ final class SimdBasics {
         if (dtype == DType.FLOAT32) {
             float mul = (float) multiplier;
             float div = (float) divisor;
-            long i = from;
-            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-                store(loadF(x, i * F_BYTES).mul(mul).div(div), x, i * F_BYTES);
+            int j = 0;
+            for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+                long i = from + j;
+                store(loadF(x, i).mul(mul).div(div), x, i);
             }
-            ScalarBasics.scaleDivideFloat(x, i, to, mul, div);
+            ScalarBasics.scaleDivideFloat(x, from + j, to, mul, div);
         } else {
-            long i = from;
-            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-                store(loadD(x, i * D_BYTES).mul(multiplier).div(divisor), x, i * D_BYTES);
+            int j = 0;
+            for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+                long i = from + j;
+                store(loadD(x, i).mul(multiplier).div(divisor), x, i);
             }
-            ScalarBasics.scaleDivideDouble(x, i, to, multiplier, divisor);
+            ScalarBasics.scaleDivideDouble(x, from + j, to, multiplier, divisor);
         }
     }
 
@@ -58,40 +62,42 @@ final class SimdBasics {
         if (dtype == DType.FLOAT32) {
             float lo = (float) min;
             float hi = (float) max;
-            long i = from;
-            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-                store(loadF(x, i * F_BYTES).min(hi).max(lo), x, i * F_BYTES);
+            int j = 0;
+            for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+                long i = from + j;
+                store(loadF(x, i).min(hi).max(lo), x, i);
             }
-            ScalarBasics.clipByValueFloat(x, i, to, lo, hi);
+            ScalarBasics.clipByValueFloat(x, from + j, to, lo, hi);
         } else {
-            long i = from;
-            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-                store(loadD(x, i * D_BYTES).min(max).max(min), x, i * D_BYTES);
+            int j = 0;
+            for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+                long i = from + j;
+                store(loadD(x, i).min(max).max(min), x, i);
             }
-            ScalarBasics.clipByValueDouble(x, i, to, min, max);
+            ScalarBasics.clipByValueDouble(x, from + j, to, min, max);
         }
     }
 
     static void axpy(DType dtype, double alpha, MemorySegment x, MemorySegment y, long from, long to) {
         if (dtype == DType.FLOAT32) {
             float a = (float) alpha;
-            long i = from;
-            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-                long off = i * F_BYTES;
-                FloatVector yv = loadF(y, off);
-                FloatVector xv = loadF(x, off);
-                store(yv.add(xv.mul(a)), y, off);
+            int j = 0;
+            for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+                long i = from + j;
+                FloatVector yv = loadF(y, i);
+                FloatVector xv = loadF(x, i);
+                store(yv.add(xv.mul(a)), y, i);
             }
-            ScalarBasics.axpyFloat(a, x, y, i, to);
+            ScalarBasics.axpyFloat(a, x, y, from + j, to);
         } else {
-            long i = from;
-            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-                long off = i * D_BYTES;
-                DoubleVector yv = loadD(y, off);
-                DoubleVector xv = loadD(x, off);
-                store(yv.add(xv.mul(alpha)), y, off);
+            int j = 0;
+            for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+                long i = from + j;
+                DoubleVector yv = loadD(y, i);
+                DoubleVector xv = loadD(x, i);
+                store(yv.add(xv.mul(alpha)), y, i);
             }
-            ScalarBasics.axpyDouble(alpha, x, y, i, to);
+            ScalarBasics.axpyDouble(alpha, x, y, from + j, to);
         }
     }
 
@@ -99,21 +105,21 @@ final class SimdBasics {
         if (dtype == DType.FLOAT32) {
             float wd = (float) weightDecay;
             float a = (float) lr;
-            long i = from;
-            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-                long off = i * F_BYTES;
-                FloatVector w = loadF(var, off);
-                store(w.sub(w.mul(wd).mul(a)), var, off);
+            int j = 0;
+            for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+                long i = from + j;
+                FloatVector w = loadF(var, i);
+                store(w.sub(w.mul(wd).mul(a)), var, i);
             }
-            ScalarBasics.weightDecayFloat(var, i, to, wd, a);
+            ScalarBasics.weightDecayFloat(var, from + j, to, wd, a);
         } else {
-            long i = from;
-            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-                long off = i * D_BYTES;
-                DoubleVector w = loadD(var, off);
-                store(w.sub(w.mul(weightDecay).mul(lr)), var, off);
+            int j = 0;
+            for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+                long i = from + j;
+                DoubleVector w = loadD(var, i);
+                store(w.sub(w.mul(weightDecay).mul(lr)), var, i);
             }
-            ScalarBasics.weightDecayDouble(var, i, to, weightDecay, lr);
+            ScalarBasics.weightDecayDouble(var, from + j, to, weightDecay, lr);
         }
     }
 
@@ -122,46 +128,46 @@ final class SimdBasics {
         if (dtype == DType.FLOAT32) {
             float m = (float) momentum;
             float c = (float) oneMinusMomentum;
-            long i = from;
-            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-                long off = i * F_BYTES;
-                FloatVector a = loadF(average, off);
-                FloatVector w = loadF(var, off);
-                store(a.mul(m).add(w.mul(c)), average, off);
+            int j = 0;
+            for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+                long i = from + j;
+                FloatVector a = loadF(average, i);
+                FloatVector w = loadF(var, i);
+                store(a.mul(m).add(w.mul(c)), average, i);
             }
-            ScalarBasics.movingAverageFloat(average, var, i, to, m, c);
+            ScalarBasics.movingAverageFloat(average, var, from + j, to, m, c);
         } else {
-            long i = from;
-            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-                long off = i * D_BYTES;
-                DoubleVector a = loadD(average, off);
-                DoubleVector w = loadD(var, off);
-                store(a.mul(momentum).add(w.mul(oneMinusMomentum)), average, off);
+            int j = 0;
+            for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+                long i = from + j;
+                DoubleVector a = loadD(average, i);
+                DoubleVector w = loadD(var, i);
+                store(a.mul(momentum).add(w.mul(oneMinusMomentum)), average, i);
             }
-            ScalarBasics.movingAverageDouble(average, var, i, to, momentum, oneMinusMomentum);
+            ScalarBasics.movingAverageDouble(average, var, from + j, to, momentum, oneMinusMomentum);
         }
     }
 
     static void gradientDescent(DType dtype, MemorySegment var, MemorySegment grad, long from, long to, double lr) {
         if (dtype == DType.FLOAT32) {
             float a = (float) lr;
-            long i = from;
-            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-                long off = i * F_BYTES;
-                FloatVector w = loadF(var, off);
-                FloatVector g = loadF(grad, off);
-                store(w.sub(g.mul(a)), var, off);
+            int j = 0;
+            for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+                long i = from + j;
+                FloatVector w = loadF(var, i);
+                FloatVector g = loadF(grad, i);
+                store(w.sub(g.mul(a)), var, i);
             }
-            ScalarBasics.gradientDescentFloat(var, grad, i, to, a);
+            ScalarBasics.gradientDescentFloat(var, grad, from + j, to, a);
         } else {
-            long i = from;
-            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-                long off = i * D_BYTES;
-                DoubleVector w = loadD(var, off);
-                DoubleVector g = loadD(grad, off);
-                store(w.sub(g.mul(lr)), var, off);
+            int j = 0;
+            for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+                long i = from + j;
+                DoubleVector w = loadD(var, i);
+                DoubleVector g = loadD(grad, i);
+                store(w.sub(g.mul(lr)), var, i);
             }
-            ScalarBasics.gradientDescentDouble(var, grad, i, to, lr);
+            ScalarBasics.gradientDescentDouble(var, grad, from + j, to, lr);
         }
     }
 
@@ -170,27 +176,27 @@ final class SimdBasics {
         if (dtype == DType.FLOAT32) {
             float lrF = (float) lr;
             float mu = (float) momentum;
-            long i = from;
-            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-                long off = i * F_BYTES;
-                FloatVector g = loadF(grad, off);
-                FloatVector a = loadF(accum, off).mul(mu).sub(g.mul(lrF));
-                store(a, accum, off);
+            int j = 0;
+            for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+                long i = from + j;
+                FloatVector g = loadF(grad, i);
+                FloatVector a = loadF(accum, i).mul(mu).sub(g.mul(lrF));
+                store(a, accum, i);
                 FloatVector step = nesterov ? a.mul(mu).sub(g.mul(lrF)) : a;
-                store(loadF(var, off).add(step), var, off);
+                store(loadF(var, i).add(step), var, i);
             }
-            ScalarBasics.kerasMomentumFloat(var, accum, grad, i, to, lrF, mu, nesterov);
+            ScalarBasics.kerasMomentumFloat(var, accum, grad, from + j, to, lrF, mu, nesterov);
         } else {
-            long i = from;
-            for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-                long off = i * D_BYTES;
-                DoubleVector g = loadD(grad, off);
-                DoubleVector a = loadD(accum, off).mul(momentum).sub(g.mul(lr));
-                store(a, accum, off);
+            int j = 0;
+            for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+                long i = from + j;
+                DoubleVector g = loadD(grad, i);
+                DoubleVector a = loadD(accum, i).mul(momentum).sub(g.mul(lr));
+                store(a, accum, i);
                 DoubleVector step = nesterov ? a.mul(momentum).sub(g.mul(lr)) : a;
-                store(loadD(var, off).add(step), var, off);
+                store(loadD(var, i).add(step), var, i);
             }
-            ScalarBasics.kerasMomentumDouble(var, accum, grad, i, to, lr, momentum, nesterov);
+            ScalarBasics.kerasMomentumDouble(var, accum, grad, from + j, to, lr, momentum, nesterov);
         }
     }
 
@@ -203,22 +209,22 @@ final class SimdBasics {
     }
 
     private static void squareAxpyFloat(float alpha, MemorySegment x, MemorySegment y, long from, long to) {
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-            long off = i * F_BYTES;
-            FloatVector xv = loadF(x, off);
-            store(loadF(y, off).add(xv.mul(xv).mul(alpha)), y, off);
+        int j = 0;
+        for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector xv = loadF(x, i);
+            store(loadF(y, i).add(xv.mul(xv).mul(alpha)), y, i);
         }
-        ScalarBasics.squareAxpyFloat(alpha, x, y, i, to);
+        ScalarBasics.squareAxpyFloat(alpha, x, y, from + j, to);
     }
 
     private static void squareAxpyDouble(double alpha, MemorySegment x, MemorySegment y, long from, long to) {
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-            long off = i * D_BYTES;
-            DoubleVector xv = loadD(x, off);
-            store(loadD(y, off).add(xv.mul(xv).mul(alpha)), y, off);
+        int j = 0;
+        for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+            long i = from + j;
+            DoubleVector xv = loadD(x, i);
+            store(loadD(y, i).add(xv.mul(xv).mul(alpha)), y, i);
         }
-        ScalarBasics.squareAxpyDouble(alpha, x, y, i, to);
+        ScalarBasics.squareAxpyDouble(alpha, x, y, from + j, to);
     }
 }

@@ -56,32 +56,32 @@ final class SimdFtrl {
         FloatVector twoL2ShrinkageV = FloatVector.broadcast(FS, twoL2Shrinkage);
         FloatVector thresholdV = FloatVector.broadcast(FS, threshold);
         FloatVector zero = FloatVector.zero(FS);
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-            long off = i * F_BYTES;
-            FloatVector g = loadF(grad, off);
-            FloatVector w = loadF(var, off);
-            FloatVector a = loadF(accum, off);
+        int j = 0;
+        for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector g = loadF(grad, i);
+            FloatVector w = loadF(var, i);
+            FloatVector a = loadF(accum, i);
             FloatVector newAccum = a.add(g.mul(g));
             FloatVector newPower = newAccum.lanewise(VectorOperators.SQRT);
             FloatVector powerStep = newPower.sub(a.lanewise(VectorOperators.SQRT));
             if (keras3) {
-                FloatVector l = loadF(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).sub(powerStep.div(lr).mul(w)));
-                store(l, linear, off);
-                store(l.min(l1).max(-l1).sub(l).div(newPower.div(lr).add(twoL2)), var, off);
-                store(newAccum, accum, off);
+                FloatVector l = loadF(linear, i).add(g.add(twoL2ShrinkageV.mul(w)).sub(powerStep.div(lr).mul(w)));
+                store(l, linear, i);
+                store(l.min(l1).max(-l1).sub(l).div(newPower.div(lr).add(twoL2)), var, i);
+                store(newAccum, accum, i);
                 continue;
             }
             FloatVector l = v2
-                    ? loadF(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).mul(lr).sub(powerStep.mul(w)))
-                    : loadF(linear, off).add(g.sub(powerStep.div(lr).mul(w)));
-            store(l, linear, off);
+                    ? loadF(linear, i).add(g.add(twoL2ShrinkageV.mul(w)).mul(lr).sub(powerStep.mul(w)))
+                    : loadF(linear, i).add(g.sub(powerStep.div(lr).mul(w)));
+            store(l, linear, i);
             FloatVector x = thresholdV.mul(signum(l)).sub(l);
             FloatVector y = v2 ? newPower.add(twoL2Lr) : newPower.div(lr).add(twoL2);
-            store(zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)), var, off);
-            store(newAccum, accum, off);
+            store(zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)), var, i);
+            store(newAccum, accum, i);
         }
-        ScalarFtrl.ftrlFloat(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5f, keras3);
+        ScalarFtrl.ftrlFloat(var, accum, linear, grad, from + j, to, lr, l1, twoL2, twoL2Shrinkage, -0.5f, keras3);
     }
 
     /** FTRL with lr_power = -0.5, where {@code accum^-lr_power} is a square root. */
@@ -95,31 +95,31 @@ final class SimdFtrl {
         DoubleVector twoL2ShrinkageV = DoubleVector.broadcast(DS, twoL2Shrinkage);
         DoubleVector thresholdV = DoubleVector.broadcast(DS, threshold);
         DoubleVector zero = DoubleVector.zero(DS);
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-            long off = i * D_BYTES;
-            DoubleVector g = loadD(grad, off);
-            DoubleVector w = loadD(var, off);
-            DoubleVector a = loadD(accum, off);
+        int j = 0;
+        for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+            long i = from + j;
+            DoubleVector g = loadD(grad, i);
+            DoubleVector w = loadD(var, i);
+            DoubleVector a = loadD(accum, i);
             DoubleVector newAccum = a.add(g.mul(g));
             DoubleVector newPower = newAccum.lanewise(VectorOperators.SQRT);
             DoubleVector powerStep = newPower.sub(a.lanewise(VectorOperators.SQRT));
             if (keras3) {
-                DoubleVector l = loadD(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).sub(powerStep.div(lr).mul(w)));
-                store(l, linear, off);
-                store(l.min(l1).max(-l1).sub(l).div(newPower.div(lr).add(twoL2)), var, off);
-                store(newAccum, accum, off);
+                DoubleVector l = loadD(linear, i).add(g.add(twoL2ShrinkageV.mul(w)).sub(powerStep.div(lr).mul(w)));
+                store(l, linear, i);
+                store(l.min(l1).max(-l1).sub(l).div(newPower.div(lr).add(twoL2)), var, i);
+                store(newAccum, accum, i);
                 continue;
             }
             DoubleVector l = v2
-                    ? loadD(linear, off).add(g.add(twoL2ShrinkageV.mul(w)).mul(lr).sub(powerStep.mul(w)))
-                    : loadD(linear, off).add(g.sub(powerStep.div(lr).mul(w)));
-            store(l, linear, off);
+                    ? loadD(linear, i).add(g.add(twoL2ShrinkageV.mul(w)).mul(lr).sub(powerStep.mul(w)))
+                    : loadD(linear, i).add(g.sub(powerStep.div(lr).mul(w)));
+            store(l, linear, i);
             DoubleVector x = thresholdV.mul(signum(l)).sub(l);
             DoubleVector y = v2 ? newPower.add(twoL2Lr) : newPower.div(lr).add(twoL2);
-            store(zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)), var, off);
-            store(newAccum, accum, off);
+            store(zero.blend(x.div(y), l.abs().compare(VectorOperators.GT, threshold)), var, i);
+            store(newAccum, accum, i);
         }
-        ScalarFtrl.ftrlDouble(var, accum, linear, grad, i, to, lr, l1, twoL2, twoL2Shrinkage, -0.5, keras3);
+        ScalarFtrl.ftrlDouble(var, accum, linear, grad, from + j, to, lr, l1, twoL2, twoL2Shrinkage, -0.5, keras3);
     }
 }

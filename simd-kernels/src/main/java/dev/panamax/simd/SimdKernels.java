@@ -2,6 +2,7 @@ package dev.panamax.simd;
 
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.AdamaxCoefficients;
+import dev.panamax.kernels.ChunkedExecutor;
 import dev.panamax.kernels.FtrlCoefficients;
 import dev.panamax.kernels.Keras3AdamaxCoefficients;
 import dev.panamax.kernels.LambCoefficients;
@@ -19,7 +20,14 @@ import java.lang.foreign.MemorySegment;
  * {@link SimdRmspropFamily}, {@link SimdFtrl}, {@link SimdLamb}, {@link SimdAdafactor},
  * {@link SimdScheduleFree}); this class only dispatches. Each loop runs whole vectors of the preferred species up to
  * {@code loopBound}, then hands the tail to the reference method of the same name (in the family
- * classes of {@link ScalarKernels}). Every
+ * classes of {@link ScalarKernels}). A loop
+ * counts with an {@code int} ({@code j}, at element {@code from + j}): C2 moves the array bounds
+ * checks of the heap copy out of int loops only, which made wrapped arrays 4-8% slower than a plain
+ * Java loop on two threads. A call's vector loop therefore covers at most
+ * {@link ChunkedExecutor#MAX_CALL_ELEMENTS} elements and the reference loop the rest; the executor
+ * never passes more. (Cutting longer ranges here, in a loop or a branch around the kernel call,
+ * changed how C2 compiled the kernel behind it and cost the wrapped Nadam step a quarter of its
+ * speed.) Every
  * vector load and store goes through {@link VectorMemory}; the build compiles all these classes a
  * second time, as {@code dev.panamax.simd.heap}, against the {@code VectorMemory} for Java arrays
  * ({@link #forHeapArrays}).

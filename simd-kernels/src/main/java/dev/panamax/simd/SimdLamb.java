@@ -90,14 +90,13 @@ final class SimdLamb {
     private static FloatVector momentsFloat(MemorySegment m, MemorySegment v, MemorySegment grad, long i, float oneMinusBeta1,
                                             float oneMinusBeta2, float oneMinusBeta1Power, float oneMinusBeta2Power,
                                             float epsilon) {
-        long off = i * F_BYTES;
-        FloatVector g = loadF(grad, off);
-        FloatVector mi = loadF(m, off);
-        FloatVector vi = loadF(v, off);
+        FloatVector g = loadF(grad, i);
+        FloatVector mi = loadF(m, i);
+        FloatVector vi = loadF(v, i);
         mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
         vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
-        store(mi, m, off);
-        store(vi, v, off);
+        store(mi, m, i);
+        store(vi, v, i);
         return update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
     }
 
@@ -155,14 +154,13 @@ final class SimdLamb {
     private static DoubleVector momentsDouble(MemorySegment m, MemorySegment v, MemorySegment grad, long i, double oneMinusBeta1,
                                               double oneMinusBeta2, double oneMinusBeta1Power, double oneMinusBeta2Power,
                                               double epsilon) {
-        long off = i * D_BYTES;
-        DoubleVector g = loadD(grad, off);
-        DoubleVector mi = loadD(m, off);
-        DoubleVector vi = loadD(v, off);
+        DoubleVector g = loadD(grad, i);
+        DoubleVector mi = loadD(m, i);
+        DoubleVector vi = loadD(v, i);
         mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
         vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
-        store(mi, m, off);
-        store(vi, v, off);
+        store(mi, m, i);
+        store(vi, v, i);
         return update(mi, vi, oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
     }
 
@@ -179,24 +177,24 @@ final class SimdLamb {
     private static void lambApplyFloat(MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
                                        float oneMinusBeta1Power, float oneMinusBeta2Power, float epsilon, float scale) {
         FloatVector scaleV = FloatVector.broadcast(FS, scale);
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-            long off = i * F_BYTES;
-            FloatVector u = update(loadF(m, off), loadF(v, off), oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
-            store(loadF(var, off).sub(scaleV.mul(u)), var, off);
+        int j = 0;
+        for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector u = update(loadF(m, i), loadF(v, i), oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+            store(loadF(var, i).sub(scaleV.mul(u)), var, i);
         }
-        ScalarLamb.lambApplyFloat(var, m, v, i, to, oneMinusBeta1Power, oneMinusBeta2Power, epsilon, scale);
+        ScalarLamb.lambApplyFloat(var, m, v, from + j, to, oneMinusBeta1Power, oneMinusBeta2Power, epsilon, scale);
     }
 
     private static void lambApplyDouble(MemorySegment var, MemorySegment m, MemorySegment v, long from, long to,
                                         double oneMinusBeta1Power, double oneMinusBeta2Power, double epsilon, double scale) {
         DoubleVector scaleV = DoubleVector.broadcast(DS, scale);
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-            long off = i * D_BYTES;
-            DoubleVector u = update(loadD(m, off), loadD(v, off), oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
-            store(loadD(var, off).sub(scaleV.mul(u)), var, off);
+        int j = 0;
+        for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+            long i = from + j;
+            DoubleVector u = update(loadD(m, i), loadD(v, i), oneMinusBeta1Power, oneMinusBeta2Power, epsilon);
+            store(loadD(var, i).sub(scaleV.mul(u)), var, i);
         }
-        ScalarLamb.lambApplyDouble(var, m, v, i, to, oneMinusBeta1Power, oneMinusBeta2Power, epsilon, scale);
+        ScalarLamb.lambApplyDouble(var, m, v, from + j, to, oneMinusBeta1Power, oneMinusBeta2Power, epsilon, scale);
     }
 }

@@ -1,5 +1,6 @@
 package dev.panamax.simd;
 
+import dev.panamax.kernels.ChunkedExecutor;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -20,9 +21,14 @@ final class SimdLanes {
 
     static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
 
-    static final long F_BYTES = Float.BYTES;
-
-    static final long D_BYTES = Double.BYTES;
+    /**
+     * The elements {@code [from, to)} a call's vector loop covers: all of them up to
+     * {@link ChunkedExecutor#MAX_CALL_ELEMENTS}, so that its counter is an {@code int} (see
+     * {@link SimdKernels}); beyond that the reference loop of the tail does the rest.
+     */
+    static int span(long from, long to) {
+        return (int) Math.min(to - from, ChunkedExecutor.MAX_CALL_ELEMENTS);
+    }
 
     /** Element layouts for the few single-element accesses outside the scalar tails. */
     static final ValueLayout.OfFloat F_LAYOUT = ValueLayout.JAVA_FLOAT_UNALIGNED;

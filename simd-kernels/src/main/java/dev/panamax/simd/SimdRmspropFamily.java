@@ -34,33 +34,33 @@ final class SimdRmspropFamily {
         float r = (float) rho;
         float c = (float) oneMinusRho;
         float eps = (float) epsilon;
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-            long off = i * F_BYTES;
-            FloatVector g = loadF(grad, off);
-            FloatVector ag = loadF(accumGrad, off).mul(r).add(g.mul(g).mul(c));
-            store(ag, accumGrad, off);
-            FloatVector ad = loadF(accumDelta, off);
+        int j = 0;
+        for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector g = loadF(grad, i);
+            FloatVector ag = loadF(accumGrad, i).mul(r).add(g.mul(g).mul(c));
+            store(ag, accumGrad, i);
+            FloatVector ad = loadF(accumDelta, i);
             FloatVector delta = ad.add(eps).sqrt().mul(g).div(ag.add(eps).sqrt()).neg();
-            store(ad.mul(r).add(delta.mul(delta).mul(c)), accumDelta, off);
-            store(loadF(var, off).add(delta.mul(a)), var, off);
+            store(ad.mul(r).add(delta.mul(delta).mul(c)), accumDelta, i);
+            store(loadF(var, i).add(delta.mul(a)), var, i);
         }
-        ScalarRmspropFamily.adadeltaKeras3Float(var, accumGrad, accumDelta, grad, i, to, a, r, c, eps);
+        ScalarRmspropFamily.adadeltaKeras3Float(var, accumGrad, accumDelta, grad, from + j, to, a, r, c, eps);
     }
 
     private static void adadeltaKeras3Double(MemorySegment var, MemorySegment accumGrad, MemorySegment accumDelta, MemorySegment grad, long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-            long off = i * D_BYTES;
-            DoubleVector g = loadD(grad, off);
-            DoubleVector ag = loadD(accumGrad, off).mul(rho).add(g.mul(g).mul(oneMinusRho));
-            store(ag, accumGrad, off);
-            DoubleVector ad = loadD(accumDelta, off);
+        int j = 0;
+        for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+            long i = from + j;
+            DoubleVector g = loadD(grad, i);
+            DoubleVector ag = loadD(accumGrad, i).mul(rho).add(g.mul(g).mul(oneMinusRho));
+            store(ag, accumGrad, i);
+            DoubleVector ad = loadD(accumDelta, i);
             DoubleVector delta = ad.add(epsilon).sqrt().mul(g).div(ag.add(epsilon).sqrt()).neg();
-            store(ad.mul(rho).add(delta.mul(delta).mul(oneMinusRho)), accumDelta, off);
-            store(loadD(var, off).add(delta.mul(lr)), var, off);
+            store(ad.mul(rho).add(delta.mul(delta).mul(oneMinusRho)), accumDelta, i);
+            store(loadD(var, i).add(delta.mul(lr)), var, i);
         }
-        ScalarRmspropFamily.adadeltaKeras3Double(var, accumGrad, accumDelta, grad, i, to, lr, rho, oneMinusRho, epsilon);
+        ScalarRmspropFamily.adadeltaKeras3Double(var, accumGrad, accumDelta, grad, from + j, to, lr, rho, oneMinusRho, epsilon);
     }
 
     static void rmsprop(DType dtype, MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
@@ -83,28 +83,28 @@ final class SimdRmspropFamily {
         FloatVector oneMinusRhoV = FloatVector.broadcast(FS, oneMinusRho);
         FloatVector lrV = FloatVector.broadcast(FS, lr);
         FloatVector momentumV = FloatVector.broadcast(FS, momentum);
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-            long off = i * F_BYTES;
-            FloatVector g = loadF(grad, off);
-            FloatVector msi = rhoV.mul(loadF(ms, off)).add(oneMinusRhoV.mul(g.mul(g)));
-            store(msi, ms, off);
+        int j = 0;
+        for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector g = loadF(grad, i);
+            FloatVector msi = rhoV.mul(loadF(ms, i)).add(oneMinusRhoV.mul(g.mul(g)));
+            store(msi, ms, i);
             FloatVector denominator = msi;
             if (centered) {
-                FloatVector mgi = rhoV.mul(loadF(mg, off)).add(oneMinusRhoV.mul(g));
-                store(mgi, mg, off);
+                FloatVector mgi = rhoV.mul(loadF(mg, i)).add(oneMinusRhoV.mul(g));
+                store(mgi, mg, i);
                 denominator = msi.sub(mgi.mul(mgi));
             }
             FloatVector increment = epsilonInsideSqrt
                     ? lrV.mul(g).div(denominator.add(epsilon).lanewise(VectorOperators.SQRT))
                     : lrV.mul(g).div(denominator.lanewise(VectorOperators.SQRT).add(epsilon));
             if (withMomentum) {
-                increment = momentumV.mul(loadF(mom, off)).add(increment);
-                store(increment, mom, off);
+                increment = momentumV.mul(loadF(mom, i)).add(increment);
+                store(increment, mom, i);
             }
-            store(loadF(var, off).sub(increment), var, off);
+            store(loadF(var, i).sub(increment), var, i);
         }
-        ScalarRmspropFamily.rmspropFloat(var, ms, mg, mom, grad, i, to, lr, rho, oneMinusRho, momentum, epsilon, epsilonInsideSqrt);
+        ScalarRmspropFamily.rmspropFloat(var, ms, mg, mom, grad, from + j, to, lr, rho, oneMinusRho, momentum, epsilon, epsilonInsideSqrt);
     }
 
     private static void rmspropDouble(MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
@@ -116,28 +116,28 @@ final class SimdRmspropFamily {
         DoubleVector oneMinusRhoV = DoubleVector.broadcast(DS, oneMinusRho);
         DoubleVector lrV = DoubleVector.broadcast(DS, lr);
         DoubleVector momentumV = DoubleVector.broadcast(DS, momentum);
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-            long off = i * D_BYTES;
-            DoubleVector g = loadD(grad, off);
-            DoubleVector msi = rhoV.mul(loadD(ms, off)).add(oneMinusRhoV.mul(g.mul(g)));
-            store(msi, ms, off);
+        int j = 0;
+        for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+            long i = from + j;
+            DoubleVector g = loadD(grad, i);
+            DoubleVector msi = rhoV.mul(loadD(ms, i)).add(oneMinusRhoV.mul(g.mul(g)));
+            store(msi, ms, i);
             DoubleVector denominator = msi;
             if (centered) {
-                DoubleVector mgi = rhoV.mul(loadD(mg, off)).add(oneMinusRhoV.mul(g));
-                store(mgi, mg, off);
+                DoubleVector mgi = rhoV.mul(loadD(mg, i)).add(oneMinusRhoV.mul(g));
+                store(mgi, mg, i);
                 denominator = msi.sub(mgi.mul(mgi));
             }
             DoubleVector increment = epsilonInsideSqrt
                     ? lrV.mul(g).div(denominator.add(epsilon).lanewise(VectorOperators.SQRT))
                     : lrV.mul(g).div(denominator.lanewise(VectorOperators.SQRT).add(epsilon));
             if (withMomentum) {
-                increment = momentumV.mul(loadD(mom, off)).add(increment);
-                store(increment, mom, off);
+                increment = momentumV.mul(loadD(mom, i)).add(increment);
+                store(increment, mom, i);
             }
-            store(loadD(var, off).sub(increment), var, off);
+            store(loadD(var, i).sub(increment), var, i);
         }
-        ScalarRmspropFamily.rmspropDouble(var, ms, mg, mom, grad, i, to, lr, rho, oneMinusRho, momentum, epsilon, epsilonInsideSqrt);
+        ScalarRmspropFamily.rmspropDouble(var, ms, mg, mom, grad, from + j, to, lr, rho, oneMinusRho, momentum, epsilon, epsilonInsideSqrt);
     }
 
     static void rmspropMomentum(DType dtype, MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
@@ -154,54 +154,54 @@ final class SimdRmspropFamily {
                                              MemorySegment grad, long from, long to, float lr, float oneMinusRho,
                                              float momentum, float epsilon) {
         boolean centered = mg != null;
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-            long off = i * F_BYTES;
-            FloatVector g = loadF(grad, off);
-            FloatVector msi = loadF(ms, off);
+        int j = 0;
+        for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector g = loadF(grad, i);
+            FloatVector msi = loadF(ms, i);
             msi = msi.add(g.mul(g).sub(msi).mul(oneMinusRho));
-            store(msi, ms, off);
+            store(msi, ms, i);
             FloatVector denominator;
             if (centered) {
-                FloatVector mgi = loadF(mg, off);
+                FloatVector mgi = loadF(mg, i);
                 mgi = mgi.add(g.sub(mgi).mul(oneMinusRho));
-                store(mgi, mg, off);
+                store(mgi, mg, i);
                 denominator = msi.sub(mgi.mul(mgi)).add(epsilon);
             } else {
                 denominator = msi.add(epsilon);
             }
-            FloatVector momi = loadF(mom, off).mul(momentum).add(g.mul(lr).div(denominator.lanewise(VectorOperators.SQRT)));
-            store(momi, mom, off);
-            store(loadF(var, off).sub(momi), var, off);
+            FloatVector momi = loadF(mom, i).mul(momentum).add(g.mul(lr).div(denominator.lanewise(VectorOperators.SQRT)));
+            store(momi, mom, i);
+            store(loadF(var, i).sub(momi), var, i);
         }
-        ScalarRmspropFamily.rmspropMomentumFloat(var, ms, mg, mom, grad, i, to, lr, oneMinusRho, momentum, epsilon);
+        ScalarRmspropFamily.rmspropMomentumFloat(var, ms, mg, mom, grad, from + j, to, lr, oneMinusRho, momentum, epsilon);
     }
 
     private static void rmspropMomentumDouble(MemorySegment var, MemorySegment ms, MemorySegment mg, MemorySegment mom,
                                               MemorySegment grad, long from, long to, double lr, double oneMinusRho,
                                               double momentum, double epsilon) {
         boolean centered = mg != null;
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-            long off = i * D_BYTES;
-            DoubleVector g = loadD(grad, off);
-            DoubleVector msi = loadD(ms, off);
+        int j = 0;
+        for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+            long i = from + j;
+            DoubleVector g = loadD(grad, i);
+            DoubleVector msi = loadD(ms, i);
             msi = msi.add(g.mul(g).sub(msi).mul(oneMinusRho));
-            store(msi, ms, off);
+            store(msi, ms, i);
             DoubleVector denominator;
             if (centered) {
-                DoubleVector mgi = loadD(mg, off);
+                DoubleVector mgi = loadD(mg, i);
                 mgi = mgi.add(g.sub(mgi).mul(oneMinusRho));
-                store(mgi, mg, off);
+                store(mgi, mg, i);
                 denominator = msi.sub(mgi.mul(mgi)).add(epsilon);
             } else {
                 denominator = msi.add(epsilon);
             }
-            DoubleVector momi = loadD(mom, off).mul(momentum).add(g.mul(lr).div(denominator.lanewise(VectorOperators.SQRT)));
-            store(momi, mom, off);
-            store(loadD(var, off).sub(momi), var, off);
+            DoubleVector momi = loadD(mom, i).mul(momentum).add(g.mul(lr).div(denominator.lanewise(VectorOperators.SQRT)));
+            store(momi, mom, i);
+            store(loadD(var, i).sub(momi), var, i);
         }
-        ScalarRmspropFamily.rmspropMomentumDouble(var, ms, mg, mom, grad, i, to, lr, oneMinusRho, momentum, epsilon);
+        ScalarRmspropFamily.rmspropMomentumDouble(var, ms, mg, mom, grad, from + j, to, lr, oneMinusRho, momentum, epsilon);
     }
 
     static void adagrad(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
@@ -215,34 +215,34 @@ final class SimdRmspropFamily {
 
     private static void adagradFloat(MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
                                      float lr, float epsilon, boolean epsilonInsideSqrt) {
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-            long off = i * F_BYTES;
-            FloatVector g = loadF(grad, off);
-            FloatVector a = loadF(accum, off).add(g.mul(g));
-            store(a, accum, off);
+        int j = 0;
+        for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector g = loadF(grad, i);
+            FloatVector a = loadF(accum, i).add(g.mul(g));
+            store(a, accum, i);
             FloatVector denominator = epsilonInsideSqrt
                     ? a.add(epsilon).lanewise(VectorOperators.SQRT)
                     : a.lanewise(VectorOperators.SQRT).add(epsilon);
-            store(loadF(var, off).sub(g.mul(lr).div(denominator)), var, off);
+            store(loadF(var, i).sub(g.mul(lr).div(denominator)), var, i);
         }
-        ScalarRmspropFamily.adagradFloat(var, accum, grad, i, to, lr, epsilon, epsilonInsideSqrt);
+        ScalarRmspropFamily.adagradFloat(var, accum, grad, from + j, to, lr, epsilon, epsilonInsideSqrt);
     }
 
     private static void adagradDouble(MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
                                       double lr, double epsilon, boolean epsilonInsideSqrt) {
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-            long off = i * D_BYTES;
-            DoubleVector g = loadD(grad, off);
-            DoubleVector a = loadD(accum, off).add(g.mul(g));
-            store(a, accum, off);
+        int j = 0;
+        for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+            long i = from + j;
+            DoubleVector g = loadD(grad, i);
+            DoubleVector a = loadD(accum, i).add(g.mul(g));
+            store(a, accum, i);
             DoubleVector denominator = epsilonInsideSqrt
                     ? a.add(epsilon).lanewise(VectorOperators.SQRT)
                     : a.lanewise(VectorOperators.SQRT).add(epsilon);
-            store(loadD(var, off).sub(g.mul(lr).div(denominator)), var, off);
+            store(loadD(var, i).sub(g.mul(lr).div(denominator)), var, i);
         }
-        ScalarRmspropFamily.adagradDouble(var, accum, grad, i, to, lr, epsilon, epsilonInsideSqrt);
+        ScalarRmspropFamily.adagradDouble(var, accum, grad, from + j, to, lr, epsilon, epsilonInsideSqrt);
     }
 
     static void adadelta(DType dtype, MemorySegment var, MemorySegment accum, MemorySegment accumUpdate, MemorySegment grad,
@@ -258,39 +258,39 @@ final class SimdRmspropFamily {
     private static void adadeltaFloat(MemorySegment var, MemorySegment accum, MemorySegment accumUpdate, MemorySegment grad,
                                       long from, long to, float lr, float rho, float oneMinusRho, float epsilon) {
         FloatVector one = FloatVector.broadcast(FS, 1f);
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-            long off = i * F_BYTES;
-            FloatVector g = loadF(grad, off);
-            FloatVector a = loadF(accum, off).mul(rho).add(g.mul(g).mul(oneMinusRho));
-            store(a, accum, off);
-            FloatVector au = loadF(accumUpdate, off);
+        int j = 0;
+        for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector g = loadF(grad, i);
+            FloatVector a = loadF(accum, i).mul(rho).add(g.mul(g).mul(oneMinusRho));
+            store(a, accum, i);
+            FloatVector au = loadF(accumUpdate, i);
             FloatVector update = au.add(epsilon).lanewise(VectorOperators.SQRT)
                     .mul(one.div(a.add(epsilon).lanewise(VectorOperators.SQRT)))
                     .mul(g);
-            store(loadF(var, off).sub(update.mul(lr)), var, off);
-            store(au.mul(rho).add(update.mul(update).mul(oneMinusRho)), accumUpdate, off);
+            store(loadF(var, i).sub(update.mul(lr)), var, i);
+            store(au.mul(rho).add(update.mul(update).mul(oneMinusRho)), accumUpdate, i);
         }
-        ScalarRmspropFamily.adadeltaFloat(var, accum, accumUpdate, grad, i, to, lr, rho, oneMinusRho, epsilon);
+        ScalarRmspropFamily.adadeltaFloat(var, accum, accumUpdate, grad, from + j, to, lr, rho, oneMinusRho, epsilon);
     }
 
     /** As {@link #adadeltaFloat}: {@code 1 / sqrt} is a true division. */
     private static void adadeltaDouble(MemorySegment var, MemorySegment accum, MemorySegment accumUpdate, MemorySegment grad,
                                        long from, long to, double lr, double rho, double oneMinusRho, double epsilon) {
         DoubleVector one = DoubleVector.broadcast(DS, 1.0);
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-            long off = i * D_BYTES;
-            DoubleVector g = loadD(grad, off);
-            DoubleVector a = loadD(accum, off).mul(rho).add(g.mul(g).mul(oneMinusRho));
-            store(a, accum, off);
-            DoubleVector au = loadD(accumUpdate, off);
+        int j = 0;
+        for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+            long i = from + j;
+            DoubleVector g = loadD(grad, i);
+            DoubleVector a = loadD(accum, i).mul(rho).add(g.mul(g).mul(oneMinusRho));
+            store(a, accum, i);
+            DoubleVector au = loadD(accumUpdate, i);
             DoubleVector update = au.add(epsilon).lanewise(VectorOperators.SQRT)
                     .mul(one.div(a.add(epsilon).lanewise(VectorOperators.SQRT)))
                     .mul(g);
-            store(loadD(var, off).sub(update.mul(lr)), var, off);
-            store(au.mul(rho).add(update.mul(update).mul(oneMinusRho)), accumUpdate, off);
+            store(loadD(var, i).sub(update.mul(lr)), var, i);
+            store(au.mul(rho).add(update.mul(update).mul(oneMinusRho)), accumUpdate, i);
         }
-        ScalarRmspropFamily.adadeltaDouble(var, accum, accumUpdate, grad, i, to, lr, rho, oneMinusRho, epsilon);
+        ScalarRmspropFamily.adadeltaDouble(var, accum, accumUpdate, grad, from + j, to, lr, rho, oneMinusRho, epsilon);
     }
 }

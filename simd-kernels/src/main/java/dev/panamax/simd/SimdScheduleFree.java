@@ -37,21 +37,21 @@ final class SimdScheduleFree {
         FloatVector beta1V = FloatVector.broadcast(FS, beta1);
         FloatVector weightV = FloatVector.broadcast(FS, weight);
         FloatVector oneMinusWeightV = FloatVector.broadcast(FS, oneMinusWeight);
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-            long off = i * F_BYTES;
-            FloatVector g = loadF(grad, off);
-            FloatVector zOld = loadF(z, off);
-            FloatVector vi = loadF(v, off);
+        int j = 0;
+        for (int bound = FS.loopBound(span(from, to)); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector g = loadF(grad, i);
+            FloatVector zOld = loadF(z, i);
+            FloatVector vi = loadF(v, i);
             vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
             FloatVector zi = zOld.sub(lrV.mul(g).div(vi.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(epsilon)));
-            FloatVector x = loadF(var, off).sub(oneMinusBeta1V.mul(zOld)).div(beta1);
+            FloatVector x = loadF(var, i).sub(oneMinusBeta1V.mul(zOld)).div(beta1);
             FloatVector xNew = oneMinusWeightV.mul(x).add(weightV.mul(zi));
-            store(oneMinusBeta1V.mul(zi).add(beta1V.mul(xNew)), var, off);
-            store(zi, z, off);
-            store(vi, v, off);
+            store(oneMinusBeta1V.mul(zi).add(beta1V.mul(xNew)), var, i);
+            store(zi, z, i);
+            store(vi, v, i);
         }
-        ScalarScheduleFree.scheduleFreeAdamwFloat(var, z, v, grad, i, to, lr, oneMinusBeta1, beta1, oneMinusBeta2, biasCorrection2,
+        ScalarScheduleFree.scheduleFreeAdamwFloat(var, z, v, grad, from + j, to, lr, oneMinusBeta1, beta1, oneMinusBeta2, biasCorrection2,
                 epsilon, weight, oneMinusWeight);
     }
 
@@ -63,21 +63,21 @@ final class SimdScheduleFree {
         DoubleVector beta1V = DoubleVector.broadcast(DS, beta1);
         DoubleVector weightV = DoubleVector.broadcast(DS, weight);
         DoubleVector oneMinusWeightV = DoubleVector.broadcast(DS, oneMinusWeight);
-        long i = from;
-        for (long bound = from + DS.loopBound(to - from); i < bound; i += DS.length()) {
-            long off = i * D_BYTES;
-            DoubleVector g = loadD(grad, off);
-            DoubleVector zOld = loadD(z, off);
-            DoubleVector vi = loadD(v, off);
+        int j = 0;
+        for (int bound = DS.loopBound(span(from, to)); j < bound; j += DS.length()) {
+            long i = from + j;
+            DoubleVector g = loadD(grad, i);
+            DoubleVector zOld = loadD(z, i);
+            DoubleVector vi = loadD(v, i);
             vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
             DoubleVector zi = zOld.sub(lrV.mul(g).div(vi.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(epsilon)));
-            DoubleVector x = loadD(var, off).sub(oneMinusBeta1V.mul(zOld)).div(beta1);
+            DoubleVector x = loadD(var, i).sub(oneMinusBeta1V.mul(zOld)).div(beta1);
             DoubleVector xNew = oneMinusWeightV.mul(x).add(weightV.mul(zi));
-            store(oneMinusBeta1V.mul(zi).add(beta1V.mul(xNew)), var, off);
-            store(zi, z, off);
-            store(vi, v, off);
+            store(oneMinusBeta1V.mul(zi).add(beta1V.mul(xNew)), var, i);
+            store(zi, z, i);
+            store(vi, v, i);
         }
-        ScalarScheduleFree.scheduleFreeAdamwDouble(var, z, v, grad, i, to, lr, oneMinusBeta1, beta1, oneMinusBeta2, biasCorrection2,
+        ScalarScheduleFree.scheduleFreeAdamwDouble(var, z, v, grad, from + j, to, lr, oneMinusBeta1, beta1, oneMinusBeta2, biasCorrection2,
                 epsilon, weight, oneMinusWeight);
     }
 }

@@ -134,7 +134,7 @@ final class SimdSums {
         DoubleVector a0 = DoubleVector.zero(D512);
         DoubleVector a1 = DoubleVector.zero(D512);
         for (long i = from; i < end; i += ScalarSums.BLOCK) {
-            FloatVector v = loadF(F512, x, i * F_BYTES);
+            FloatVector v = loadF(F512, x, i);
             a0 = a0.add(square(v, D512, 0));
             a1 = a1.add(square(v, D512, 1));
         }
@@ -146,9 +146,8 @@ final class SimdSums {
         DoubleVector a0 = DoubleVector.zero(D512);
         DoubleVector a1 = DoubleVector.zero(D512);
         for (long i = from; i < end; i += ScalarSums.BLOCK) {
-            long off = i * D_BYTES;
-            DoubleVector v0 = loadD(D512, x, off);
-            DoubleVector v1 = loadD(D512, x, off + 8 * D_BYTES);
+            DoubleVector v0 = loadD(D512, x, i);
+            DoubleVector v1 = loadD(D512, x, i + 8);
             a0 = a0.add(v0.mul(v0));
             a1 = a1.add(v1.mul(v1));
         }
@@ -163,9 +162,8 @@ final class SimdSums {
         DoubleVector a2 = DoubleVector.zero(D256);
         DoubleVector a3 = DoubleVector.zero(D256);
         for (long i = from; i < end; i += ScalarSums.BLOCK) {
-            long off = i * F_BYTES;
-            FloatVector v0 = loadF(F256, x, off);
-            FloatVector v1 = loadF(F256, x, off + 8 * F_BYTES);
+            FloatVector v0 = loadF(F256, x, i);
+            FloatVector v1 = loadF(F256, x, i + 8);
             a0 = a0.add(square(v0, D256, 0));
             a1 = a1.add(square(v0, D256, 1));
             a2 = a2.add(square(v1, D256, 0));
@@ -183,11 +181,10 @@ final class SimdSums {
         DoubleVector a2 = DoubleVector.zero(D256);
         DoubleVector a3 = DoubleVector.zero(D256);
         for (long i = from; i < end; i += ScalarSums.BLOCK) {
-            long off = i * D_BYTES;
-            DoubleVector v0 = loadD(D256, x, off);
-            DoubleVector v1 = loadD(D256, x, off + 4 * D_BYTES);
-            DoubleVector v2 = loadD(D256, x, off + 8 * D_BYTES);
-            DoubleVector v3 = loadD(D256, x, off + 12 * D_BYTES);
+            DoubleVector v0 = loadD(D256, x, i);
+            DoubleVector v1 = loadD(D256, x, i + 4);
+            DoubleVector v2 = loadD(D256, x, i + 8);
+            DoubleVector v3 = loadD(D256, x, i + 12);
             a0 = a0.add(v0.mul(v0));
             a1 = a1.add(v1.mul(v1));
             a2 = a2.add(v2.mul(v2));
@@ -210,11 +207,10 @@ final class SimdSums {
         DoubleVector a6 = DoubleVector.zero(D128);
         DoubleVector a7 = DoubleVector.zero(D128);
         for (long i = from; i < end; i += ScalarSums.BLOCK) {
-            long off = i * F_BYTES;
-            FloatVector v0 = loadF(F128, x, off);
-            FloatVector v1 = loadF(F128, x, off + 4 * F_BYTES);
-            FloatVector v2 = loadF(F128, x, off + 8 * F_BYTES);
-            FloatVector v3 = loadF(F128, x, off + 12 * F_BYTES);
+            FloatVector v0 = loadF(F128, x, i);
+            FloatVector v1 = loadF(F128, x, i + 4);
+            FloatVector v2 = loadF(F128, x, i + 8);
+            FloatVector v3 = loadF(F128, x, i + 12);
             a0 = a0.add(square(v0, D128, 0));
             a1 = a1.add(square(v0, D128, 1));
             a2 = a2.add(square(v1, D128, 0));
@@ -244,15 +240,14 @@ final class SimdSums {
         DoubleVector a6 = DoubleVector.zero(D128);
         DoubleVector a7 = DoubleVector.zero(D128);
         for (long i = from; i < end; i += ScalarSums.BLOCK) {
-            long off = i * D_BYTES;
-            DoubleVector v0 = loadD(D128, x, off);
-            DoubleVector v1 = loadD(D128, x, off + 2 * D_BYTES);
-            DoubleVector v2 = loadD(D128, x, off + 4 * D_BYTES);
-            DoubleVector v3 = loadD(D128, x, off + 6 * D_BYTES);
-            DoubleVector v4 = loadD(D128, x, off + 8 * D_BYTES);
-            DoubleVector v5 = loadD(D128, x, off + 10 * D_BYTES);
-            DoubleVector v6 = loadD(D128, x, off + 12 * D_BYTES);
-            DoubleVector v7 = loadD(D128, x, off + 14 * D_BYTES);
+            DoubleVector v0 = loadD(D128, x, i);
+            DoubleVector v1 = loadD(D128, x, i + 2);
+            DoubleVector v2 = loadD(D128, x, i + 4);
+            DoubleVector v3 = loadD(D128, x, i + 6);
+            DoubleVector v4 = loadD(D128, x, i + 8);
+            DoubleVector v5 = loadD(D128, x, i + 10);
+            DoubleVector v6 = loadD(D128, x, i + 12);
+            DoubleVector v7 = loadD(D128, x, i + 14);
             a0 = a0.add(v0.mul(v0));
             a1 = a1.add(v1.mul(v1));
             a2 = a2.add(v2.mul(v2));

@@ -16,28 +16,28 @@ final class VectorMemory {
     private VectorMemory() {
     }
 
-    static FloatVector loadF(MemorySegment s, long byteOffset) {
-        return loadF(SimdLanes.FS, s, byteOffset);
+    static FloatVector loadF(MemorySegment s, long element) {
+        return loadF(SimdLanes.FS, s, element);
     }
 
-    static FloatVector loadF(VectorSpecies<Float> species, MemorySegment s, long byteOffset) {
-        return FloatVector.fromArray(species, floats(s), index(s, byteOffset, Float.BYTES));
+    static FloatVector loadF(VectorSpecies<Float> species, MemorySegment s, long element) {
+        return FloatVector.fromArray(species, floats(s), index(s, element, 2));
     }
 
-    static DoubleVector loadD(MemorySegment s, long byteOffset) {
-        return loadD(SimdLanes.DS, s, byteOffset);
+    static DoubleVector loadD(MemorySegment s, long element) {
+        return loadD(SimdLanes.DS, s, element);
     }
 
-    static DoubleVector loadD(VectorSpecies<Double> species, MemorySegment s, long byteOffset) {
-        return DoubleVector.fromArray(species, doubles(s), index(s, byteOffset, Double.BYTES));
+    static DoubleVector loadD(VectorSpecies<Double> species, MemorySegment s, long element) {
+        return DoubleVector.fromArray(species, doubles(s), index(s, element, 3));
     }
 
-    static void store(FloatVector v, MemorySegment s, long byteOffset) {
-        v.intoArray(floats(s), index(s, byteOffset, Float.BYTES));
+    static void store(FloatVector v, MemorySegment s, long element) {
+        v.intoArray(floats(s), index(s, element, 2));
     }
 
-    static void store(DoubleVector v, MemorySegment s, long byteOffset) {
-        v.intoArray(doubles(s), index(s, byteOffset, Double.BYTES));
+    static void store(DoubleVector v, MemorySegment s, long element) {
+        v.intoArray(doubles(s), index(s, element, 3));
     }
 
     private static float[] floats(MemorySegment s) {
@@ -53,8 +53,12 @@ final class VectorMemory {
         return new IllegalStateException("the Java-array copy of the SIMD kernels was handed an off-heap segment");
     }
 
-    /** The array index of the element at {@code byteOffset} in {@code s} (a heap segment's address is its offset in the array). */
-    private static int index(MemorySegment s, long byteOffset, int elementBytes) {
-        return (int) ((s.address() + byteOffset) / elementBytes);
+    /**
+     * The array index of {@code s}'s element {@code element} (a heap segment's address is its byte
+     * offset in the array). The sum's first term is the loop's {@code int} counter plus a constant
+     * (the kernels' loops run {@code i = from + j}), which keeps C2's range-check elimination working.
+     */
+    private static int index(MemorySegment s, long element, int log2ElementBytes) {
+        return (int) element + (int) (s.address() >>> log2ElementBytes);
     }
 }
