@@ -18,6 +18,10 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Scalars arrive as doubles already rounded to {@code dtype}; a float32 kernel narrows them
  * with a cast, which is then exact.
+ *
+ * <p>Any range is correct; for speed, pass at most {@link ChunkedExecutor#MAX_CALL_ELEMENTS}
+ * elements per call, as {@link ChunkedExecutor} does: the SIMD kernels run their vector loop over
+ * that many and their scalar tail over the rest.
  */
 public interface OptimizerKernels {
 
