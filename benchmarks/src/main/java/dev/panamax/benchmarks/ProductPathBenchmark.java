@@ -73,7 +73,17 @@ public class ProductPathBenchmark {
     @Param({"offheap", "heap", "mixed"})
     public String memory;
 
+    /**
+     * Steps of a one-chunk variable each trial runs before its measured optimizer's first step
+     * ({@link #warmUp}); 0 measures the start-up phase instead. Enough for the JIT's last tier,
+     * which compiles a method after about 5,000 calls.
+     */
+    @Param({"10000"})
+    public int warmUpSteps;
+
     private static final DType DTYPE = DType.FLOAT32;
+    /** Elements of the warm-up variable: one chunk, so that its kernel calls are as long as those of the threaded steps. */
+    private static final int WARM_UP_SIZE = (int) ChunkedExecutor.CHUNK;
 
     private Arena arena;
     private final List<Tensor> tensors = new ArrayList<>();
@@ -98,28 +108,63 @@ public class ProductPathBenchmark {
             arena = Arena.ofShared();
             MemorySegment[] probeArrays = algorithm.allocate(arena, DTYPE, size);
             contenders[0] = () -> BandwidthProbe.step(algorithm, DTYPE, probeArrays, size, executor);
-            contenders[3] = step(Tensor.full(DTYPE, 0.5, size), Tensor.full(DTYPE, 1e-3, size));
+            contenders[3] = step(false);
         }
         if (memory.equals("offheap")) {
             MemorySegment[] kernelArrays = algorithm.allocate(arena, DTYPE, size);
             contenders[2] = () -> algorithm.step(kernels, DTYPE, kernelArrays, size, executor);
         } else {
-            float[] values = new float[size];
-            float[] gradients = new float[size];
-            Arrays.fill(values, 0.5f);
-            Arrays.fill(gradients, 1e-3f);
-            contenders[4] = step(Tensor.wrap(values, size), Tensor.wrap(gradients, size));
+            contenders[4] = step(true);
         }
     }
 
-    /** {@code applyGradients} of a new optimizer of the algorithm on one variable. */
-    private Runnable step(Tensor value, Tensor gradient) {
-        tensors.add(value);
-        tensors.add(gradient);
+    /**
+     * {@code applyGradients} of a new optimizer of the algorithm on one variable, off-heap or on
+     * wrapped arrays, after {@link #warmUpSteps} of another optimizer on a one-chunk variable of
+     * the same kind.
+     */
+    private Runnable step(boolean wrapped) {
+        warmUp(variable(wrapped, WARM_UP_SIZE));
+        GradientAndVariable pair = variable(wrapped, size);
+        tensors.add(pair.variable().value());
+        tensors.add((Tensor) pair.gradient());
         Optimizer optimizer = algorithm.optimizer(threads);
         optimizers.add(optimizer);
-        List<GradientAndVariable> pairs = List.of(new GradientAndVariable(gradient, new Variable("bench/path", value)));
+        List<GradientAndVariable> pairs = List.of(pair);
         return () -> optimizer.applyGradients(pairs);
+    }
+
+    /** A variable of {@code n} elements of 0.5 and its gradient of 1e-3, off-heap or on wrapped arrays. */
+    private static GradientAndVariable variable(boolean wrapped, int n) {
+        Tensor value = wrapped ? Tensor.wrap(filled(n, 0.5f), n) : Tensor.full(DTYPE, 0.5, n);
+        Tensor gradient = wrapped ? Tensor.wrap(filled(n, 1e-3f), n) : Tensor.full(DTYPE, 1e-3, n);
+        return new GradientAndVariable(gradient, new Variable("bench/path", value));
+    }
+
+    /**
+     * Runs the step's per-call Java code (checks, stages, coefficients: microseconds once compiled)
+     * until the JIT has compiled it, as a training run does in its first thousands of steps. A
+     * trial makes only hundreds of steps of milliseconds each, so without this that code runs
+     * interpreted or at C1's first tier throughout: on a machine with cold caches after each
+     * step's streams that costs about 0.1 ms a step (measured: 2-3% of a 16M momentum step on
+     * two threads), a start-up cost that a long training run does not pay.
+     */
+    private void warmUp(GradientAndVariable pair) {
+        try (Optimizer optimizer = algorithm.optimizer(threads)) {
+            List<GradientAndVariable> pairs = List.of(pair);
+            for (int i = 0; i < warmUpSteps; i++) {
+                optimizer.applyGradients(pairs);
+            }
+        } finally {
+            pair.variable().value().close();
+            ((Tensor) pair.gradient()).close();
+        }
+    }
+
+    private static float[] filled(int n, float value) {
+        float[] a = new float[n];
+        Arrays.fill(a, value);
+        return a;
     }
 
     /** Nanoseconds each contender spent in one iteration, and the rounds it ran. */
