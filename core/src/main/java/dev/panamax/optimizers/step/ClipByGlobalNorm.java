@@ -32,20 +32,34 @@ public final class ClipByGlobalNorm implements GradientStage {
 
     @Override
     public List<GradientAndVariable> apply(List<GradientAndVariable> pairs) {
+        DType[] dtypes = new DType[pairs.size()];
+        double[] sums = new double[pairs.size()];
+        for (int i = 0; i < sums.length; i++) {
+            var g = GradientBuffers.denseValues(pairs.get(i).gradient());
+            dtypes[i] = g.dtype();
+            sums[i] = kernels.of(g).sumOfSquares(g);
+        }
+        double scale = scale(dtypes, sums, clipnorm, halvedSquares);
+        return buffers.mapInPlace(pairs, g -> kernels.of(g).scale(g, g.dtype().round(scale)));
+    }
+
+    /**
+     * The factor every gradient is scaled by (before rounding to its dtype), from each gradient's
+     * dtype and sum of squares, in the gradients' order; see the constructor for {@code halvedSquares}.
+     */
+    public static double scale(DType[] dtypes, double[] sumsOfSquares, double clipnorm, boolean halvedSquares) {
         // Computed in the gradients' dtype (float32 squares can overflow to inf there); the widest when mixed.
         DType r = DType.FLOAT32;
-        for (GradientAndVariable p : pairs) {
-            r = p.gradient().dtype() == DType.FLOAT64 ? DType.FLOAT64 : r;
+        for (DType t : dtypes) {
+            r = t == DType.FLOAT64 ? DType.FLOAT64 : r;
         }
         double sum = 0;
-        for (GradientAndVariable p : pairs) {
-            var g = GradientBuffers.denseValues(p.gradient());
-            double squares = r.round(kernels.of(g).sumOfSquares(g));
+        for (double s : sumsOfSquares) {
+            double squares = r.round(s);
             sum = r.round(sum + (halvedSquares ? r.round(squares / 2) : squares));
         }
         double norm = r.round(Math.sqrt(halvedSquares ? r.round(sum * 2) : sum));
         double c = r.round(clipnorm);
-        double scale = Double.isFinite(norm) ? r.round(c * Math.min(r.round(1.0 / norm), r.round(1.0 / c))) : Double.NaN;
-        return buffers.mapInPlace(pairs, g -> kernels.of(g).scale(g, g.dtype().round(scale)));
+        return Double.isFinite(norm) ? r.round(c * Math.min(r.round(1.0 / norm), r.round(1.0 / c))) : Double.NaN;
     }
 }

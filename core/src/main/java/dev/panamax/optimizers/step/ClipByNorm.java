@@ -1,8 +1,10 @@
 package dev.panamax.optimizers.step;
 
+import dev.panamax.kernels.TensorKernels;
 import dev.panamax.kernels.TensorKernelsLookup;
 import dev.panamax.optimizers.GradientAndVariable;
 import dev.panamax.tensor.DType;
+import dev.panamax.tensor.Tensor;
 import java.util.List;
 
 /**
@@ -25,11 +27,18 @@ public final class ClipByNorm implements GradientStage {
 
     @Override
     public List<GradientAndVariable> apply(List<GradientAndVariable> pairs) {
-        return buffers.mapInPlace(pairs, g -> {
-            DType t = g.dtype();
-            double norm = t.round(Math.sqrt(t.round(kernels.of(g).sumOfSquares(g))));
-            double clip = t.round(clipnorm);
-            kernels.of(g).scaleDivide(g, clip, Math.max(norm, clip));
-        });
+        return buffers.mapInPlace(pairs, g -> clip(kernels.of(g), g, kernels.of(g).sumOfSquares(g), clipnorm));
+    }
+
+    /**
+     * Scales {@code g} to at most the norm {@code clipnorm}, given the sum of the squares of the
+     * gradient it belongs to ({@code g} itself, or a shard of it whose whole sum was added up
+     * elsewhere).
+     */
+    public static void clip(TensorKernels kernels, Tensor g, double sumOfSquares, double clipnorm) {
+        DType t = g.dtype();
+        double norm = t.round(Math.sqrt(t.round(sumOfSquares)));
+        double clip = t.round(clipnorm);
+        kernels.scaleDivide(g, clip, Math.max(norm, clip));
     }
 }

@@ -1,7 +1,9 @@
 package dev.panamax.optimizers.step;
 
+import dev.panamax.kernels.TensorKernels;
 import dev.panamax.kernels.TensorKernelsLookup;
 import dev.panamax.optimizers.GradientAndVariable;
+import dev.panamax.tensor.Tensor;
 import java.util.List;
 
 /** {@code clipvalue}: each gradient element clipped to {@code [-clipvalue, clipvalue]} in its dtype. */
@@ -20,6 +22,11 @@ public final class ClipByValue implements GradientStage {
 
     @Override
     public List<GradientAndVariable> apply(List<GradientAndVariable> pairs) {
-        return buffers.mapInPlace(pairs, g -> kernels.of(g).clipByValue(g, g.dtype().round(-clipvalue), g.dtype().round(clipvalue)));
+        return buffers.mapInPlace(pairs, g -> clip(kernels.of(g), g, clipvalue));
+    }
+
+    /** Clips every element of {@code g} to {@code [-clipvalue, clipvalue]}, the bounds rounded to its dtype. */
+    public static void clip(TensorKernels kernels, Tensor g, double clipvalue) {
+        kernels.clipByValue(g, g.dtype().round(-clipvalue), g.dtype().round(clipvalue));
     }
 }
