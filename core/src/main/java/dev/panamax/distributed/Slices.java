@@ -5,6 +5,7 @@ import dev.panamax.kernels.KernelProvider;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.ScalarKernels;
 import dev.panamax.tensor.DType;
+import dev.panamax.tensor.HostStorage;
 import dev.panamax.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
@@ -20,6 +21,11 @@ final class Slices {
     static MemorySegment of(Tensor t, long from, long to) {
         long bytes = t.dtype().byteSize();
         return t.segment().asSlice(from * bytes, (to - from) * bytes);
+    }
+
+    /** A one-dimensional tensor over elements {@code [from, to)} of {@code t}, sharing its memory (the caller keeps {@code t} open). */
+    static Tensor view(Tensor t, long from, long to) {
+        return new Tensor(t.dtype(), new long[] {to - from}, HostStorage.wrap(of(t, from, to)));
     }
 
     /** {@code sum += x}, element by element in {@code dtype}: one addition each, {@code sum + 1 * x}, whose product is exact. */

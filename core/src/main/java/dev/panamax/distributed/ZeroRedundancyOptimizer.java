@@ -22,7 +22,6 @@ import dev.panamax.optimizers.step.ClipByNorm;
 import dev.panamax.optimizers.step.ClipByValue;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Gradient;
-import dev.panamax.tensor.HostStorage;
 import dev.panamax.tensor.IndexedSlices;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
@@ -329,10 +328,9 @@ public final class ZeroRedundancyOptimizer implements AutoCloseable {
         return Shards.of(variable.value().size(), collective.rank(), collective.size());
     }
 
-    /** A one-dimensional tensor over the elements {@code [s.from, s.to)} of {@code t}, sharing its memory. */
+    /** A one-dimensional tensor over the elements of shard {@code s} of {@code t}, sharing its memory. */
     private static Tensor view(Tensor t, Shards.Shard s) {
-        long bytes = t.dtype().byteSize();
-        return new Tensor(t.dtype(), new long[] {s.size()}, HostStorage.wrap(t.segment().asSlice(s.from() * bytes, s.size() * bytes)));
+        return Slices.view(t, s.from(), s.to());
     }
 
     /**
