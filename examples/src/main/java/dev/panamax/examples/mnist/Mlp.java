@@ -165,7 +165,34 @@ public final class Mlp {
      * returns the mean loss. Changes no parameter.
      */
     public double computeGradients(float[] images, byte[] labels, int from, int to) {
+        return computeGradientShare(images, labels, from, to, to - from, true) / (to - from);
+    }
+
+    /**
+     * Forward and backward pass on examples {@code [from, to)} as one worker's share of a batch of
+     * {@code batchRows} examples in data-parallel training: the gradients are this share's part of
+     * the batch's mean gradient (scaled by {@code 1 / batchRows}), so that the workers' gradients
+     * add up to it, and the L2 penalty's gradient and loss count only when {@code withPenalty} (on
+     * one worker). An empty share ({@code from == to}) gives zero gradients. Returns the share's
+     * loss sum. Changes no parameter.
+     */
+    public double computeGradientShare(float[] images, byte[] labels, int from, int to, int batchRows, boolean withPenalty) {
+        if (from == to && from >= 0 && batchRows > 0) {
+            double lossSum = 0;
+            for (int i = layers - 1; i >= 0; i--) {
+                Arrays.fill(kernelGrads[i].data, 0f);
+                Arrays.fill(biasGrads[i].data, 0f);
+                if (withPenalty && l2 > 0) {
+                    CommonOps_FDRM.addEquals(kernelGrads[i], (float) (2 * l2), kernels[i]);
+                    lossSum += batchRows * l2 * sumOfSquares(kernels[i]);
+                }
+            }
+            return lossSum;
+        }
         checkArguments(images, labels, from, to);
+        if (batchRows < to - from) {
+            throw new IllegalArgumentException("batchRows must be >= the share's " + (to - from) + " examples, got " + batchRows);
+        }
         int rows = to - from;
         if (trainSpace == null || trainSpace.rows != rows) {
             trainSpace = new Workspace(rows);
@@ -177,7 +204,7 @@ public final class Mlp {
         FMatrixRMaj dz = ws.deltas[layers];
         float[] p = ws.acts[layers].data;
         int classes = sizes[layers];
-        float inv = 1.0f / rows;
+        float inv = 1.0f / batchRows;
         for (int r = 0; r < rows; r++) {
             int base = r * classes;
             int label = labels[from + r];
@@ -189,10 +216,10 @@ public final class Mlp {
         for (int i = layers - 1; i >= 0; i--) {
             FMatrixRMaj delta = ws.deltas[i + 1];
             CommonOps_FDRM.multTransA(ws.acts[i], delta, kernelGrads[i]);
-            if (l2 > 0) {
+            if (withPenalty && l2 > 0) {
                 // Keras's kernel_regularizer=L2(l2): loss += l2 * sum(W^2), so dW += 2 * l2 * W.
                 CommonOps_FDRM.addEquals(kernelGrads[i], (float) (2 * l2), kernels[i]);
-                lossSum += rows * l2 * sumOfSquares(kernels[i]);
+                lossSum += batchRows * l2 * sumOfSquares(kernels[i]);
             }
             columnSums(delta, biasGrads[i]);
             if (i > 0) {
@@ -209,7 +236,7 @@ public final class Mlp {
                 }
             }
         }
-        return lossSum / rows;
+        return lossSum;
     }
 
     /** Mean loss and accuracy on examples {@code [from, to)}, in chunks of 500 rows. */

@@ -103,6 +103,12 @@ public final class MnistTrainer implements Callable<Integer> {
                     + " results do not depend on it.")
     Integer threads;
 
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
+            description = "Data-parallel training on N JVMs of this machine (1.." + OptionChecks.MAX_WORKERS + "): this one"
+                    + " starts the others; each computes the gradients of its share of every batch, and the workers add"
+                    + " them in worker order, so the result does not depend on timing (default: ${DEFAULT-VALUE}).")
+    int workers;
+
     @Option(names = "--kernels", paramLabel = "scalar|simd",
             description = "Forces the optimizer kernels (sets -Dpanamax.kernels); default: the fastest available.")
     String kernels;
@@ -200,7 +206,8 @@ public final class MnistTrainer implements Callable<Integer> {
             e.printStackTrace(err);
         }
         String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-        err.println("error: " + message.lines().findFirst().orElse(message));
+        Integer worker = Workers.childRank();
+        err.println((worker != null ? "worker " + worker + ": " : "") + "error: " + message.lines().findFirst().orElse(message));
         err.flush();
         return code;
     }
@@ -221,7 +228,10 @@ public final class MnistTrainer implements Callable<Integer> {
         List<String> texts = OptimizerChoice.texts(optimizer, compare);
         OptimizerChoice choice = new OptimizerChoice(learningRate, clipnorm, threads, schedule, epochs);
         choice.check(option, texts);
-        OutputDirectory.prepare(out);
+        boolean child = Workers.childRank() != null;
+        if (!child) {
+            OutputDirectory.prepare(out);
+        }
         int count = Math.min(limit != null ? limit : Integer.MAX_VALUE, declaredCount());
         int trainCount = count * 4 / 5;
         if (count < OptionChecks.MIN_LIMIT) {
@@ -235,7 +245,7 @@ public final class MnistTrainer implements Callable<Integer> {
         MnistData eval = all.slice(trainCount, count);
         float background = standardize(train, eval);
         int[] layers = layers(all.rows() * all.cols());
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = child ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : spec.commandLine().getOut();
         out.println(RunHeader.data(trainCount, count - trainCount, data != null ? data.toString() : "shipped",
                 layers, batchSize, epochs, shift, l2, dropout));
         out.println(RunHeader.machine(threads != null ? threads : Runtime.getRuntime().availableProcessors(), seed));
@@ -244,18 +254,14 @@ public final class MnistTrainer implements Callable<Integer> {
         Training.Settings settings = new Training.Settings(layers, epochs, batchSize, seed, l2, dropout, shift);
         int stepsPerEpoch = (trainCount + batchSize - 1) / batchSize;
         List<String> labels = new ArrayList<>();
-        for (String text : texts) {
-            try (Optimizer opt = choice.create(option, text, stepsPerEpoch)) {
-                String label = uniqueLabel(opt.getClass().getSimpleName(), labels); // the Keras class name
-                labels.add(label);
-                if (compare != null) {
-                    out.printf(Locale.ROOT, "%n%s (%d of %d)%n", label, labels.size(), texts.size());
-                }
-                out.println(RunHeader.optimizer(opt));
-                out.println(RunHeader.schedule(opt));
-                out.flush();
-                runs.add(Training.run(label, opt, settings, train, eval, background, out));
+        try (Workers group = child ? Workers.joinAsChild() : workers > 1 ? Workers.start(workers, parsed.originalArgs()) : null) {
+            if (group != null) {
+                out.println(RunHeader.workers(workers, group.collective()));
             }
+            train(texts, option, choice, stepsPerEpoch, settings, train, eval, background, out, labels, group);
+        }
+        if (child) {
+            return OK;
         }
 
         if (compare != null) {
@@ -268,6 +274,28 @@ public final class MnistTrainer implements Callable<Integer> {
         plot = PlotFile.write(this.out, base, name != null, os -> LearningCurvesPlot.write(os, runs));
         out.printf(Locale.ROOT, "plot: %s%n", plot.toAbsolutePath().normalize());
         return OK;
+    }
+
+    /** Trains each optimizer of {@code texts} in turn, on this JVM alone or as a worker of {@code group}. */
+    private void train(List<String> texts, String option, OptimizerChoice choice, int stepsPerEpoch, Training.Settings settings,
+                       MnistData train, MnistData eval, float background, PrintWriter out, List<String> labels, Workers group) {
+        for (String text : texts) {
+            try (Optimizer opt = choice.create(option, text, stepsPerEpoch)) {
+                String label = uniqueLabel(opt.getClass().getSimpleName(), labels); // the Keras class name
+                labels.add(label);
+                if (compare != null) {
+                    out.printf(Locale.ROOT, "%n%s (%d of %d)%n", label, labels.size(), texts.size());
+                }
+                out.println(RunHeader.optimizer(opt));
+                out.println(RunHeader.schedule(opt));
+                out.flush();
+                MnistTrainer.Run run = Training.run(label, opt, settings, train, eval, background, out,
+                        group == null ? null : group.collective());
+                if (run != null) {
+                    runs.add(run);
+                }
+            }
+        }
     }
 
     /** The digits the data declares, from its header only. */

@@ -19,6 +19,8 @@ final class OptionChecks {
     static final int MAX_SHIFT = 8;
     /** A 784 x 65,536 kernel and its optimizer slots already take about a gigabyte. */
     static final int MAX_HIDDEN = 65_536;
+    /** JVMs of one machine that train together; each holds the data and the model. */
+    static final int MAX_WORKERS = 16;
     /** Threads beyond a few per core only wait for each other; more is surely a typo. */
     static final int THREADS_PER_CORE = 4;
 
@@ -49,6 +51,7 @@ final class OptionChecks {
                     + number(o.dropout));
         }
         range("--shift", o.shift, 0, MAX_SHIFT, " pixels");
+        range("--workers", o.workers, 1, MAX_WORKERS, " JVMs");
         if (o.threads != null) {
             range("--threads", o.threads, 1, maxThreads(),
                     " (" + THREADS_PER_CORE + " x the " + cores() + " cores this JVM sees)");

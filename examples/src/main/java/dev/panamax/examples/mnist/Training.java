@@ -1,6 +1,8 @@
 package dev.panamax.examples.mnist;
 
+import dev.panamax.distributed.Collective;
 import dev.panamax.optimizers.Optimizer;
+import dev.panamax.tensor.Tensor;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -31,12 +33,27 @@ final class Training {
     /** Trains a new network with {@code optimizer}; {@code background} is the value of a blank pixel. */
     static MnistTrainer.Run run(String label, Optimizer optimizer, Settings s, MnistData train, MnistData eval,
                                 float background, PrintWriter out) {
+        return run(label, optimizer, s, train, eval, background, out, null);
+    }
+
+    /**
+     * As {@link #run(String, Optimizer, Settings, MnistData, MnistData, float, PrintWriter)}, as
+     * one worker of data-parallel training when {@code workers} is not null: every worker starts
+     * from the same weights (the seed's) and arranges each epoch's digits alike; of each batch, worker
+     * {@code r} of {@code N} takes examples {@code [b r / N, b (r + 1) / N)}, and the workers'
+     * gradients are summed in worker order before every worker takes the same step. Only worker 0
+     * evaluates and prints; the others return null.
+     */
+    static MnistTrainer.Run run(String label, Optimizer optimizer, Settings s, MnistData train, MnistData eval,
+                                float background, PrintWriter out, Collective workers) {
+        int rank = workers == null ? 0 : workers.rank();
         int n = train.count();
         int pixels = train.rows() * train.cols();
         Mlp mlp = new Mlp(s.layers(), s.seed());
         mlp.setL2(s.l2());
-        mlp.setDropout(s.dropout(), s.seed() + 1);
-        double initialEvalLoss = mlp.evaluate(eval.images(), eval.labels(), 0, eval.count()).loss();
+        // Each worker drops units of its own examples: its own stream (worker 0's is the one of a single process).
+        mlp.setDropout(s.dropout(), s.seed() + 1 + rank * 0x9E3779B97F4A7C15L);
+        double initialEvalLoss = rank != 0 ? Double.NaN : mlp.evaluate(eval.images(), eval.labels(), 0, eval.count()).loss();
 
         SplittableRandom random = new SplittableRandom(s.seed());
         SplittableRandom shifts = new SplittableRandom(s.seed() + 2);
@@ -67,7 +84,8 @@ final class Training {
             double lossSum = 0;
             for (int from = 0; from < n; from += s.batchSize()) {
                 int to = Math.min(n, from + s.batchSize());
-                double loss = mlp.trainBatch(images, labels, from, to, optimizer);
+                double loss = workers == null ? mlp.trainBatch(images, labels, from, to, optimizer)
+                        : dataParallelStep(mlp, images, labels, from, to, optimizer, workers);
                 if (!Double.isFinite(loss)) {
                     throw new ArithmeticException("the training loss diverged (" + loss + ") in epoch " + (epoch + 1)
                             + "; try a smaller --lr or --clipnorm");
@@ -80,6 +98,9 @@ final class Training {
                 }
             }
             trainLoss[epoch] = lossSum / n;
+            if (rank != 0) {
+                continue;
+            }
             Mlp.Evaluation e = mlp.evaluate(eval.images(), eval.labels(), 0, eval.count());
             evalLoss[epoch] = e.loss();
             evalAccuracy[epoch] = e.accuracy();
@@ -90,11 +111,35 @@ final class Training {
             out.flush();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        if (rank != 0) {
+            return null;
+        }
         int last = s.epochs() - 1;
         out.printf(Locale.ROOT, "%s: final eval accuracy %.2f%% (%,d digits), eval loss %.4f, %.1f s%n",
                 label, 100 * evalAccuracy[last], eval.count(), evalLoss[last], seconds);
         out.flush();
         return new MnistTrainer.Run(label, initialEvalLoss, trainLoss, evalLoss, evalAccuracy, seconds);
+    }
+
+    /**
+     * One worker's step on its share of the batch {@code [from, to)}: its gradients, summed with the
+     * other workers' in worker order, then the optimizer's step. Returns the batch's mean loss.
+     */
+    private static double dataParallelStep(Mlp mlp, float[] images, byte[] labels, int from, int to, Optimizer optimizer,
+                                           Collective workers) {
+        int b = to - from;
+        int r = workers.rank();
+        int size = workers.size();
+        double lossSum = mlp.computeGradientShare(images, labels, from + (int) ((long) b * r / size),
+                from + (int) ((long) b * (r + 1) / size), b, r == 0);
+        for (Tensor g : mlp.gradients()) {
+            workers.allReduceSum(g);
+        }
+        try (Tensor loss = Tensor.of(new double[] {lossSum}, 1)) {
+            workers.allReduceSum(loss);
+            optimizer.apply(mlp.gradients(), mlp.variables());
+            return loss.getDouble(0) / b;
+        }
     }
 
     /** Fisher-Yates, from the end. */
