@@ -123,7 +123,14 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
         return self();
     }
 
-    /** Replaces the (single-device: identity) gradient aggregation (TF2). */
+    /**
+     * Replaces the (single-device: identity) gradient aggregation, the hook of data-parallel
+     * training ({@code dev.panamax.distributed.AllReduceGradients}). Where it runs follows the
+     * dialect: TF2's {@code gradient_aggregator} runs first, before clipping; Keras 3's TensorFlow
+     * backend sums the replicas' gradients after clipping and weight decay, just before the update
+     * ({@code _all_reduce_sum_gradients} in {@code _backend_update_step}), so there each replica
+     * clips its own gradients.
+     */
     public B gradientAggregator(GradientTransformer aggregator) {
         this.gradientAggregator = aggregator;
         return self();

@@ -121,8 +121,8 @@ final class Step implements AutoCloseable {
 
     /**
      * Keras 3's {@code apply} after the checks: unscale the loss; accumulate, or on an update call
-     * average the accumulated gradients, clip, decay the weights and update; then the moving
-     * averages, the constraints, and count the call.
+     * average the accumulated gradients, clip, decay the weights, aggregate across replicas and
+     * update; then the moving averages, the constraints, and count the call.
      */
     void keras3(List<GradientAndVariable> pairs) {
         hyperparameters.beginStep(store.iterations());
@@ -145,6 +145,12 @@ final class Step implements AutoCloseable {
                 if (weightDecay != null) {
                     weightDecay.apply(BaseOptimizer.variablesOf(pairs), optimizer::learningRate, optimizer::weightDecayOf,
                             optimizer::decaysInUpdate);
+                }
+                if (optimizer.gradientAggregator != null) {
+                    // Keras 3's TensorFlow backend sums the replicas' gradients here, in _backend_update_step:
+                    // after clipping (each replica clips its own) and weight decay, just before the update.
+                    pairs = buffers.inVariableKind(List.copyOf(optimizer.gradientAggregator.apply(pairs)));
+                    checks.check(pairs, " after the gradient aggregator");
                 }
                 optimizer.beginStep();
                 update.beginStep();

@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import dev.panamax.kernels.ChunkedExecutor;
+import dev.panamax.kernels.HostTensorKernels;
+import dev.panamax.kernels.KernelProvider;
 import dev.panamax.optimizers.Adam;
 import dev.panamax.optimizers.GradientAndVariable;
+import dev.panamax.optimizers.step.ClipByNorm;
 import dev.panamax.tensor.IndexedSlices;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
@@ -144,6 +148,76 @@ class DataParallelTrainingTest {
         float[][] reversed = oneProcess(2, 1, 0);
         assertFalse(Arrays.equals(expected[0], reversed[0]) && Arrays.equals(expected[1], reversed[1]),
                 "the order of the sums made no difference to this model");
+    }
+
+    /**
+     * Keras 3's order: each rank clips its own gradients, the sum comes after, just before the
+     * update (its TensorFlow backend's {@code _all_reduce_sum_gradients}). Rank r's kernel and bias
+     * with a Keras 3 Adam; one process clips each rank's gradients with the same kernels, adds them in
+     * rank order, and steps a Keras 3 Adam that does not clip.
+     */
+    static float[][] trainKeras3(Collective c) {
+        return trainKeras3(c, true);
+    }
+
+    /** As {@link #trainKeras3(Collective)}; one process clips the sum instead when not {@code clipEachRank}. */
+    static float[][] trainKeras3(Collective c, boolean clipEachRank) {
+        Variable w = new Variable("dense/kernel", Tensor.of(initialKernel(), IN, OUT));
+        Variable b = new Variable("dense/bias", Tensor.zeros(dev.panamax.tensor.DType.FLOAT32, OUT));
+        Adam.Builder builder = Adam.builder().keras3(true).learningRate(0.05);
+        HostTensorKernels kernels = new HostTensorKernels(KernelProvider.kernels(), ChunkedExecutor.shared(1));
+        if (c != null) {
+            builder.gradientAggregator(new AllReduceGradients(c));
+        }
+        try (Adam adam = (c == null && clipEachRank ? builder : builder.clipnorm(0.5)).build()) {
+            for (int step = 0; step < STEPS; step++) {
+                float[] kw = w.value().toFloatArray();
+                float[] kb = b.value().toFloatArray();
+                float[][] g;
+                if (c != null) {
+                    g = gradients(kw, kb, step, c.rank());
+                } else {
+                    g = new float[][] {new float[IN * OUT], new float[OUT]};
+                    for (int r = 0; r < RANKS; r++) {
+                        float[][] partial = gradients(kw, kb, step, r);
+                        for (int v = 0; v < 2; v++) {
+                            try (Tensor t = Tensor.of(partial[v], partial[v].length)) {
+                                if (clipEachRank) {
+                                    ClipByNorm.clip(kernels, t, kernels.sumOfSquares(t), 0.5);
+                                }
+                                float[] clipped = t.toFloatArray();
+                                for (int i = 0; i < clipped.length; i++) {
+                                    g[v][i] = r == 0 ? clipped[i] : g[v][i] + clipped[i];
+                                }
+                            }
+                        }
+                    }
+                }
+                try (Tensor gw = Tensor.of(g[0], IN, OUT); Tensor gb = Tensor.of(g[1], OUT)) {
+                    adam.applyGradients(List.of(new GradientAndVariable(gw, w), new GradientAndVariable(gb, b)));
+                }
+            }
+            return new float[][] {w.value().toFloatArray(), b.value().toFloatArray()};
+        } finally {
+            w.value().close();
+            b.value().close();
+        }
+    }
+
+    @Test
+    void aKeras3OptimizerSumsAfterEachRankClipsItsOwnGradients() {
+        float[][] expected = trainKeras3(null);
+        List<Collective> group = LocalCollective.group(RANKS, Duration.ofSeconds(20));
+        List<Object> results = LocalCollectiveTest.onRanks(group, DataParallelTrainingTest::trainKeras3);
+        group.forEach(Collective::close);
+        for (int r = 0; r < RANKS; r++) {
+            float[][] got = (float[][]) assertInstanceOf(float[][].class, results.get(r), String.valueOf(results.get(r)));
+            assertArrayEquals(expected[0], got[0], "kernel on rank " + r);
+            assertArrayEquals(expected[1], got[1], "bias on rank " + r);
+        }
+        // TF2's order (the sum first, then one clip) ends elsewhere on this model, so the order is what is tested.
+        float[][] sumThenClip = trainKeras3(null, false);
+        assertFalse(Arrays.equals(expected[0], sumThenClip[0]), "clipping before or after the sum made no difference");
     }
 
     @Test
