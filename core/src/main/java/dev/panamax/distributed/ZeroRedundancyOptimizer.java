@@ -90,8 +90,8 @@ public final class ZeroRedundancyOptimizer implements AutoCloseable {
     }
 
     /**
-     * A builder for a wrapper of {@code optimizer}, which must be new (never stepped), element-wise
-     * and without clipping options of its own.
+     * A builder for a wrapper of {@code optimizer}, which must be new (never stepped), element-wise,
+     * and without clipping options or a gradient aggregator of its own.
      */
     public static Builder builder(Collective collective, Optimizer optimizer) {
         return new Builder(collective, optimizer);
@@ -132,7 +132,8 @@ public final class ZeroRedundancyOptimizer implements AutoCloseable {
          * The wrapper.
          *
          * @throws IllegalArgumentException when the optimizer has stepped, is not element-wise, has
-         *                                  clipping options of its own, or both norms are set
+         *                                  clipping options or a gradient aggregator of its own, or
+         *                                  both norms are set
          */
         public ZeroRedundancyOptimizer build() {
             String name = "Optimizer '" + optimizer.getName() + "'";
@@ -149,6 +150,10 @@ public final class ZeroRedundancyOptimizer implements AutoCloseable {
                 throw new IllegalArgumentException(name + " has clipping options of its own (clipnorm=" + optimizer.getClipnorm()
                         + ", clipvalue=" + optimizer.getClipvalue() + ", global_clipnorm=" + optimizer.getGlobalClipnorm()
                         + "); it sees one shard of each gradient, so give them to ZeroRedundancyOptimizer.builder instead");
+            }
+            if (optimizer.getGradientAggregator() != null) {
+                throw new IllegalArgumentException(name + " has a gradient aggregator; ZeroRedundancyOptimizer sums the"
+                        + " gradients itself (a reduce-scatter), so the wrapped optimizer must not sum them again");
             }
             boolean clips = clipvalue != null || clipnorm != null || globalClipnorm != null;
             if (clips && optimizer.usesKeras3Step()) {

@@ -109,6 +109,11 @@ public abstract class Optimizer extends BaseOptimizer {
         return globalClipnorm;
     }
 
+    /** The gradient aggregator ({@code gradient_aggregator}), or null for the single-device identity. */
+    public final GradientTransformer getGradientAggregator() {
+        return gradientAggregator;
+    }
+
     /** Keras's {@code clipnorm} setter: may not be set while {@code global_clipnorm} is. */
     public final synchronized void setClipnorm(Double value) {
         rejectOnWrapper("clipnorm", value);

@@ -195,6 +195,10 @@ class ZeroRedundancyOptimizerTest {
         e = assertThrows(IllegalArgumentException.class, () -> ZeroRedundancyOptimizer.builder(alone, adam(1.0)).build());
         assertEquals("Optimizer 'Adam' has clipping options of its own (clipnorm=1.0, clipvalue=null, global_clipnorm=null); it sees"
                 + " one shard of each gradient, so give them to ZeroRedundancyOptimizer.builder instead", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ZeroRedundancyOptimizer.builder(alone,
+                Adam.builder().gradientAggregator(new AllReduceGradients(alone)).build()).build());
+        assertEquals("Optimizer 'Adam' has a gradient aggregator; ZeroRedundancyOptimizer sums the gradients itself (a"
+                + " reduce-scatter), so the wrapped optimizer must not sum them again", e.getMessage());
         Adam stepped = adam(null);
         try (Tensor w = Tensor.of(1f, 2f); Tensor g = Tensor.of(0.5f, 0.5f)) {
             stepped.applyGradients(List.of(new GradientAndVariable(g, new Variable("w", w))));
