@@ -75,9 +75,8 @@ public final class ZeroRedundancyOptimizer implements AutoCloseable {
     private final TensorKernelsLookup kernels;
     /** Each variable's shard on this rank, as a variable over a view of its elements; made at the first step. */
     private final Map<Variable, Variable> shards = new IdentityHashMap<>();
-    /** The variables of the first step, in its order: every later step gives the same ones. */
+    /** The variables of the build (or the first step), in order: every step gives the same ones. */
     private List<Variable> variables;
-    private long steps;
 
     private ZeroRedundancyOptimizer(Builder b) {
         this.collective = b.collective;
@@ -181,7 +180,7 @@ public final class ZeroRedundancyOptimizer implements AutoCloseable {
      *
      * @throws IllegalArgumentException before anything is sent, when a gradient is missing, sparse,
      *                                  of another dtype, shape or memory than its variable, or the
-     *                                  variables are not those of the first step; from the
+     *                                  variables are not those of the build; from the
      *                                  collective, on every rank, when the ranks' gradients disagree
      * @throws CollectiveException      when a rank fails or does not arrive in time
      */
@@ -189,8 +188,7 @@ public final class ZeroRedundancyOptimizer implements AutoCloseable {
         List<GradientAndVariable> pairs = List.copyOf(Objects.requireNonNull(gradientsAndVariables, "gradientsAndVariables"));
         check(pairs);
         if (variables == null) {
-            variables = pairs.stream().map(GradientAndVariable::variable).toList();
-            variables.forEach(v -> shards.put(v, new Variable(v.name(), view(v.value(), shard(v)))));
+            build(pairs.stream().map(GradientAndVariable::variable).toList());
         }
         for (GradientAndVariable p : pairs) {
             collective.reduceScatterSum((Tensor) p.gradient());
@@ -200,21 +198,56 @@ public final class ZeroRedundancyOptimizer implements AutoCloseable {
             mine.add(new GradientAndVariable(view((Tensor) p.gradient(), shard(p.variable())), shards.get(p.variable())));
         }
         clip(pairs, mine);
-        optimizer.applyGradients(mine.stream().filter(p -> ((Tensor) p.gradient()).size() > 0).toList());
+        optimizer.applyGradients(mine);
         ApplyConstraints constraints = new ApplyConstraints();
         for (Variable v : variables) {
             collective.allGather(v.value());
             constraints.apply(v);
         }
-        steps++;
         constraints.throwIfAnyFailed();
+    }
+
+    /**
+     * Makes this rank's shard of every variable and the wrapped optimizer's slots for them (Keras's
+     * {@code build}); the first step does it with its variables. Call it before
+     * {@code shardOptimizer().load(file)} to resume from this rank's checkpoint. Building again with
+     * the same variables does nothing.
+     *
+     * @throws IllegalArgumentException when built with other variables, or a variable is repeated or closed
+     */
+    public synchronized void build(List<Variable> variables) {
+        List<Variable> given = List.copyOf(variables);
+        if (this.variables != null) {
+            if (!given.equals(this.variables)) {
+                throw new IllegalArgumentException("ZeroRedundancyOptimizer on rank " + collective.rank() + " is built with "
+                        + this.variables.stream().map(Variable::name).toList() + " and cannot build with "
+                        + given.stream().map(Variable::name).toList());
+            }
+            return;
+        }
+        Map<Variable, Boolean> seen = new IdentityHashMap<>();
+        for (Variable v : given) {
+            if (seen.put(v, Boolean.TRUE) != null || !v.value().isAlive() || !v.value().isHost()) {
+                throw new IllegalArgumentException("Variable '" + v.name() + "' on rank " + collective.rank() + " is "
+                        + (v.value().isAlive() ? v.value().isHost() ? "given twice" : "not a host tensor" : "closed"));
+            }
+        }
+        List<Variable> mine = new ArrayList<>();
+        for (Variable v : given) {
+            Variable shard = new Variable(v.name(), view(v.value(), shard(v)));
+            shards.put(v, shard);
+            mine.add(shard);
+        }
+        optimizer.build(mine);
+        this.variables = given;
     }
 
     /** Every local check, before anything is sent or written. */
     private void check(List<GradientAndVariable> pairs) {
         if (variables != null && (pairs.size() != variables.size() || !sameVariables(pairs))) {
             throw new IllegalArgumentException("Rank " + collective.rank() + " gave variables " + names(pairs)
-                    + "; every step of a ZeroRedundancyOptimizer gives the variables of its first step, in its order: "
+                    + "; every step of a ZeroRedundancyOptimizer gives the variables of its build (or first step), in"
+                    + " their order: "
                     + variables.stream().map(Variable::name).toList());
         }
         Map<Variable, Boolean> seen = new IdentityHashMap<>();
@@ -340,30 +373,33 @@ public final class ZeroRedundancyOptimizer implements AutoCloseable {
 
     /**
      * The slot {@code slotName} of this rank's shard of {@code variable}: the elements
-     * {@link #shard shard(variable)} of the slot one process would have.
+     * {@link #shard shard(variable)} of the slot one process would have (none, where this rank's
+     * shard of the variable is empty).
      *
-     * @throws IllegalArgumentException when the variable has not been stepped, or its shard here is empty
+     * @throws IllegalArgumentException when the variable is not one this optimizer was built with
      */
     public synchronized Tensor getSlot(Variable variable, String slotName) {
         Variable mine = shards.get(variable);
-        if (mine == null || mine.value().size() == 0) {
+        if (mine == null) {
             throw new IllegalArgumentException("Rank " + collective.rank() + " holds no slots of variable '" + variable.name()
-                    + "': " + (mine == null ? "no step has given it yet" : "its shard on this rank is empty"));
+                    + "': ZeroRedundancyOptimizer is " + (variables == null ? "not built yet" : "built with "
+                    + variables.stream().map(Variable::name).toList()));
         }
         return optimizer.getSlot(mine, slotName);
     }
 
     /**
      * The optimizer of this rank's shards: its variables are views of this rank's elements of each
-     * variable, under the variables' names, and its {@code save} writes this rank's part of the state.
+     * variable, under the variables' names. Its {@code save} writes this rank's part of the state,
+     * and its {@code load}, after {@link #build}, reads it back on a group of the same size.
      */
     public Optimizer shardOptimizer() {
         return optimizer;
     }
 
-    /** The steps taken. */
+    /** The steps taken (the wrapped optimizer's {@code iterations}, which a checkpoint of it restores). */
     public synchronized long getIterations() {
-        return steps;
+        return optimizer.getIterations();
     }
 
     /** Closes the wrapped optimizer (its slots); the collective stays open, as it belongs to the caller. */

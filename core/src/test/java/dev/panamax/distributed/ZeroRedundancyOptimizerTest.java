@@ -16,6 +16,9 @@ import dev.panamax.tensor.DType;
 import dev.panamax.tensor.IndexedSlices;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +27,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -96,7 +100,7 @@ class ZeroRedundancyOptimizerTest {
             }
             long[] slotSizes = new long[model.size()];
             for (int v = 0; v < model.size(); v++) {
-                slotSizes[v] = zero.shard(model.get(v)).size() == 0 ? 0 : zero.getSlot(model.get(v), slot).size();
+                slotSizes[v] = zero.getSlot(model.get(v), slot).size();
             }
             assertEquals(STEPS, zero.getIterations());
             return new Object[] {weights(model), slotSizes};
@@ -184,6 +188,63 @@ class ZeroRedundancyOptimizerTest {
                 rmsprop.get(), "momentum");
     }
 
+    /** Steps {@code [from, to)} of one rank on {@code model}. */
+    private static void steps(Collective c, ZeroRedundancyOptimizer zero, List<Variable> model, int from, int to) {
+        for (int step = from; step < to; step++) {
+            float[][] w = weights(model);
+            List<GradientAndVariable> pairs = new ArrayList<>();
+            for (int v = 0; v < model.size(); v++) {
+                pairs.add(new GradientAndVariable(Tensor.of(gradient(w[v], step, c.rank(), v), model.get(v).shape()), model.get(v)));
+            }
+            zero.applyGradients(pairs);
+            pairs.forEach(p -> ((Tensor) p.gradient()).close());
+        }
+    }
+
+    @Test
+    void eachRankResumesFromItsOwnCheckpointToTheBitsOfARunThatNeverStopped(@TempDir Path dir) {
+        int half = STEPS / 2;
+        List<Collective> first = LocalCollective.group(RANKS, Duration.ofSeconds(30));
+        List<Object> saved = LocalCollectiveTest.onRanks(first, c -> {
+            List<Variable> model = model();
+            try (ZeroRedundancyOptimizer zero = ZeroRedundancyOptimizer.builder(c, adam(null)).clipnorm(2.0).build()) {
+                steps(c, zero, model, 0, half);
+                zero.shardOptimizer().save(dir.resolve("rank-" + c.rank() + ".safetensors"));
+                return weights(model);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                close(model);
+            }
+        });
+        first.forEach(Collective::close);
+        float[][] checkpointed = assertInstanceOf(float[][].class, saved.get(0), String.valueOf(saved.get(0)));
+
+        List<Collective> second = LocalCollective.group(RANKS, Duration.ofSeconds(30));
+        List<Object> resumed = LocalCollectiveTest.onRanks(second, c -> {
+            List<Variable> model = List.of(new Variable("dense/kernel", Tensor.of(checkpointed[0], BIG)),
+                    new Variable("dense/bias", Tensor.of(checkpointed[1], SMALL)));
+            try (ZeroRedundancyOptimizer zero = ZeroRedundancyOptimizer.builder(c, adam(null)).clipnorm(2.0).build()) {
+                zero.build(model);
+                zero.shardOptimizer().load(dir.resolve("rank-" + c.rank() + ".safetensors"));
+                assertEquals(half, zero.getIterations());
+                steps(c, zero, model, half, STEPS);
+                return weights(model);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                close(model);
+            }
+        });
+        second.forEach(Collective::close);
+        float[][] expected = oneProcess(adam(2.0), 0, 1, 2);
+        for (int r = 0; r < RANKS; r++) {
+            float[][] w = assertInstanceOf(float[][].class, resumed.get(r), String.valueOf(resumed.get(r)));
+            assertArrayEquals(expected[0], w[0], "kernel on rank " + r);
+            assertArrayEquals(expected[1], w[1], "bias on rank " + r);
+        }
+    }
+
     @Test
     void optimizersItCannotShardAreRefusedByName() {
         Collective alone = LocalCollective.group(1, Duration.ofSeconds(5)).get(0);
@@ -236,8 +297,8 @@ class ZeroRedundancyOptimizerTest {
             assertEquals(0, zero.getIterations());
             zero.applyGradients(List.of(new GradientAndVariable(gw, w), new GradientAndVariable(gb, b)));
             e = assertThrows(IllegalArgumentException.class, () -> zero.applyGradients(List.of(new GradientAndVariable(gb, b))));
-            assertEquals("Rank 0 gave variables [bias]; every step of a ZeroRedundancyOptimizer gives the variables of its first"
-                    + " step, in its order: [embedding, bias]", e.getMessage());
+            assertEquals("Rank 0 gave variables [bias]; every step of a ZeroRedundancyOptimizer gives the variables of its build"
+                    + " (or first step), in their order: [embedding, bias]", e.getMessage());
             assertEquals(DType.FLOAT32, zero.getSlot(w, "m").dtype());
             assertEquals(4, zero.getSlot(w, "m").size(), "one rank owns the whole variable");
         } finally {
