@@ -41,7 +41,7 @@ class LocalClusterTest {
 
     @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    void threeExecutorJvmsTrainToTheBitsOfOneProcess() throws SparkException {
+    void threeExecutorJvmsTrainToTheBitsOfOneProcess() throws SparkException, InterruptedException {
         String sparkHome = System.getenv("SPARK_HOME");
         assertNotNull(sparkHome, "SPARK_HOME is not set: run this test through Maven, which lays out target/spark-home");
         assertTrue(Files.isDirectory(Path.of(sparkHome, "jars")), "no jars directory in SPARK_HOME " + sparkHome);
@@ -54,6 +54,13 @@ class LocalClusterTest {
                 .set("spark.executor.extraJavaOptions", "-Dpanamax.kernels=scalar")
                 .set("spark.executor.memory", "512m"));
         try {
+            // Spark's slot check counts the executors registered when the job is submitted; the three
+            // JVMs take a few seconds to start on a busy machine.
+            long deadline = System.nanoTime() + 90_000_000_000L;
+            while (spark.sc().statusTracker().getExecutorInfos().length < Models.RANKS + 1 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(Models.RANKS + 1, spark.sc().statusTracker().getExecutorInfos().length, "the driver and three executors");
             JavaRDD<float[]> data = spark.parallelize(Models.examples(), Models.RANKS);
             List<Models.LinearResult> results = SparkTraining.run(data, Duration.ofSeconds(60), Models.LINEAR);
 
