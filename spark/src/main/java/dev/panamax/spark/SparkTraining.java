@@ -51,10 +51,11 @@ import scala.reflect.ClassTag$;
  * whole, and kills its other tasks, which leave the group too; {@link #run} throws Spark's
  * {@link SparkException}, whose message names the failed rank and its exception.
  * Spark does not retry the stage: resume by running again from the last checkpoint, saved every
- * so many steps with {@code Optimizer.save} (by one rank: all ranks hold the same state) or, with
- * {@link ZeroRedundancyOptimizer}, by every rank for its shard with
- * {@code zero.shardOptimizer().save(...)} (each rank restores its own file), beside the model's
- * weights. A rank whose function ignores Spark's kill and never calls the collective again keeps
+ * so many steps, beside the model's weights, with {@code Optimizer.save} by one rank (all ranks
+ * hold the same state) on storage every executor reaches, and restored by every rank with
+ * {@code Optimizer.load} before its first step. With {@link ZeroRedundancyOptimizer} each rank
+ * can save its shard's state ({@code zero.shardOptimizer().save(...)}), but the wrapper makes its
+ * shards at its first step and cannot load that state before it yet. A rank whose function ignores Spark's kill and never calls the collective again keeps
  * running until it returns: Spark does not stop a task's thread.
  *
  * <p><b>Security.</b> The group's connections are authenticated with a secret that {@link #run}

@@ -10,7 +10,13 @@ import dev.panamax.optimizers.Optimizer;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -190,6 +196,91 @@ final class Models {
         } finally {
             w.value().close();
             b.value().close();
+        }
+    }
+
+    // ---- a run that fails, and one that resumes from its checkpoint ----------------------------
+
+    /** What a rank of a resumable run sends back: its weights, and the step it started from. */
+    record ResumedResult(float[] kernel, float[] bias, int startStep) implements Serializable {
+    }
+
+    /** How often rank 0 saves the model's weights and the optimizer's state. */
+    static final int CHECKPOINT_EVERY = 5;
+
+    /**
+     * The linear model, resumed from the checkpoint in {@code directory} when there is one, saved
+     * there by rank 0 every {@link #CHECKPOINT_EVERY} steps; rank {@code failing} throws before step
+     * {@code failAt} (-1: no rank fails). The directory is a String: a Path is not serializable.
+     */
+    static RankFunction<float[], ResumedResult> resumable(String directory, int failing, int failAt) {
+        return (collective, partition) -> {
+            List<float[]> mine = new ArrayList<>();
+            partition.forEachRemaining(mine::add);
+            Path dir = Path.of(directory);
+            Path weights = dir.resolve("weights.bin");
+            Path state = dir.resolve("adam.safetensors");
+            Variable w = kernel();
+            Variable b = bias();
+            try (Adam adam = adam().gradientAggregator(new AllReduceGradients(collective)).build()) {
+                int start = 0;
+                if (Files.exists(weights)) {
+                    start = readWeights(weights, w, b);
+                    adam.build(List.of(w, b));
+                    adam.load(state);
+                    if (adam.getIterations() != start) {
+                        throw new IllegalStateException("the weights are of step " + start + ", the optimizer of " + adam.getIterations());
+                    }
+                }
+                for (int s = start; s < STEPS; s++) {
+                    if (collective.rank() == failing && s == failAt) {
+                        throw new IllegalStateException("rank " + failing + " crashed at step " + s);
+                    }
+                    step(adam, w, b, gradients(w.value().toFloatArray(), b.value().toFloatArray(),
+                            mine.subList(s * PER_RANK, (s + 1) * PER_RANK)));
+                    if (collective.rank() == 0 && (s + 1) % CHECKPOINT_EVERY == 0) {
+                        // The optimizer's file first: a crash between the two leaves weights of an
+                        // older step beside it, which the check above refuses.
+                        adam.save(state);
+                        writeWeights(weights, s + 1, w, b);
+                    }
+                }
+                return new ResumedResult(w.value().toFloatArray(), b.value().toFloatArray(), start);
+            } finally {
+                w.value().close();
+                b.value().close();
+            }
+        };
+    }
+
+    /** The step, then the kernel's and the bias's floats; replaced atomically. */
+    private static void writeWeights(Path file, int step, Variable w, Variable b) throws IOException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(temporary))) {
+            out.writeInt(step);
+            for (Variable v : List.of(w, b)) {
+                for (float f : v.value().toFloatArray()) {
+                    out.writeFloat(f);
+                }
+            }
+        }
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Reads {@link #writeWeights}'s file into {@code w} and {@code b}; returns its step. */
+    static int readWeights(Path file, Variable w, Variable b) throws IOException {
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(file))) {
+            int step = in.readInt();
+            for (Variable v : List.of(w, b)) {
+                float[] values = new float[(int) v.value().size()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = in.readFloat();
+                }
+                try (Tensor t = Tensor.of(values, v.value().shape())) {
+                    v.value().copyFrom(t);
+                }
+            }
+            return step;
         }
     }
 

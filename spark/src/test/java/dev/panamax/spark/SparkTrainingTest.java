@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamax.distributed.Shards;
+import dev.panamax.tensor.DType;
+import dev.panamax.tensor.Tensor;
+import dev.panamax.tensor.Variable;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -18,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three ranks in {@code local[3]} (three task threads of one JVM, each with its own TCP endpoint)
@@ -116,6 +121,27 @@ class SparkTrainingTest {
         }
         // The context is usable afterwards: the failed stage's tasks have all ended.
         assertEquals(Models.RANKS, SparkTraining.run(data, Duration.ofSeconds(30), Models.LINEAR).size());
+    }
+
+    @Test
+    void aRunResumedFromItsCheckpointEndsWithTheBitsOfARunThatNeverFailed(@TempDir Path directory) throws Exception {
+        JavaRDD<float[]> data = spark.parallelize(Models.examples(), Models.RANKS);
+        String dir = directory.toString();
+        SparkException e = assertThrows(SparkException.class, () -> SparkTraining.run(data, Duration.ofSeconds(30),
+                Models.resumable(dir, 1, 13)));
+        assertTrue(e.getMessage().contains("rank 1 crashed at step 13"), e.getMessage());
+        // Rank 0 saved after steps 5 and 10; the stage failed before step 15.
+        try (Tensor w = Tensor.zeros(DType.FLOAT32, Models.IN, Models.OUT); Tensor b = Tensor.zeros(DType.FLOAT32, Models.OUT)) {
+            assertEquals(10, Models.readWeights(directory.resolve("weights.bin"), new Variable("w", w), new Variable("b", b)));
+        }
+
+        List<Models.ResumedResult> results = SparkTraining.run(data, Duration.ofSeconds(30), Models.resumable(dir, -1, -1));
+        float[][] expected = Models.oneProcessLinear(data.glom().collect(), 0, 1, 2);
+        for (int r = 0; r < Models.RANKS; r++) {
+            assertEquals(10, results.get(r).startStep(), "rank " + r + " resumed at the checkpoint");
+            assertArrayEquals(expected[0], results.get(r).kernel(), "kernel on rank " + r);
+            assertArrayEquals(expected[1], results.get(r).bias(), "bias on rank " + r);
+        }
     }
 
     @Test
