@@ -79,6 +79,9 @@ final class BarrierRank<T, R> extends AbstractFunction1<Iterator<T>, Iterator<Ob
             throw new IllegalStateException(name + ": the barrier stage has " + context.numPartitions() + " tasks, expected " + ranks);
         }
         TcpCollective.Endpoint endpoint = TcpCollective.Endpoint.listen(new InetSocketAddress(host(name), 0));
+        // Killed while waiting for the others to connect (the stage failed elsewhere): stop
+        // accepting now, rather than after the timeout.
+        context.addTaskInterruptListener((TaskInterruptListener) (task, reason) -> endpoint.close());
         List<InetSocketAddress> addresses;
         try {
             addresses = parse(context.allGather(format(endpoint.address())), name);
