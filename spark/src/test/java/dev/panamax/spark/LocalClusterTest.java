@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamax.tensor.Tensor;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Three ranks in three executor JVMs ({@code local-cluster[3,1,1024]}: a master, three workers of one
  * core each, and their executors, all on this machine) train the linear model to the bits of one
- * process. The surefire configuration lays out {@code $SPARK_HOME/jars} for the executors.
+ * process, and a rank that throws fails the run with its message. The surefire configuration lays
+ * out {@code $SPARK_HOME/jars} for the executors.
  */
 class LocalClusterTest {
 
@@ -76,6 +78,15 @@ class LocalClusterTest {
                 pids.add(got.pid());
             }
             assertEquals(Models.RANKS, pids.size(), "each rank in its own executor JVM: " + pids);
+
+            // A rank that throws in its own JVM: its exception reaches the driver, long before the timeout.
+            long start = System.nanoTime();
+            SparkException e = assertThrows(SparkException.class, () -> SparkTraining.run(data, Duration.ofSeconds(60),
+                    Models.failingAt(1, 3)));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(e.getMessage().contains("Rank 1 of 3: the training function threw java.lang.IllegalStateException: rank 1"
+                    + " ran out of data at step 3"), e.getMessage());
+            assertTrue(millis < 30_000, "the run failed after " + millis + " ms; the ranks' timeout is 60 s");
         } finally {
             spark.stop();
         }

@@ -58,6 +58,8 @@ final class Models {
             try (Adam adam = adam().gradientAggregator(new AllReduceGradients(collective)).build()) {
                 for (int s = 0; s < STEPS; s++) {
                     if (collective.rank() == failing && s == step) {
+                        // Long enough for the others to be waiting in this step's sum, whose failure they record.
+                        Thread.sleep(300);
                         throw new IllegalStateException("rank " + failing + " ran out of data at step " + step);
                     }
                     try {
