@@ -50,32 +50,7 @@ final class Models {
      * the {@link CollectiveException} their next step gets, and rethrow it.
      */
     static RankFunction<float[], LinearResult> failingAt(int failing, int step) {
-        return (collective, partition) -> {
-            List<float[]> mine = new ArrayList<>();
-            partition.forEachRemaining(mine::add);
-            Variable w = kernel();
-            Variable b = bias();
-            try (Adam adam = adam().gradientAggregator(new AllReduceGradients(collective)).build()) {
-                for (int s = 0; s < STEPS; s++) {
-                    if (collective.rank() == failing && s == step) {
-                        // Long enough for the others to be waiting in this step's sum, whose failure they record.
-                        Thread.sleep(300);
-                        throw new IllegalStateException("rank " + failing + " ran out of data at step " + step);
-                    }
-                    try {
-                        step(adam, w, b, gradients(w.value().toFloatArray(), b.value().toFloatArray(),
-                                mine.subList(s * PER_RANK, (s + 1) * PER_RANK)));
-                    } catch (CollectiveException e) {
-                        SURVIVORS_SAW.put(collective.rank(), e.getMessage());
-                        throw e;
-                    }
-                }
-                return null;
-            } finally {
-                w.value().close();
-                b.value().close();
-            }
-        };
+        return (collective, partition) -> linear(collective, partition, failing, step);
     }
 
     // ---- a linear model, Adam with clipnorm, AllReduceGradients --------------------------------
@@ -115,17 +90,24 @@ final class Models {
         float[] gw = new float[IN * OUT];
         float[] gb = new float[OUT];
         float scale = 1f / (RANKS * PER_RANK);
+        float[] error = new float[OUT];
         for (float[] x : batch) {
+            // Forward: error_j = (b_j + sum_i x_i w_ij - target_j) / global batch
             for (int j = 0; j < OUT; j++) {
-                float y = b[j];
+                float prediction = b[j];
                 for (int i = 0; i < IN; i++) {
-                    y += x[i] * w[i * OUT + j];
+                    prediction += x[i] * w[i * OUT + j];
                 }
-                float error = (y - x[IN + j]) * scale;
-                for (int i = 0; i < IN; i++) {
-                    gw[i * OUT + j] += x[i] * error;
+                error[j] = (prediction - x[IN + j]) * scale;
+            }
+            // Backward: the kernel's gradient is the outer product x error, the bias's is error.
+            for (int i = 0; i < IN; i++) {
+                for (int j = 0; j < OUT; j++) {
+                    gw[i * OUT + j] += x[i] * error[j];
                 }
-                gb[j] += error;
+            }
+            for (int j = 0; j < OUT; j++) {
+                gb[j] += error[j];
             }
         }
         return new float[][] {gw, gb};
@@ -154,14 +136,31 @@ final class Models {
     }
 
     /** One rank: step s trains on examples [s * PER_RANK, (s + 1) * PER_RANK) of its partition. */
-    static LinearResult trainLinear(Collective collective, Iterator<float[]> partition) {
+    static LinearResult trainLinear(Collective collective, Iterator<float[]> partition) throws InterruptedException {
+        return linear(collective, partition, -1, -1);
+    }
+
+    /** {@link #trainLinear}, where rank {@code failing} throws before step {@code failAt} (-1: none). */
+    private static LinearResult linear(Collective collective, Iterator<float[]> partition, int failing, int failAt)
+            throws InterruptedException {
         List<float[]> mine = new ArrayList<>();
         partition.forEachRemaining(mine::add);
         Variable w = kernel();
         Variable b = bias();
         try (Adam adam = adam().gradientAggregator(new AllReduceGradients(collective)).build()) {
             for (int s = 0; s < STEPS; s++) {
-                step(adam, w, b, gradients(w.value().toFloatArray(), b.value().toFloatArray(), mine.subList(s * PER_RANK, (s + 1) * PER_RANK)));
+                if (collective.rank() == failing && s == failAt) {
+                    // Long enough for the others to be waiting in this step's sum, whose failure they record.
+                    Thread.sleep(300);
+                    throw new IllegalStateException("rank " + failing + " ran out of data at step " + failAt);
+                }
+                try {
+                    step(adam, w, b, gradients(w.value().toFloatArray(), b.value().toFloatArray(),
+                            mine.subList(s * PER_RANK, (s + 1) * PER_RANK)));
+                } catch (CollectiveException e) {
+                    SURVIVORS_SAW.put(collective.rank(), e.getMessage());
+                    throw e;
+                }
             }
             return new LinearResult(w.value().toFloatArray(), b.value().toFloatArray(), collective.rank(), collective.size(),
                     mine.get(0), ProcessHandle.current().pid());
