@@ -49,14 +49,17 @@ import scala.reflect.ClassTag$;
  * next collective call then throws a {@link CollectiveException} naming it (a rank that stops
  * answering without leaving is named after the timeout). Spark aborts a failed barrier stage as a
  * whole, and kills its other tasks, which leave the group too; {@link #run} throws Spark's
- * {@link SparkException}, whose message names the failed rank and its exception.
+ * {@link SparkException}, whose message names the failed rank and its exception. (A rank whose
+ * collective broke waits up to 5 s for that kill before it fails its own task, so that the error
+ * Spark reports is the first rank's, not a survivor's "rank 1 closed its connection".)
  * Spark does not retry the stage: resume by running again from the last checkpoint, saved every
  * so many steps, beside the model's weights, with {@code Optimizer.save} by one rank (all ranks
  * hold the same state) on storage every executor reaches, and restored by every rank with
  * {@code Optimizer.load} before its first step. With {@link ZeroRedundancyOptimizer} each rank
  * can save its shard's state ({@code zero.shardOptimizer().save(...)}), but the wrapper makes its
- * shards at its first step and cannot load that state before it yet. A rank whose function ignores Spark's kill and never calls the collective again keeps
- * running until it returns: Spark does not stop a task's thread.
+ * shards at its first step and cannot load that state before it yet. A rank whose function
+ * ignores Spark's kill and never calls the collective again keeps running until it returns: Spark
+ * does not stop a task's thread.
  *
  * <p><b>Security.</b> The group's connections are authenticated with a secret that {@link #run}
  * draws anew for every run (32 bytes of {@link SecureRandom}) and that travels to the executors
