@@ -53,7 +53,10 @@ class LocalClusterTest {
                 .collect(Collectors.joining(File.pathSeparator));
         JavaSparkContext spark = new JavaSparkContext(SparkTrainingTest.conf("local-cluster[" + Models.RANKS + ",1,1024]")
                 .set("spark.executor.extraClassPath", classPath)
-                .set("spark.executor.extraJavaOptions", "-Dpanamax.kernels=scalar")
+                // C1 only and the serial collector: three JVMs starting at once on a small machine
+                // spend their time starting, not compiling or collecting.
+                .set("spark.executor.extraJavaOptions", "-Dpanamax.kernels=scalar -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+                        + " -XX:-UsePerfData")
                 .set("spark.executor.memory", "512m"));
         try {
             // Spark's slot check counts the executors registered when the job is submitted; the three
