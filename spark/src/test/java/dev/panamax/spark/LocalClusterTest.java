@@ -1,0 +1,97 @@
+package dev.panamax.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panamax.tensor.Tensor;
+import java.io.File;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Three ranks in three executor JVMs ({@code local-cluster[3,1,1024]}: a master, three workers of one
+ * core each, and their executors, all on this machine) train the linear model to the bits of one
+ * process, and a rank that throws fails the run with its message. The surefire configuration lays
+ * out {@code $SPARK_HOME/jars} for the executors.
+ */
+class LocalClusterTest {
+
+    /** Where a class was loaded from: a jar, or a classes directory. */
+    private static String home(Class<?> c) {
+        try {
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void threeExecutorJvmsTrainToTheBitsOfOneProcess() throws SparkException, InterruptedException {
+        String sparkHome = System.getenv("SPARK_HOME");
+        assertNotNull(sparkHome, "SPARK_HOME is not set: run this test through Maven, which lays out target/spark-home");
+        assertTrue(Files.isDirectory(Path.of(sparkHome, "jars")), "no jars directory in SPARK_HOME " + sparkHome);
+        // The executors have Spark's jars; Panamax reaches them as this module's classes, its test
+        // classes and panamax-core (a jar in a reactor build, or core's classes in an IDE).
+        String classPath = Stream.of(SparkTraining.class, Models.class, Tensor.class).map(LocalClusterTest::home).distinct()
+                .collect(Collectors.joining(File.pathSeparator));
+        JavaSparkContext spark = new JavaSparkContext(SparkTrainingTest.conf("local-cluster[" + Models.RANKS + ",1,1024]")
+                .set("spark.executor.extraClassPath", classPath)
+                // C1 only and the serial collector: three JVMs starting at once on a small machine
+                // spend their time starting, not compiling or collecting.
+                .set("spark.executor.extraJavaOptions", "-Dpanamax.kernels=scalar -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+                        + " -XX:-UsePerfData")
+                .set("spark.executor.memory", "512m"));
+        try {
+            // Spark's slot check counts the executors registered when the job is submitted; the three
+            // JVMs take a few seconds to start on a busy machine.
+            long deadline = System.nanoTime() + 90_000_000_000L;
+            while (spark.sc().statusTracker().getExecutorInfos().length < Models.RANKS + 1 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(Models.RANKS + 1, spark.sc().statusTracker().getExecutorInfos().length, "the driver and three executors");
+            JavaRDD<float[]> data = spark.parallelize(Models.examples(), Models.RANKS);
+            List<Models.LinearResult> results = SparkTraining.run(data, Duration.ofSeconds(60), Models.LINEAR);
+
+            List<List<float[]>> partitions = data.glom().collect();
+            float[][] expected = Models.oneProcessLinear(partitions, 0, 1, 2);
+            Set<Long> pids = new HashSet<>();
+            for (int r = 0; r < Models.RANKS; r++) {
+                Models.LinearResult got = results.get(r);
+                assertEquals(r, got.rank());
+                assertArrayEquals(expected[0], got.kernel(), "kernel on rank " + r);
+                assertArrayEquals(expected[1], got.bias(), "bias on rank " + r);
+                assertNotEquals(ProcessHandle.current().pid(), got.pid(), "rank " + r + " ran in an executor, not the driver");
+                pids.add(got.pid());
+            }
+            assertEquals(Models.RANKS, pids.size(), "each rank in its own executor JVM: " + pids);
+
+            // A rank that throws in its own JVM: its exception reaches the driver, long before the timeout.
+            long start = System.nanoTime();
+            SparkException e = assertThrows(SparkException.class, () -> SparkTraining.run(data, Duration.ofSeconds(60),
+                    Models.failingAt(1, 3)));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(e.getMessage().contains("Rank 1 of 3: the training function threw java.lang.IllegalStateException: rank 1"
+                    + " ran out of data at step 3"), e.getMessage());
+            assertTrue(millis < 30_000, "the run failed after " + millis + " ms; the ranks' timeout is 60 s");
+        } finally {
+            spark.stop();
+        }
+    }
+}
