@@ -21,11 +21,11 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The README section's example runs on three ranks as shown, and is still in the section. */
+/** The README's Spark example runs on three ranks as shown, and the README still shows it. */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ReadmeSparkTest {
 
-    private static final String SECTION = "README-section.md";
+    private static final String SECTION = "../README.md";
 
     // The body below, between the markers, is the section's snippet.
     @Test
