@@ -56,8 +56,9 @@ import scala.reflect.ClassTag$;
  * so many steps, beside the model's weights, with {@code Optimizer.save} by one rank (all ranks
  * hold the same state) on storage every executor reaches, and restored by every rank with
  * {@code Optimizer.load} before its first step. With {@link ZeroRedundancyOptimizer} each rank
- * can save its shard's state ({@code zero.shardOptimizer().save(...)}), but the wrapper makes its
- * shards at its first step and cannot load that state before it yet. A rank whose function
+ * saves its own shard's state ({@code zero.shardOptimizer().save(...)}) and, in the new run on as
+ * many ranks, restores it with {@code zero.build(model)} then {@code zero.shardOptimizer().load(...)}.
+ * A rank whose function
  * ignores Spark's kill and never calls the collective again keeps running until it returns: Spark
  * does not stop a task's thread.
  *
