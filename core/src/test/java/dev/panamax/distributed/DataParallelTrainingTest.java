@@ -272,7 +272,7 @@ class DataParallelTrainingTest {
         return new IndexedSlices(Tensor.of(v, count, WIDTH), Tensor.wrap(idx, count), VOCABULARY, WIDTH);
     }
 
-    private static float[] trainEmbedding(Collective c, int... order) {
+    static float[] trainEmbedding(Collective c, int... order) {
         Variable table = new Variable("embedding", Tensor.full(dev.panamax.tensor.DType.FLOAT32, 0.25, VOCABULARY, WIDTH));
         Adam.Builder b = Adam.builder().learningRate(0.05).clipnorm(0.5);
         try (Adam adam = (c == null ? b : b.gradientAggregator(new AllReduceGradients(c))).build()) {

@@ -1,15 +1,20 @@
 package dev.panamax.distributed;
 
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 
 /**
  * One rank of {@link PlainJvmsTest}, in a JVM of its own: meets the others through a directory,
- * trains {@link DataParallelTrainingTest}'s model and prints its weights' bits, one hex line per
- * variable. Arguments: directory, rank, size, secret in hex, and optionally the rank that halts
- * (as if killed) once the group has formed.
+ * trains one of the distributed tests' models and prints its weights' bits, one line per variable:
+ * {@link DataParallelTrainingTest}'s linear model (the default), {@link ZeroRedundancyOptimizerTest}'s
+ * model with sharded slots ({@code -Dpanamax.test.mode=zero}) or {@link DataParallelTrainingTest}'s
+ * embedding with sparse gradients ({@code sparse}). Arguments: directory, rank, size, secret in hex,
+ * and optionally the rank that halts (as if killed) once the group has formed.
  */
 public final class DataParallelWorker {
 
@@ -25,14 +30,32 @@ public final class DataParallelWorker {
             if (args.length > 4 && Integer.parseInt(args[4]) == rank) {
                 Runtime.getRuntime().halt(3);
             }
-            float[][] weights = DataParallelTrainingTest.train(group);
-            for (float[] w : weights) {
-                StringBuilder line = new StringBuilder("weights");
-                for (float f : w) {
-                    line.append(' ').append(Integer.toHexString(Float.floatToRawIntBits(f)));
-                }
-                System.out.println(line);
+            for (float[] w : weights(System.getProperty("panamax.test.mode", "plain"), group)) {
+                System.out.println("weights " + bits(w));
             }
+        }
+    }
+
+    private static float[][] weights(String mode, Collective group) {
+        return switch (mode) {
+            case "plain" -> DataParallelTrainingTest.train(group);
+            case "zero" -> (float[][]) ((Object[]) ZeroRedundancyOptimizerTest.train(group, () -> ZeroRedundancyOptimizerTest.adam(null),
+                    b -> b.clipnorm(2.0), "m"))[0];
+            case "sparse" -> new float[][] {DataParallelTrainingTest.trainEmbedding(group)};
+            default -> throw new IllegalArgumentException("mode is plain, zero or sparse, not " + mode);
+        };
+    }
+
+    /** The SHA-256 of the values' bits, in hex: what two runs compare. */
+    static String bits(float[] values) {
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * 4);
+        for (float f : values) {
+            buffer.putInt(Float.floatToRawIntBits(f));
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(buffer.array()));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

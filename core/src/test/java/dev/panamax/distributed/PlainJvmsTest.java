@@ -22,11 +22,15 @@ import org.junit.jupiter.api.io.TempDir;
 class PlainJvmsTest {
 
     private static Process start(Path directory, int rank, int size, String secret, String... more) throws IOException {
+        return start("plain", directory, rank, size, secret, more);
+    }
+
+    private static Process start(String mode, Path directory, int rank, int size, String secret, String... more) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
                 "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xmx256m", "--enable-native-access=ALL-UNNAMED",
-                "-Dpanamax.kernels=scalar", DataParallelWorker.class.getName(), directory.toString(), String.valueOf(rank),
-                String.valueOf(size), secret));
+                "-Dpanamax.kernels=scalar", "-Dpanamax.test.mode=" + mode, DataParallelWorker.class.getName(),
+                directory.toString(), String.valueOf(rank), String.valueOf(size), secret));
         command.addAll(List.of(more));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
@@ -65,17 +69,36 @@ class PlainJvmsTest {
             assertTrue(p.waitFor(90, TimeUnit.SECONDS), "rank " + r + " finished");
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, p.exitValue(), "rank " + r + ": " + output);
-            List<String> lines = output.lines().filter(l -> l.startsWith("weights")).toList();
-            assertEquals(2, lines.size(), output);
-            for (int v = 0; v < 2; v++) {
-                String[] hex = lines.get(v).split(" ");
-                float[] got = new float[hex.length - 1];
-                for (int i = 0; i < got.length; i++) {
-                    got[i] = Float.intBitsToFloat(Integer.parseUnsignedInt(hex[i + 1], 16));
-                }
-                assertArrayEquals(expected[v], got, "variable " + v + " on rank " + r);
-            }
+            List<String> lines = output.lines().filter(l -> l.startsWith("weights ")).map(l -> l.substring(8)).toList();
+            assertEquals(List.of(DataParallelWorker.bits(expected[0]), DataParallelWorker.bits(expected[1])), lines,
+                    "rank " + r + ": " + output);
         }
+    }
+
+    @Test
+    void threeJvmsWithShardedSlotsOrSparseGradientsEndWithTheBitsOfOneProcess(@TempDir Path directory) throws Exception {
+        String secret = HexFormat.of().formatHex(TcpCollectiveTest.secret());
+        List<Process> zero = new ArrayList<>();
+        List<Process> sparse = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            zero.add(start("zero", Files.createDirectories(directory.resolve("zero")), r, 3, secret));
+            sparse.add(start("sparse", Files.createDirectories(directory.resolve("sparse")), r, 3, secret));
+        }
+        float[][] expectedZero = ZeroRedundancyOptimizerTest.oneProcess(ZeroRedundancyOptimizerTest.adam(2.0), 0, 1, 2);
+        float[] expectedSparse = DataParallelTrainingTest.trainEmbedding(null, 0, 1, 2);
+        for (int r = 0; r < 3; r++) {
+            assertEquals(List.of(DataParallelWorker.bits(expectedZero[0]), DataParallelWorker.bits(expectedZero[1])),
+                    hashes(zero.get(r)), "ZeRO-1, rank " + r);
+            assertEquals(List.of(DataParallelWorker.bits(expectedSparse)), hashes(sparse.get(r)), "sparse, rank " + r);
+        }
+    }
+
+    /** The weights' hashes a finished rank printed. */
+    private static List<String> hashes(Process p) throws Exception {
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "the rank finished");
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), output);
+        return output.lines().filter(l -> l.startsWith("weights ")).map(l -> l.substring("weights ".length())).toList();
     }
 
     @Test

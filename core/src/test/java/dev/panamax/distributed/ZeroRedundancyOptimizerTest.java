@@ -85,7 +85,7 @@ class ZeroRedundancyOptimizerTest {
     }
 
     /** The steps of one rank; returns its weights, and the sizes of its shards' first slot. */
-    private static Object train(Collective c, Supplier<Optimizer> optimizer, Function<ZeroRedundancyOptimizer.Builder,
+    static Object train(Collective c, Supplier<Optimizer> optimizer, Function<ZeroRedundancyOptimizer.Builder,
             ZeroRedundancyOptimizer.Builder> clipping, String slot) {
         List<Variable> model = model();
         try (ZeroRedundancyOptimizer zero = clipping.apply(ZeroRedundancyOptimizer.builder(c, optimizer.get())).build()) {
@@ -110,7 +110,7 @@ class ZeroRedundancyOptimizerTest {
     }
 
     /** One process: the ranks' gradients added in {@code order}, then the optimizer's step with the clipping. */
-    private static float[][] oneProcess(Optimizer optimizer, int... order) {
+    static float[][] oneProcess(Optimizer optimizer, int... order) {
         List<Variable> model = model();
         try (optimizer) {
             for (int step = 0; step < STEPS; step++) {
@@ -159,7 +159,7 @@ class ZeroRedundancyOptimizerTest {
         assertFalse(Arrays.equals(expected[0], reversed[0]), "the order of the sums made no difference to this model");
     }
 
-    private static Adam adam(Double clipnorm) {
+    static Adam adam(Double clipnorm) {
         Adam.Builder b = Adam.builder().learningRate(0.01);
         return (clipnorm == null ? b : b.clipnorm(clipnorm)).build();
     }
