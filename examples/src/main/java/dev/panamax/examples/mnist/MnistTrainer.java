@@ -1,5 +1,6 @@
 package dev.panamax.examples.mnist;
 
+import dev.panamax.distributed.Collective;
 import dev.panamax.kernels.KernelProvider;
 import dev.panamax.optimizers.Optimizer;
 import java.io.IOException;
@@ -146,7 +147,7 @@ public final class MnistTrainer implements Callable<Integer> {
     boolean verbose;
 
     /** One optimizer's results. */
-    record Run(String label, double initialEvalLoss, double[] trainLoss, double[] evalLoss, double[] evalAccuracy,
+    public record Run(String label, double initialEvalLoss, double[] trainLoss, double[] evalLoss, double[] evalAccuracy,
                double seconds) {
     }
 
@@ -157,6 +158,9 @@ public final class MnistTrainer implements Callable<Integer> {
             return OptimizerChoice.validNames().iterator();
         }
     }
+
+    /** The group of {@link #trainAsWorker}, or null. */
+    private Collective group;
 
     /** The runs of the last {@link #call()} (for tests). */
     final List<Run> runs = new ArrayList<>();
@@ -228,7 +232,10 @@ public final class MnistTrainer implements Callable<Integer> {
         List<String> texts = OptimizerChoice.texts(optimizer, compare);
         OptimizerChoice choice = new OptimizerChoice(learningRate, clipnorm, threads, schedule, epochs);
         choice.check(option, texts);
-        boolean child = Workers.childRank() != null;
+        // A child JVM of --workers, or a worker of a group the caller formed (trainAsWorker): no plot,
+        // and only worker 0 of a caller's group prints.
+        boolean child = Workers.childRank() != null || group != null;
+        boolean quiet = Workers.childRank() != null || group != null && group.rank() != 0;
         if (!child) {
             OutputDirectory.prepare(out);
         }
@@ -245,7 +252,7 @@ public final class MnistTrainer implements Callable<Integer> {
         MnistData eval = all.slice(trainCount, count);
         float background = standardize(train, eval);
         int[] layers = layers(all.rows() * all.cols());
-        PrintWriter out = child ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : spec.commandLine().getOut();
+        PrintWriter out = quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : spec.commandLine().getOut();
         out.println(RunHeader.data(trainCount, count - trainCount, data != null ? data.toString() : "shipped",
                 layers, batchSize, epochs, shift, l2, dropout));
         out.println(RunHeader.machine(threads != null ? threads : Runtime.getRuntime().availableProcessors(), seed));
@@ -254,11 +261,12 @@ public final class MnistTrainer implements Callable<Integer> {
         Training.Settings settings = new Training.Settings(layers, epochs, batchSize, seed, l2, dropout, shift);
         int stepsPerEpoch = (trainCount + batchSize - 1) / batchSize;
         List<String> labels = new ArrayList<>();
-        try (Workers group = child ? Workers.joinAsChild() : workers > 1 ? Workers.start(workers, parsed.originalArgs()) : null) {
-            if (group != null) {
-                out.println(RunHeader.workers(workers, group.collective()));
+        try (Workers workers = this.group != null ? Workers.of(this.group) : Workers.childRank() != null ? Workers.joinAsChild()
+                : this.workers > 1 ? Workers.start(this.workers, parsed.originalArgs()) : null) {
+            if (workers != null) {
+                out.println(RunHeader.workers(workers.collective()));
             }
-            train(texts, option, choice, stepsPerEpoch, settings, train, eval, background, out, labels, group);
+            train(texts, option, choice, stepsPerEpoch, settings, train, eval, background, out, labels, workers);
         }
         if (child) {
             return OK;
@@ -296,6 +304,28 @@ public final class MnistTrainer implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /**
+     * Trains as one worker of {@code group}, a group the caller formed (on Spark, for example:
+     * {@code dev.panamax.spark.SparkTraining}), with the options of a command line ({@code --workers}
+     * aside): every worker loads the data and takes its share of every batch as the workers of
+     * {@code --workers} do, so a group of N ends with the bits of {@code --workers N}. Worker 0
+     * prints to {@code out}; no plot is written.
+     *
+     * @return worker 0's run (one per optimizer), an empty list on the other workers
+     * @throws picocli.CommandLine.ParameterException when picocli cannot parse {@code args}
+     * @throws RuntimeException                       when the options cannot work together (the command's error message)
+     * @throws IOException                             when the data cannot be read
+     */
+    public static List<Run> trainAsWorker(Collective group, PrintWriter out, String... args) throws IOException {
+        CommandLine cmd = commandLine();
+        cmd.setOut(out);
+        cmd.parseArgs(args);
+        MnistTrainer trainer = cmd.getCommand();
+        trainer.group = java.util.Objects.requireNonNull(group, "group");
+        trainer.run();
+        return List.copyOf(trainer.runs);
     }
 
     /** The digits the data declares, from its header only. */

@@ -32,10 +32,9 @@ final class RunHeader {
         return "kernels: " + KernelProvider.kernels().description() + ", threads: " + threads + ", seed: " + seed;
     }
 
-    /** {@code workers: 3 JVMs on loopback TCP, this one worker 0; gradients added in worker order}. */
-    static String workers(int workers, dev.panamax.distributed.Collective group) {
-        return "workers: " + workers + " JVMs on loopback TCP, this one worker " + group.rank()
-                + "; gradients added in worker order";
+    /** {@code workers: 3, this one worker 0; gradients added in worker order}. */
+    static String workers(dev.panamax.distributed.Collective group) {
+        return "workers: " + group.size() + ", this one worker " + group.rank() + "; gradients added in worker order";
     }
 
     /** {@code optimizer: {"class_name":"Adam","config":{...}}}: the config Keras would read back. */

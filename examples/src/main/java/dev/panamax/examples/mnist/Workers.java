@@ -39,11 +39,19 @@ final class Workers implements AutoCloseable {
     private final Collective collective;
     private final List<Process> children;
     private final Path directory;
+    /** Whether {@link #close} closes the collective: not when the caller formed it ({@link #of}). */
+    private final boolean owned;
 
-    private Workers(Collective collective, List<Process> children, Path directory) {
+    private Workers(Collective collective, List<Process> children, Path directory, boolean owned) {
         this.collective = collective;
         this.children = children;
         this.directory = directory;
+        this.owned = owned;
+    }
+
+    /** A group the caller formed and closes (on Spark, for example). */
+    static Workers of(Collective collective) {
+        return new Workers(collective, List.of(), null, false);
     }
 
     /** The worker this JVM is, when it is a child started by {@link #start}; null otherwise. */
@@ -71,7 +79,7 @@ final class Workers implements AutoCloseable {
                 children.add(child.start());
             }
             Collective collective = FileRendezvous.join(directory, 0, count, InetAddress.getLoopbackAddress(), secret, TIMEOUT);
-            return new Workers(collective, children, directory);
+            return new Workers(collective, children, directory, true);
         } catch (IOException | RuntimeException e) {
             children.forEach(Process::destroyForcibly);
             delete(directory);
@@ -86,7 +94,7 @@ final class Workers implements AutoCloseable {
         byte[] secret = HexFormat.of().parseHex(System.getenv(SECRET));
         Path directory = Path.of(System.getenv(DIRECTORY));
         return new Workers(FileRendezvous.join(directory, rank, size, InetAddress.getLoopbackAddress(), secret, TIMEOUT),
-                List.of(), null);
+                List.of(), null, true);
     }
 
     /** This JVM's command line again: the same java, JVM options, class path and main class, with {@code args}. */
@@ -114,7 +122,9 @@ final class Workers implements AutoCloseable {
      */
     @Override
     public void close() {
-        collective.close();
+        if (owned) {
+            collective.close();
+        }
         List<String> failed = new ArrayList<>();
         for (int i = 0; i < children.size(); i++) {
             Process child = children.get(i);
