@@ -25,6 +25,8 @@ import dev.panamax.tensor.Gradient;
 import dev.panamax.tensor.IndexedSlices;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -395,6 +397,38 @@ public final class ZeroRedundancyOptimizer implements AutoCloseable {
      */
     public Optimizer shardOptimizer() {
         return optimizer;
+    }
+
+    /**
+     * Saves the optimizer's state, every rank at once, into {@code directory} (which every rank
+     * reaches, and which must exist): each rank's shards in a file of its own, then a manifest
+     * ({@code zero-manifest.json}) that names them, written by rank 0 once every file is complete
+     * and replaced atomically, so a crash while saving leaves the previous checkpoint whole. The
+     * model's variables are not saved.
+     *
+     * @throws IllegalStateException when the optimizer is not built yet
+     * @throws IOException           when a file cannot be written
+     */
+    public synchronized void save(Path directory) throws IOException {
+        if (variables == null) {
+            throw new IllegalStateException("ZeroRedundancyOptimizer on rank " + collective.rank() + " is not built yet: nothing"
+                    + " to save");
+        }
+        ShardedCheckpoint.save(directory, collective, optimizer, variables);
+    }
+
+    /**
+     * Resumes from a checkpoint {@link #save} wrote: builds with {@code variables} (the model's,
+     * restored by the caller) and loads this rank's file, after checking the manifest against this
+     * group (the same rank count) and the variables (names and shapes, in order).
+     *
+     * @throws dev.panamax.optimizers.CheckpointException when the manifest or this rank's file does
+     *                                                    not fit; the message says what differs
+     * @throws IOException                                when a file cannot be read
+     */
+    public synchronized void load(Path directory, List<Variable> variables) throws IOException {
+        build(variables);
+        ShardedCheckpoint.load(directory, collective, optimizer, this.variables);
     }
 
     /** The steps taken (the wrapped optimizer's {@code iterations}, which a checkpoint of it restores). */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.panamax.optimizers.Adam;
+import dev.panamax.optimizers.CheckpointException;
 import dev.panamax.optimizers.GradientAndVariable;
 import dev.panamax.optimizers.Lamb;
 import dev.panamax.optimizers.Optimizer;
@@ -18,6 +19,7 @@ import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -202,14 +204,16 @@ class ZeroRedundancyOptimizerTest {
     }
 
     @Test
-    void eachRankResumesFromItsOwnCheckpointToTheBitsOfARunThatNeverStopped(@TempDir Path dir) {
+    void eachRankResumesFromItsOwnCheckpointToTheBitsOfARunThatNeverStopped(@TempDir Path dir) throws IOException {
         int half = STEPS / 2;
         List<Collective> first = LocalCollective.group(RANKS, Duration.ofSeconds(30));
         List<Object> saved = LocalCollectiveTest.onRanks(first, c -> {
             List<Variable> model = model();
             try (ZeroRedundancyOptimizer zero = ZeroRedundancyOptimizer.builder(c, adam(null)).clipnorm(2.0).build()) {
-                steps(c, zero, model, 0, half);
-                zero.shardOptimizer().save(dir.resolve("rank-" + c.rank() + ".safetensors"));
+                steps(c, zero, model, 0, half - 1);
+                zero.save(dir);
+                steps(c, zero, model, half - 1, half);
+                zero.save(dir); // replaces the first: its files go once the new manifest names the new ones
                 return weights(model);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -219,14 +223,31 @@ class ZeroRedundancyOptimizerTest {
         });
         first.forEach(Collective::close);
         float[][] checkpointed = assertInstanceOf(float[][].class, saved.get(0), String.valueOf(saved.get(0)));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("rank-0-of-3-step-6.safetensors", "rank-1-of-3-step-6.safetensors",
+                    "rank-2-of-3-step-6.safetensors", "zero-manifest.json"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList(), "the last checkpoint's files only");
+        }
+        // Two ranks cannot resume what three saved.
+        List<Collective> two = LocalCollective.group(2, Duration.ofSeconds(30));
+        List<Object> refused = LocalCollectiveTest.onRanks(two, c -> {
+            List<Variable> model = model();
+            try (ZeroRedundancyOptimizer zero = ZeroRedundancyOptimizer.builder(c, adam(null)).build()) {
+                return assertThrows(CheckpointException.class, () -> zero.load(dir, model)).getMessage();
+            } finally {
+                close(model);
+            }
+        });
+        two.forEach(Collective::close);
+        assertEquals(dir.resolve("zero-manifest.json") + ": saved by 3 ranks, but this group has 2: a sharded checkpoint resumes"
+                + " on as many ranks as saved it", refused.get(0));
 
         List<Collective> second = LocalCollective.group(RANKS, Duration.ofSeconds(30));
         List<Object> resumed = LocalCollectiveTest.onRanks(second, c -> {
             List<Variable> model = List.of(new Variable("dense/kernel", Tensor.of(checkpointed[0], BIG)),
                     new Variable("dense/bias", Tensor.of(checkpointed[1], SMALL)));
             try (ZeroRedundancyOptimizer zero = ZeroRedundancyOptimizer.builder(c, adam(null)).clipnorm(2.0).build()) {
-                zero.build(model);
-                zero.shardOptimizer().load(dir.resolve("rank-" + c.rank() + ".safetensors"));
+                zero.load(dir, model);
                 assertEquals(half, zero.getIterations());
                 steps(c, zero, model, half, STEPS);
                 return weights(model);

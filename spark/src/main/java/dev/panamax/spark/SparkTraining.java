@@ -55,9 +55,9 @@ import scala.reflect.ClassTag$;
  * Spark does not retry the stage: resume by running again from the last checkpoint, saved every
  * so many steps, beside the model's weights, with {@code Optimizer.save} by one rank (all ranks
  * hold the same state) on storage every executor reaches, and restored by every rank with
- * {@code Optimizer.load} before its first step. With {@link ZeroRedundancyOptimizer} each rank
- * saves its own shard's state ({@code zero.shardOptimizer().save(...)}) and, in the new run on as
- * many ranks, restores it with {@code zero.build(model)} then {@code zero.shardOptimizer().load(...)}.
+ * {@code Optimizer.load} before its first step. With {@link ZeroRedundancyOptimizer} every rank
+ * calls {@code zero.save(dir)} (a file per rank and a manifest), and, in the new run on as many
+ * ranks, {@code zero.load(dir, model)}.
  * A rank whose function
  * ignores Spark's kill and never calls the collective again keeps running until it returns: Spark
  * does not stop a task's thread.
