@@ -79,6 +79,12 @@ final class KerasArguments {
                     + ", global_clipnorm=" + Python.repr(b.globalClipnorm));
         }
         checkNonNegative("weight_decay", b.weightDecay);
+        if (!b.gradientTransformers.isEmpty()) {
+            // Keras 3 has no gradient_transformers (its __init__ refuses unknown arguments); its steps would skip them.
+            throw new IllegalArgumentException("`gradient_transformers` is a TF2 (OptimizerV2) argument, and this optimizer takes"
+                    + " Keras 3's steps, which have none: clip with `clipnorm`, `clipvalue` or `global_clipnorm`, or transform the"
+                    + " gradients before `apply`");
+        }
         if (b.lossScaleFactor != null && !(b.lossScaleFactor > 0 && Double.isFinite(b.lossScaleFactor))) {
             throw new IllegalArgumentException("`loss_scale_factor` must be a finite number > 0 or None. Received: loss_scale_factor="
                     + Python.repr(b.lossScaleFactor));

@@ -258,6 +258,21 @@ class OptimizerValidationTest {
         }
     }
 
+    @Test
+    void gradientTransformersAreRefusedWhereKeras3sStepsWouldSkipThem() {
+        GradientTransformer identity = pairs -> pairs;
+        String expected = "`gradient_transformers` is a TF2 (OptimizerV2) argument, and this optimizer takes Keras 3's steps,"
+                + " which have none: clip with `clipnorm`, `clipvalue` or `global_clipnorm`, or transform the gradients before"
+                + " `apply`";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Adam.builder().keras3(true).gradientTransformers(List.of(identity)).build());
+        assertEquals(expected, e.getMessage());
+        // A TF2 optimizer with one of Keras 3's options takes Keras 3's steps too.
+        e = assertThrows(IllegalArgumentException.class,
+                () -> SGD.builder().weightDecay(0.01).gradientTransformers(List.of(identity)).build());
+        assertEquals(expected, e.getMessage());
+    }
+
     // ---- constructor arguments -----------------------------------------------------------------------------
 
     @Test
