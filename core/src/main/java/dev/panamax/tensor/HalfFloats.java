@@ -1,0 +1,55 @@
+package dev.panamax.tensor;
+
+/**
+ * Conversions between float32 and the two 16-bit floating-point formats, as TensorFlow and JAX
+ * convert (Eigen's {@code bfloat16} and {@code half}): round to nearest, ties to even, with the
+ * bits of each format in the low 16 bits of a {@code short}.
+ * <ul>
+ *   <li><b>bfloat16</b>: float32's sign, 8-bit exponent and the top 7 bits of its significand. A
+ *       float32 rounds on its 16 low bits; subnormals round like any other value (no flush to
+ *       zero); the largest finite values round up to infinity only past the halfway point to it;
+ *       a NaN becomes the quiet NaN {@code 0x7FC0} with its sign (rounding its bits could turn a
+ *       NaN with a small payload into infinity).
+ *   <li><b>float16</b> (IEEE 754 binary16): 5-bit exponent, 10-bit significand. Finite values
+ *       round as IEEE 754 says ({@link Float#floatToFloat16}): values from 65520 up overflow to
+ *       infinity, small ones become binary16 subnormals or zero; a NaN becomes the quiet NaN
+ *       {@code 0x7E00} with its sign, as Eigen's {@code half} does.
+ * </ul>
+ * Widening back to float32 is exact for both.
+ */
+public final class HalfFloats {
+
+    private HalfFloats() {
+    }
+
+    /** The bfloat16 nearest to {@code f} (ties to even). */
+    public static short toBfloat16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16 & 0x8000) | 0x7FC0);
+        }
+        // Adding 0x7FFF, plus 1 when the kept part is odd, carries into the kept bits exactly when
+        // the dropped 16 bits are past the halfway point, or at it with an odd kept part; a carry
+        // out of the significand moves to the next binade or to infinity, which is the right result.
+        int lsb = bits >>> 16 & 1;
+        return (short) ((bits + 0x7FFF + lsb) >>> 16);
+    }
+
+    /** The float32 of the bfloat16 {@code bits} (exact). */
+    public static float bfloat16ToFloat(short bits) {
+        return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+    }
+
+    /** The binary16 nearest to {@code f} (ties to even); values from 65520 up become infinity. */
+    public static short toFloat16(float f) {
+        if (Float.isNaN(f)) {
+            return (short) ((Float.floatToRawIntBits(f) >>> 16 & 0x8000) | 0x7E00);
+        }
+        return Float.floatToFloat16(f);
+    }
+
+    /** The float32 of the binary16 {@code bits} (exact). */
+    public static float float16ToFloat(short bits) {
+        return Float.float16ToFloat(bits);
+    }
+}
