@@ -2,6 +2,7 @@ package dev.panamax.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -123,6 +125,21 @@ class LocalClusterTest {
         assertTrue(e.getMessage().contains("Rank 1 of 3: the training function threw java.lang.IllegalStateException: rank 1"
                 + " ran out of data at step 3"), e.getMessage());
         assertTrue(millis < 30_000, "the run failed after " + millis + " ms; the ranks' timeout is 60 s");
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void sparseGradientsOnThreeExecutorJvmsEndWithTheBitsOfOneProcess() throws SparkException {
+        long[] seeds = {11, 22, 33};
+        JavaRDD<Long> data = spark.parallelize(List.of(seeds[0], seeds[1], seeds[2]), Models.RANKS);
+        List<float[]> sparse = SparkTraining.run(data, Duration.ofSeconds(60), Models.SPARSE);
+        float[] expected = Models.oneProcessSparse(seeds);
+        for (int r = 0; r < Models.RANKS; r++) {
+            assertArrayEquals(expected, sparse.get(r), "embedding on rank " + r);
+        }
+        // The comparison can fail: the same rows concatenated in another order end elsewhere.
+        assertFalse(Arrays.equals(expected, Models.oneProcessSparse(seeds[2], seeds[1], seeds[0])),
+                "the order of the rows made no difference to this model");
     }
 
     /** 628 digits, batches of 50 (the last of 2), dropout and L2: as MnistWorkersTest. */

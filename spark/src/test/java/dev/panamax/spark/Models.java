@@ -8,6 +8,7 @@ import dev.panamax.optimizers.Adam;
 import dev.panamax.optimizers.GradientAndVariable;
 import dev.panamax.optimizers.Optimizer;
 import dev.panamax.tensor.DType;
+import dev.panamax.tensor.IndexedSlices;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
 import java.io.DataInputStream;
@@ -36,6 +37,7 @@ final class Models {
     /** The functions the tests run, made here so that their lambdas' class is this one, not a test class. */
     static final RankFunction<float[], LinearResult> LINEAR = Models::trainLinear;
     static final RankFunction<Long, ShardedResult> SHARDED = Models::trainSharded;
+    static final RankFunction<Long, float[]> SPARSE = Models::trainSparse;
 
     private Models() {
     }
@@ -363,6 +365,78 @@ final class Models {
             return w.value().toFloatArray();
         } finally {
             w.value().close();
+        }
+    }
+
+    // ---- an embedding with sparse gradients, the linear model's Adam (with clipnorm) -------------
+
+    static final int VOCABULARY = 40;
+    static final int WIDTH = 3;
+    static final int SPARSE_STEPS = 8;
+
+    /**
+     * The sparse gradient that the rank seeded {@code seed} computes at step {@code s}: a few rows of
+     * every magnitude, their indices drawn from 8 so that rows repeat within and across ranks.
+     */
+    static IndexedSlices rows(int step, long seed) {
+        SplittableRandom random = new SplittableRandom(step * 1000L + seed);
+        int count = 3 + (int) (seed % 4);
+        long[] indices = new long[count];
+        float[] values = new float[count * WIDTH];
+        for (int i = 0; i < count; i++) {
+            indices[i] = random.nextInt(8);
+            for (int j = 0; j < WIDTH; j++) {
+                values[i * WIDTH + j] = (float) (random.nextDouble(-1, 1) * Math.pow(2, random.nextInt(-10, 4)));
+            }
+        }
+        return new IndexedSlices(Tensor.of(values, count, WIDTH), Tensor.wrap(indices, count), VOCABULARY, WIDTH);
+    }
+
+    private static Variable embedding() {
+        return new Variable("embedding", Tensor.full(DType.FLOAT32, 0.25, VOCABULARY, WIDTH));
+    }
+
+    /** One rank: its partition holds one number, the seed of its sparse gradients. */
+    static float[] trainSparse(Collective collective, Iterator<Long> partition) {
+        long seed = partition.next();
+        Variable table = embedding();
+        try (Adam adam = adam().gradientAggregator(new AllReduceGradients(collective)).build()) {
+            for (int s = 0; s < SPARSE_STEPS; s++) {
+                adam.applyGradients(List.of(new GradientAndVariable(rows(s, seed), table)));
+            }
+            return table.value().toFloatArray();
+        } finally {
+            table.value().close();
+        }
+    }
+
+    /** One process: the sparse gradients of the ranks seeded {@code seeds}, concatenated in that order (TF's sum). */
+    static float[] oneProcessSparse(long... seeds) {
+        Variable table = embedding();
+        try (Adam adam = adam().build()) {
+            for (int s = 0; s < SPARSE_STEPS; s++) {
+                List<float[]> values = new ArrayList<>();
+                List<Long> indices = new ArrayList<>();
+                for (long seed : seeds) {
+                    IndexedSlices g = rows(s, seed);
+                    values.add(g.values().toFloatArray());
+                    for (long i = 0; i < g.indices().size(); i++) {
+                        indices.add((long) g.indices().getDouble(i));
+                    }
+                }
+                float[] v = new float[indices.size() * WIDTH];
+                int at = 0;
+                for (float[] part : values) {
+                    System.arraycopy(part, 0, v, at, part.length);
+                    at += part.length;
+                }
+                long[] idx = indices.stream().mapToLong(Long::longValue).toArray();
+                IndexedSlices all = new IndexedSlices(Tensor.of(v, idx.length, WIDTH), Tensor.wrap(idx, idx.length), VOCABULARY, WIDTH);
+                adam.applyGradients(List.of(new GradientAndVariable(all, table)));
+            }
+            return table.value().toFloatArray();
+        } finally {
+            table.value().close();
         }
     }
 }
