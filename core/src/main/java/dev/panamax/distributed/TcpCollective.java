@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.StandardSocketOptions;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -65,6 +66,10 @@ public final class TcpCollective implements Collective {
         this.selector = Selector.open();
         for (int r = 0; r < size; r++) {
             if (peers[r] != null) {
+                // Each operation starts with a small message (every rank's call) that the others
+                // wait for: without TCP_NODELAY, Nagle's algorithm holds it until the previous
+                // segment is acknowledged, and delayed acknowledgements make that tens of ms.
+                peers[r].setOption(StandardSocketOptions.TCP_NODELAY, true);
                 peers[r].configureBlocking(false);
                 peers[r].register(selector, 0, r);
             }
