@@ -2,10 +2,7 @@ package dev.panamax.optimizers;
 
 import dev.panamax.internal.Python;
 import dev.panamax.kernels.AdamCoefficients;
-import dev.panamax.kernels.TensorKernels;
 import dev.panamax.tensor.DType;
-import dev.panamax.tensor.HostStorage;
-import dev.panamax.tensor.Storage;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
 import java.lang.foreign.MemorySegment;
@@ -13,12 +10,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Keras 3's {@code Muon} (Jordan et al., 2024; the Moonlight scaling of Liu et al., 2025), a Keras
@@ -58,9 +52,8 @@ public final class Muon extends Optimizer {
     private final double adamBeta1;
     private final double adamBeta2;
     private final double epsilon;
-    private final List<String> excludeLayers;
-    private final List<Pattern> excludePatterns;
-    private final boolean excludeEmbeddings;
+    /** Which variables take the AdamW path: {@code exclude_layers} and {@code exclude_embeddings}. */
+    private final MuonExclusions exclusions;
     private final double muonA;
     private final double muonB;
     private final double muonC;
@@ -73,18 +66,15 @@ public final class Muon extends Optimizer {
 
     /** The variables of the build that take the AdamW path (those with a {@code velocity} slot). */
     private final Set<Variable> adamVariables = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final NewtonSchulz newtonSchulz = new NewtonSchulz();
-    /** Host scratch: the update of a Muon-path variable, and the host copies of a device variable's tensors. */
-    private final HostScratch[] scratch = {new HostScratch(), new HostScratch(), new HostScratch(), new HostScratch()};
+    /** The update of the variables that take the Muon path. */
+    private final MuonUpdate muonPath;
 
     private Muon(Builder b) {
         super(b, "Muon");
         this.adamBeta1 = b.adamBeta1;
         this.adamBeta2 = b.adamBeta2;
         this.epsilon = b.epsilon;
-        this.excludeLayers = List.copyOf(b.excludeLayers);
-        this.excludePatterns = compile(this.excludeLayers);
-        this.excludeEmbeddings = b.excludeEmbeddings;
+        this.exclusions = new MuonExclusions(b.excludeLayers, b.excludeEmbeddings);
         this.muonA = b.muonA;
         this.muonB = b.muonB;
         this.muonC = b.muonC;
@@ -94,6 +84,7 @@ public final class Muon extends Optimizer {
         this.nesterov = b.nesterov;
         this.adamWeightDecay = b.adamWeightDecay;
         this.rmsRate = b.rmsRate;
+        this.muonPath = new MuonUpdate(momentum, nesterov, nsSteps, muonA, muonB, muonC, rmsRate);
     }
 
     /**
@@ -142,19 +133,6 @@ public final class Muon extends Optimizer {
         return b.build();
     }
 
-    private static List<Pattern> compile(List<String> expressions) {
-        List<Pattern> patterns = new ArrayList<>(expressions.size());
-        for (String e : expressions) {
-            try {
-                patterns.add(Pattern.compile(Objects.requireNonNull(e, "exclude_layers entry")));
-            } catch (PatternSyntaxException ex) {
-                throw new IllegalArgumentException("exclude_layers: '" + e + "' is not a valid regular expression: "
-                        + ex.getDescription(), ex);
-            }
-        }
-        return List.copyOf(patterns);
-    }
-
     // ---- the two paths --------------------------------------------------------------------------
 
     /**
@@ -164,18 +142,7 @@ public final class Muon extends Optimizer {
      * {@code exclude_layers} (Python's {@code re.search}, case-sensitive).
      */
     public boolean shouldUseAdamW(Variable variable) {
-        if (variable.shape().length != 2) {
-            return true;
-        }
-        if (excludeEmbeddings && variable.name().toLowerCase(Locale.ROOT).contains("embedding")) {
-            return true;
-        }
-        for (Pattern p : excludePatterns) {
-            if (p.matcher(variable.name()).find()) {
-                return true;
-            }
-        }
-        return false;
+        return exclusions.usesAdamW(variable);
     }
 
     @Override
@@ -233,10 +200,8 @@ public final class Muon extends Optimizer {
             if (adamVariables.contains(variable)) {
                 // _adamw_update_step: Keras 3's Adam step, the same kernel as Adam and AdamW.
                 tensorKernels(value).adam(value, m, getSlot(variable, "velocity"), null, gradient, adam);
-            } else if (value.isHost()) {
-                muonStep(value, m, gradient, learningRate);
             } else {
-                muonStepOnHost(value, m, gradient, learningRate);
+                muonPath.apply(value, m, gradient, learningRate, this::tensorKernels, executor);
             }
         };
     }
@@ -252,60 +217,6 @@ public final class Muon extends Optimizer {
             return (float) ((float) learningRate * (float) ratio);
         }
         return dtype.round(learningRate * ratio);
-    }
-
-    /** {@code _muon_update_step} on host tensors. */
-    private void muonStep(Tensor value, Tensor m, Tensor gradient, double learningRate) {
-        DType dtype = value.dtype();
-        TensorKernels k = tensorKernels(value);
-        Tensor u = scratch[0].tensor(dtype, value.shape(), !value.isNative());
-        // assign_add(m, ops.add(gradient, m * (momentum - 1))): m * (momentum - 1), + g, then m + that.
-        k.copy(m, u);
-        k.scale(u, dtype.round(momentum - 1));
-        k.axpy(gradient, u, 1.0);
-        k.axpy(u, m, 1.0);
-        // g = ops.add(gradient, momentum * m) with Nesterov, else m (the new m either way).
-        if (nesterov) {
-            k.copy(gradient, u);
-            k.axpy(m, u, dtype.round(momentum));
-        } else {
-            k.copy(m, u);
-        }
-        newtonSchulz.orthogonalize(u, nsSteps, muonA, muonB, muonC, executor);
-        // assign_sub(variable, lr_adjust(lr * update)): ((lr * O) * sqrt(max(rows, cols))) * rms_rate.
-        k.scale(u, learningRate);
-        if (rmsRate != null) {
-            k.scale(u, sqrtOfLargerDimension(value.shape()));
-            k.scale(u, dtype.round(rmsRate));
-        }
-        k.axpy(u, value, -1.0);
-    }
-
-    /**
-     * The Muon path of a variable on a device: its value, momentum and gradient are read into host
-     * tensors (every read before any write), stepped on the host as {@link #muonStep}, and the
-     * value and momentum written back.
-     */
-    private void muonStepOnHost(Tensor value, Tensor m, Tensor gradient, double learningRate) {
-        DType dtype = value.dtype();
-        long[] shape = value.shape();
-        Tensor hostValue = scratch[1].tensor(dtype, shape, false);
-        Tensor hostMomentum = scratch[2].tensor(dtype, shape, false);
-        Tensor hostGradient = scratch[3].tensor(dtype, shape, false);
-        value.storage().copyTo(hostValue.segment());
-        m.storage().copyTo(hostMomentum.segment());
-        gradient.storage().copyTo(hostGradient.segment());
-        muonStep(hostValue, hostMomentum, hostGradient, learningRate);
-        m.storage().copyFrom(hostMomentum.segment());
-        value.storage().copyFrom(hostValue.segment());
-    }
-
-    /**
-     * {@code ops.sqrt(ops.maximum(rows, cols))}: the maximum of two Python ints is an int32 tensor,
-     * whose square root is float32 (also for a float64 variable, where it is then widened).
-     */
-    private static double sqrtOfLargerDimension(long[] shape) {
-        return (float) Math.sqrt((float) Math.max(shape[0], shape[1]));
     }
 
     // ---- Keras's public helpers ---------------------------------------------------------------
@@ -330,7 +241,7 @@ public final class Muon extends Optimizer {
         }
         requireFloatingPoint(x);
         Tensor out = heapCopy(x);
-        newtonSchulz.orthogonalize(out, steps, muonA, muonB, muonC, executor);
+        muonPath.orthogonalize(out, steps, executor);
         return out;
     }
 
@@ -353,7 +264,7 @@ public final class Muon extends Optimizer {
         requireFloatingPoint(x);
         Tensor out = heapCopy(x);
         DType dtype = x.dtype();
-        double factor = sqrtOfLargerDimension(x.shape());
+        double factor = MuonUpdate.sqrtOfLargerDimension(x.shape());
         double rate = dtype.round(rmsRate);
         for (long i = 0; i < out.size(); i++) {
             out.setDouble(i, dtype.round(dtype.round(out.getDouble(i) * factor) * rate));
@@ -396,12 +307,12 @@ public final class Muon extends Optimizer {
 
     /** {@code exclude_layers}: regular expressions searched in the variables' paths. */
     public List<String> getExcludeLayers() {
-        return excludeLayers;
+        return exclusions.layers();
     }
 
     /** {@code exclude_embeddings}, as in the Keras config. */
     public boolean isExcludeEmbeddings() {
-        return excludeEmbeddings;
+        return exclusions.embeddings();
     }
 
     /** {@code muon_a}, as in the Keras config. */
@@ -455,7 +366,7 @@ public final class Muon extends Optimizer {
         config.put("adam_beta_1", adamBeta1);
         config.put("adam_beta_2", adamBeta2);
         config.put("epsilon", epsilon);
-        config.put("exclude_layers", new ArrayList<>(excludeLayers));
+        config.put("exclude_layers", new ArrayList<>(exclusions.layers()));
         config.put("muon_a", muonA);
         config.put("muon_b", muonB);
         config.put("muon_c", muonC);
@@ -463,56 +374,15 @@ public final class Muon extends Optimizer {
         config.put("momentum", momentum);
         config.put("ns_steps", nsSteps);
         config.put("nesterov", nesterov);
-        config.put("exclude_embeddings", excludeEmbeddings);
+        config.put("exclude_embeddings", exclusions.embeddings());
         config.put("adam_weight_decay", adamWeightDecay);
         config.put("rms_rate", rmsRate);
     }
 
     @Override
     public synchronized void close() {
-        for (HostScratch s : scratch) {
-            s.close();
-        }
+        muonPath.close();
         super.close();
-    }
-
-    /**
-     * A host buffer that grows to the largest tensor asked of it; each tensor is a view of its
-     * start. Off-heap, or a Java array for a variable that wraps one (the kernels of one call see
-     * one kind of memory).
-     */
-    private static final class HostScratch {
-        private HostStorage storage;
-        private MemorySegment array;
-
-        Tensor tensor(DType dtype, long[] shape, boolean javaArray) {
-            long bytes = dtype.byteSize();
-            for (long d : shape) {
-                bytes = Math.multiplyExact(bytes, d);
-            }
-            if (javaArray) {
-                if (array == null || array.byteSize() < bytes || !array.heapBase().orElseThrow().getClass().equals(
-                        dtype == DType.FLOAT32 ? float[].class : double[].class)) {
-                    int n = Math.toIntExact(bytes / dtype.byteSize());
-                    array = dtype == DType.FLOAT32 ? MemorySegment.ofArray(new float[n]) : MemorySegment.ofArray(new double[n]);
-                }
-                return new Tensor(dtype, shape, HostStorage.wrap(array.asSlice(0, bytes)));
-            }
-            if (storage == null || storage.byteSize() < bytes) {
-                close();
-                storage = HostStorage.allocate(Math.max(bytes, 64));
-            }
-            Storage view = HostStorage.wrap(storage.segment().asSlice(0, bytes));
-            return new Tensor(dtype, shape, view);
-        }
-
-        void close() {
-            array = null;
-            if (storage != null) {
-                storage.close();
-                storage = null;
-            }
-        }
     }
 
     /** Muon's keyword arguments; always a Keras 3 optimizer. */
