@@ -55,28 +55,11 @@ public final class HostTensorKernels implements TensorKernels {
         if (!heapArrays || n > Integer.MAX_VALUE - 8) {
             return Tensor.full(dtype, value, shape);
         }
-        return switch (dtype) {
-            case FLOAT32 -> {
-                float[] a = new float[(int) n];
-                java.util.Arrays.fill(a, (float) value);
-                yield Tensor.wrap(a, shape);
-            }
-            case FLOAT64 -> {
-                double[] a = new double[(int) n];
-                java.util.Arrays.fill(a, value);
-                yield Tensor.wrap(a, shape);
-            }
-            case INT32 -> {
-                int[] a = new int[(int) n];
-                java.util.Arrays.fill(a, (int) value);
-                yield Tensor.wrap(a, shape);
-            }
-            case INT64 -> {
-                long[] a = new long[(int) n];
-                java.util.Arrays.fill(a, (long) value);
-                yield Tensor.wrap(a, shape);
-            }
-        };
+        Tensor t = Tensor.heapZeros(dtype, shape);
+        if (value != 0.0 || Double.doubleToRawLongBits(value) != 0) {
+            t.fill(value);
+        }
+        return t;
     }
 
     @Override
@@ -158,6 +141,10 @@ public final class HostTensorKernels implements TensorKernels {
         MemorySegment w = s(var);
         MemorySegment ms = s(m);
         MemorySegment g = s(grad);
+        if (m.dtype() != var.dtype()) {
+            each(var, (from, to) -> k.lionHalfSlots(m.dtype(), w, ms, g, from, to, c));
+            return;
+        }
         each(var, (from, to) -> k.lion(var.dtype(), w, ms, g, from, to, c));
     }
 
@@ -249,6 +236,10 @@ public final class HostTensorKernels implements TensorKernels {
         MemorySegment w = s(var);
         MemorySegment a = s(accum);
         MemorySegment g = s(grad);
+        if (accum.dtype() != var.dtype()) {
+            each(var, (from, to) -> k.kerasMomentumHalfSlots(accum.dtype(), w, a, g, from, to, lr, momentum, nesterov));
+            return;
+        }
         each(var, (from, to) -> k.kerasMomentum(var.dtype(), w, a, g, from, to, lr, momentum, nesterov));
     }
 
@@ -260,6 +251,11 @@ public final class HostTensorKernels implements TensorKernels {
         MemorySegment vh = s(vhat);
         MemorySegment g = s(grad);
         DType t = var.dtype();
+        if (m.dtype() != t || v.dtype() != t || vhat != null && vhat.dtype() != t) {
+            DType vhatType = vhat == null ? null : vhat.dtype();
+            each(var, (from, to) -> k.adamHalfSlots(m.dtype(), v.dtype(), vhatType, w, ms, vs, vh, g, from, to, c));
+            return;
+        }
         if (vh != null) {
             each(var, (from, to) -> k.adamAmsgrad(t, w, ms, vs, vh, g, from, to, c));
         } else {

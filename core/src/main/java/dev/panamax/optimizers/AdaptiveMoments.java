@@ -8,6 +8,7 @@ import dev.panamax.tensor.Variable;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -35,6 +36,15 @@ abstract class AdaptiveMoments extends Optimizer {
         this.momentum = b.keras3 ? "momentum" : "m";
         this.velocity = b.keras3 ? "velocity" : "v";
         this.velocityHat = b.keras3 ? "velocity_hat" : "vhat";
+        if (lazy && hasHalfPrecisionSlots()) {
+            throw new IllegalArgumentException("lazy sparse updates need float32 slots: the slots are stored in "
+                    + slotDtypes.halfTypeName() + " (slotDtype)");
+        }
+    }
+
+    @Override
+    Set<String> halfPrecisionSlots(boolean keras3) {
+        return keras3 ? Set.of("momentum", "velocity", "velocity_hat") : Set.of("m", "v", "vhat");
     }
 
     /** Reads Adam's keys (the base ones included) into {@code b} and builds it. */
@@ -110,8 +120,10 @@ abstract class AdaptiveMoments extends Optimizer {
         if (lazy) {
             return withSparse(dense(c), lazyRows(dtype, c));
         }
-        if (keras3) {
-            return dense(c); // Keras 3's formula meets an IndexedSlices as a dense tensor
+        if (keras3 || hasHalfPrecisionSlots()) {
+            // Keras 3's formula meets an IndexedSlices as a dense tensor; so does Keras 2's with
+            // 16-bit slots, which only the dense kernel reads.
+            return dense(c);
         }
         // Keras 2's sparse path computes its own lr_t * (sqrt(1 - beta_2^t) / (1 - beta_1^t)) in Python.
         double beta1 = dtype.round(exactBeta1);

@@ -48,6 +48,8 @@ abstract class BaseOptimizer implements AutoCloseable {
     final Hyperparameters hyperparameters;
     final Step step;
     final boolean skipNonFiniteSteps;
+    /** The slots stored in 16-bit types ({@link OptimizerOptions#slotDtype}). */
+    final SlotDtypes slotDtypes;
     /** Steps skipped for non-finite gradients ({@link OptimizerOptions#skipNonFiniteSteps}). */
     private long skippedSteps;
     boolean closed;
@@ -76,6 +78,7 @@ abstract class BaseOptimizer implements AutoCloseable {
         KerasArguments.rejectClipWithTransformers("clipnorm", b.clipnorm, b.gradientTransformers);
         KerasArguments.rejectClipWithTransformers("clipvalue", b.clipvalue, b.gradientTransformers);
         KerasArguments.rejectClipWithTransformers("global_clipnorm", b.globalClipnorm, b.gradientTransformers);
+        this.slotDtypes = SlotDtypes.resolve(defaultName, halfPrecisionSlots(b.keras3), b.allSlotsDtype, b.slotDtypes);
         this.initialDecay = b.decay;
         this.clipnorm = b.clipnorm;
         this.clipvalue = b.clipvalue;
@@ -97,6 +100,20 @@ abstract class BaseOptimizer implements AutoCloseable {
 
     /** The learning rate used when none is given. */
     protected abstract double defaultLearningRate();
+
+    /**
+     * The slots this algorithm's fused kernels can keep in bfloat16 or float16
+     * ({@link OptimizerOptions#slotDtype}), by their names in the dialect; none by default. Called
+     * from the constructor: it must not read the subclass's fields.
+     */
+    Set<String> halfPrecisionSlots(boolean keras3) {
+        return Set.of();
+    }
+
+    /** Whether a slot is stored in a 16-bit type: then sparse gradients take the dense path. */
+    final boolean hasHalfPrecisionSlots() {
+        return slotDtypes.any();
+    }
 
     /**
      * Creates this algorithm's slots for {@code variables} with {@link #addSlot} (TF2) or
@@ -354,8 +371,9 @@ abstract class BaseOptimizer implements AutoCloseable {
      * with {@code initialValue}, named {@code slotName}. Call from {@link #createSlots}.
      */
     protected final Tensor addSlot(Variable variable, String slotName, double initialValue) {
+        DType dtype = slotDtypes.of(slotName, variable);
         return store.addFor(variable, storedSlotName(slotName), true,
-                () -> lookup.of(variable.value()).full(variable.dtype(), initialValue, variable.value().shape()));
+                () -> lookup.of(variable.value()).full(dtype, initialValue, variable.value().shape()));
     }
 
     /**

@@ -120,6 +120,28 @@ final class ConfigReader {
                 + v.getClass().getSimpleName() + " " + v);
     }
 
+    /** A map of string keys to strings, or null when absent or null. */
+    Map<String, String> stringMap(String key) {
+        read(key);
+        Object v = config.get(key);
+        if (v == null) {
+            return null;
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (v instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                if (!(e.getKey() instanceof String k) || !(e.getValue() instanceof String value)) {
+                    throw new IllegalArgumentException(optimizer + " config key '" + key + "' must map names to strings, got "
+                            + v);
+                }
+                out.put(k, value);
+            }
+            return out;
+        }
+        throw new IllegalArgumentException(optimizer + " config key '" + key + "' must map names to strings, got "
+                + v.getClass().getSimpleName() + " " + v);
+    }
+
     double number(String key, double defaultValue) {
         Double v = number(key);
         return v == null ? defaultValue : v;

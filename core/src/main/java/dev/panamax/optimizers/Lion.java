@@ -7,6 +7,7 @@ import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Variable;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -61,6 +62,11 @@ public final class Lion extends Optimizer {
     @Override
     HyperparameterRange hyperparameterRange(String key) {
         return key.equals("beta_1") || key.equals("beta_2") ? HyperparameterRange.UNIT : super.hyperparameterRange(key);
+    }
+
+    @Override
+    Set<String> halfPrecisionSlots(boolean keras3) {
+        return Set.of("momentum");
     }
 
     @Override

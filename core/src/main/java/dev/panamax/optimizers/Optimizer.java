@@ -439,10 +439,16 @@ public abstract class Optimizer extends BaseOptimizer {
     /**
      * Keras's {@code get_config()}: Keras 3's keys for a {@linkplain #isKeras3() Keras 3}
      * optimizer; otherwise TF2's ({@code name}, the clipping options that are set, the algorithm's
-     * keys), with Keras 3's base options appended when set, as Keras 2.11+ wrote them.
+     * keys), with Keras 3's base options appended when set, as Keras 2.11+ wrote them. Slots
+     * stored in 16-bit types ({@link OptimizerOptions#slotDtype}) add Panamax's key
+     * {@code "slot_dtypes"} (slot name to dtype name) last.
      */
     public final synchronized Map<String, Object> getConfig() {
-        return keras211 ? OptimizerConfig.keras211(this) : keras3 ? keras3Config() : OptimizerConfig.tf2(this);
+        Map<String, Object> config = keras211 ? OptimizerConfig.keras211(this) : keras3 ? keras3Config() : OptimizerConfig.tf2(this);
+        if (slotDtypes.any()) {
+            config.put(SlotDtypes.CONFIG_KEY, slotDtypes.config());
+        }
+        return config;
     }
 
     /**

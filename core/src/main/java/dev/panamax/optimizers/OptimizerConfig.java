@@ -1,6 +1,7 @@
 package dev.panamax.optimizers;
 
 import dev.panamax.internal.Python;
+import dev.panamax.tensor.DType;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -137,6 +138,10 @@ final class OptimizerConfig {
         b.emaOverwriteFrequency = frequency == null || frequency != Math.rint(frequency) ? null : frequency.intValue();
         b.lossScaleFactor = r.number("loss_scale_factor");
         b.gradientAccumulationSteps = r.integer("gradient_accumulation_steps");
+        Map<String, String> slotDtypes = r.stringMap(SlotDtypes.CONFIG_KEY);
+        if (slotDtypes != null) {
+            slotDtypes.forEach((slot, dtype) -> b.slotDtype(slot, DType.fromKerasName(dtype)));
+        }
         if (r.isKeras3()) {
             r.dropDeprecated("decay", "Argument `decay` is no longer supported and will be ignored.");
         } else {

@@ -3,7 +3,9 @@ package dev.panamax.optimizers;
 import dev.panamax.kernels.KernelProvider;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.schedules.LearningRateSchedule;
+import dev.panamax.tensor.DType;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -43,6 +45,8 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
     Integer emaOverwriteFrequency;
     Double lossScaleFactor;
     Integer gradientAccumulationSteps;
+    DType allSlotsDtype;
+    final Map<String, DType> slotDtypes = new LinkedHashMap<>();
 
     /** This builder, typed as its own class (for chained calls). */
     protected abstract B self();
@@ -234,6 +238,29 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
      */
     public B gradientAccumulationSteps(int steps) {
         this.gradientAccumulationSteps = steps;
+        return self();
+    }
+
+    /**
+     * Stores every slot the algorithm's fused kernels can keep in 16 bits in {@code dtype}
+     * ({@code BFLOAT16} or {@code FLOAT16}; {@code FLOAT32} means the default): SGD's
+     * {@code momentum}, Adam's and AdamW's first and second moments (and AMSGrad's maximum), Lion's
+     * {@code momentum}. The kernels read each slot, compute in float32 and round the stored value
+     * to nearest, ties to even; the variables stay float32. A Panamax extension, written in the
+     * config as {@code "slot_dtypes"}; other optimizers refuse it.
+     */
+    public B slotDtype(DType dtype) {
+        this.allSlotsDtype = Objects.requireNonNull(dtype, "dtype");
+        return self();
+    }
+
+    /**
+     * Stores one slot, by the name {@link Optimizer#getSlot} takes (Adam: {@code "m"} and
+     * {@code "v"}, or Keras 3's {@code "momentum"} and {@code "velocity"}), in {@code dtype}; wins
+     * over {@link #slotDtype(DType)}.
+     */
+    public B slotDtype(String slot, DType dtype) {
+        this.slotDtypes.put(Objects.requireNonNull(slot, "slot"), Objects.requireNonNull(dtype, "dtype"));
         return self();
     }
 }

@@ -5,6 +5,7 @@ import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -87,6 +88,11 @@ public final class SGD extends Optimizer {
     }
 
     @Override
+    Set<String> halfPrecisionSlots(boolean keras3) {
+        return Set.of("momentum");
+    }
+
+    @Override
     protected Map<String, String> keras211SlotNames() {
         return Map.of("momentum", "m");
     }
@@ -120,10 +126,13 @@ public final class SGD extends Optimizer {
         }
         // TF2 keeps momentum in a float32 variable; Keras 3 casts the Python float to the dtype.
         double momentum = keras3 ? dtype.round(exactHyperparameter("momentum")) : hyperparameter("momentum", dtype);
+        VariableUpdate dense = (variable, value, gradient) ->
+                tensorKernels(value).kerasMomentum(value, getSlot(variable, "momentum"), gradient, learningRate, momentum, nesterov);
+        if (hasHalfPrecisionSlots()) {
+            return dense; // a 16-bit momentum is read by the dense kernel only: sparse gradients are made dense
+        }
         // Sparse: ResourceSparseApplyKerasMomentum, the dense formula on the given rows only.
-        return withSparse((variable, value, gradient) -> {
-            tensorKernels(value).kerasMomentum(value, getSlot(variable, "momentum"), gradient, learningRate, momentum, nesterov);
-        }, (variable, value, g) -> {
+        return withSparse(dense, (variable, value, g) -> {
             Tensor velocity = getSlot(variable, "momentum");
             forEachRow(g, i -> {
                 kernels(value).kerasMomentum(dtype, g.touchedRow(value, i), g.touchedRow(velocity, i), g.valueRow(i), 0, g.rowLength(),

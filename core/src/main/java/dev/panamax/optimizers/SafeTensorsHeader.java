@@ -110,16 +110,20 @@ final class SafeTensorsHeader {
             case FLOAT64 -> "F64";
             case INT32 -> "I32";
             case INT64 -> "I64";
+            case BFLOAT16 -> "BF16";
+            case FLOAT16 -> "F16";
         };
     }
 
-    /** The dtype of a safetensors name, or null for one a {@link Tensor} cannot hold (BF16, U8, ...). */
+    /** The dtype of a safetensors name, or null for one a {@link Tensor} cannot hold (U8, BOOL, ...). */
     static DType dtypeOf(String formatName) {
         return switch (formatName) {
             case "F32" -> DType.FLOAT32;
             case "F64" -> DType.FLOAT64;
             case "I32" -> DType.INT32;
             case "I64" -> DType.INT64;
+            case "BF16" -> DType.BFLOAT16;
+            case "F16" -> DType.FLOAT16;
             default -> null;
         };
     }

@@ -185,7 +185,7 @@ final class SafeTensorsReader implements AutoCloseable {
             return switch (entry.dtype()) {
                 case INT64 -> t.segment().getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, 0);
                 case INT32 -> (long) t.segment().getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, 0);
-                case FLOAT32, FLOAT64 -> t.getDouble(0);
+                case FLOAT32, FLOAT64, BFLOAT16, FLOAT16 -> t.getDouble(0);
             };
         }
     }

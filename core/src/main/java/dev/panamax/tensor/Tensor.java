@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * A dense, row-major array of one {@link DType} with a shape. Host tensors are backed by a
  * {@link MemorySegment}: 64-byte-aligned off-heap memory ({@link #zeros}, {@link #of}) or a
- * heap array wrapped without copying ({@link #wrap(float[], long...)}).
+ * heap array wrapped without copying ({@link #wrap(float[], long...)}, and {@code short[]} for the
+ * 16-bit types).
  *
  * <p>A tensor that owns off-heap memory must be closed; closing a wrapped tensor only makes it
  * unusable. Tensors are not thread-safe for concurrent writes.
@@ -115,16 +116,26 @@ public final class Tensor implements Gradient, AutoCloseable {
         return new Tensor(DType.INT32, s, HostStorage.wrap(MemorySegment.ofArray(data)));
     }
 
+    /**
+     * Wraps a heap {@code short[]} of bfloat16 or float16 bits (the format's 16 bits in each
+     * element, as {@link HalfFloats} writes them) without copying. With no shape, the tensor is rank 1.
+     *
+     * @throws IllegalArgumentException when {@code dtype} is not {@link DType#BFLOAT16} or {@link DType#FLOAT16}
+     */
+    public static Tensor wrap(short[] data, DType dtype, long... shape) {
+        if (!dtype.isHalf()) {
+            throw new IllegalArgumentException("A short[] holds bfloat16 or float16 elements, got dtype " + dtype.kerasName());
+        }
+        long[] s = shape.length == 0 ? new long[] {data.length} : shape;
+        checkLength(data.length, s);
+        return new Tensor(dtype, s, HostStorage.wrap(MemorySegment.ofArray(data)));
+    }
+
     /** A new heap-backed tensor (no close needed) with the same dtype, shape (scalars included) and values. */
     public Tensor copyToHeap() {
         MemorySegment src = segment();
         int n = Math.toIntExact(size);
-        MemorySegment heap = switch (dtype) {
-            case FLOAT32 -> MemorySegment.ofArray(new float[n]);
-            case FLOAT64 -> MemorySegment.ofArray(new double[n]);
-            case INT32 -> MemorySegment.ofArray(new int[n]);
-            case INT64 -> MemorySegment.ofArray(new long[n]);
-        };
+        MemorySegment heap = heapArray(dtype, n);
         MemorySegment.copy(src, 0, heap, 0, byteSize());
         Reference.reachabilityFence(this);
         return new Tensor(dtype, shape, HostStorage.wrap(heap));
@@ -137,14 +148,30 @@ public final class Tensor implements Gradient, AutoCloseable {
 
     /** A heap-backed scalar (shape {@code []}) of {@code dtype} holding {@code value} rounded to it. */
     public static Tensor scalar(DType dtype, double value) {
-        MemorySegment heap = switch (dtype) {
-            case FLOAT32 -> MemorySegment.ofArray(new float[1]);
-            case FLOAT64 -> MemorySegment.ofArray(new double[1]);
-            case INT32 -> MemorySegment.ofArray(new int[1]);
-            case INT64 -> MemorySegment.ofArray(new long[1]);
-        };
+        MemorySegment heap = heapArray(dtype, 1);
         dtype.set(heap, 0, value);
         return new Tensor(dtype, new long[0], HostStorage.wrap(heap));
+    }
+
+    /** A zero-filled tensor over a new Java array (no close needed; at most {@code Integer.MAX_VALUE - 8} elements). */
+    public static Tensor heapZeros(DType dtype, long... shape) {
+        long n = sizeOf(shape);
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("Shape " + Arrays.toString(shape) + " has " + n
+                    + " elements, more than a Java array holds");
+        }
+        return new Tensor(dtype, shape, HostStorage.wrap(heapArray(dtype, (int) n)));
+    }
+
+    /** A zeroed Java array of {@code n} elements of {@code dtype}, as a segment. */
+    private static MemorySegment heapArray(DType dtype, int n) {
+        return switch (dtype) {
+            case FLOAT32 -> MemorySegment.ofArray(new float[n]);
+            case FLOAT64 -> MemorySegment.ofArray(new double[n]);
+            case INT32 -> MemorySegment.ofArray(new int[n]);
+            case INT64 -> MemorySegment.ofArray(new long[n]);
+            case BFLOAT16, FLOAT16 -> MemorySegment.ofArray(new short[n]);
+        };
     }
 
     /** Copies every element of {@code source}, which must have this shape and dtype. */
@@ -252,7 +279,7 @@ public final class Tensor implements Gradient, AutoCloseable {
         Reference.reachabilityFence(this);
     }
 
-    /** All elements as floats (rounded if this is float64). */
+    /** All elements as floats (rounded if this is float64; exact for the 16-bit types). */
     public float[] toFloatArray() {
         float[] out = new float[Math.toIntExact(size)];
         MemorySegment s = segment();

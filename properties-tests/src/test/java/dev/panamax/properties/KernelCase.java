@@ -12,6 +12,7 @@ import dev.panamax.kernels.RmspropCoefficients;
 import dev.panamax.kernels.ScheduleFreeCoefficients;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -310,6 +311,82 @@ enum KernelCase {
             return 0;
         }
     },
+    /** Arrays var (float32), m and v (the case's 16-bit type), grad (float32); with the fused weight decay. */
+    ADAM_HALF_SLOTS("adamHalfSlots", 4) {
+        @Override
+        DType[] arrayTypes(DType t) {
+            return new DType[] {DType.FLOAT32, t, t, DType.FLOAT32};
+        }
+
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            double[] adam = adamScalars(r, DType.FLOAT32);
+            return new double[] {adam[0], adam[1], adam[2], adam[3], PropertyData.scalar(r, DType.FLOAT32, 1e-4, 0.1),
+                    PropertyData.scalar(r, DType.FLOAT32, 1e-4, 0.1)};
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.adamHalfSlots(t, t, null, s[0], s[1], s[2], null, s[3], from, to,
+                    new AdamCoefficients(p[0], p[1], p[2], p[3]).withWeightDecay(p[4], p[5]));
+            return 0;
+        }
+    },
+    /** AMSGrad: arrays var, m (the case's type), v (float32), vhat (the other 16-bit type), grad. */
+    ADAM_HALF_SLOTS_AMSGRAD("adamHalfSlots", 5) {
+        @Override
+        DType[] arrayTypes(DType t) {
+            return new DType[] {DType.FLOAT32, t, DType.FLOAT32, otherHalf(t), DType.FLOAT32};
+        }
+
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return adamScalars(r, DType.FLOAT32);
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.adamHalfSlots(t, DType.FLOAT32, otherHalf(t), s[0], s[1], s[2], s[3], s[4], from, to,
+                    new AdamCoefficients(p[0], p[1], p[2], p[3]));
+            return 0;
+        }
+    },
+    /** Arrays var, accum (the case's 16-bit type), grad. */
+    KERAS_MOMENTUM_HALF_SLOTS("kerasMomentumHalfSlots", 3) {
+        @Override
+        DType[] arrayTypes(DType t) {
+            return new DType[] {DType.FLOAT32, t, DType.FLOAT32};
+        }
+
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return KERAS_MOMENTUM.scalars(r, DType.FLOAT32);
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.kerasMomentumHalfSlots(t, s[0], s[1], s[2], from, to, p[0], p[1], p[2] != 0);
+            return 0;
+        }
+    },
+    /** Arrays var, m (the case's 16-bit type), grad. */
+    LION_HALF_SLOTS("lionHalfSlots", 3) {
+        @Override
+        DType[] arrayTypes(DType t) {
+            return new DType[] {DType.FLOAT32, t, DType.FLOAT32};
+        }
+
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return LION.scalars(r, DType.FLOAT32);
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.lionHalfSlots(t, s[0], s[1], s[2], from, to, new LionCoefficients(p[0], p[1], p[2], p[3], p[4]));
+            return 0;
+        }
+    },
     ADAM_AMSGRAD("adamAmsgrad", 5) {
         @Override
         double[] scalars(SplittableRandom r, DType t) {
@@ -532,6 +609,27 @@ enum KernelCase {
     /** How many segments the method takes. */
     int arrays() {
         return arrays;
+    }
+
+    /**
+     * The case's dtypes, each a test of its own: the variable's (all arrays share it), or for the
+     * 16-bit slot kernels the slots' ({@link #arrayTypes}).
+     */
+    List<DType> dtypes() {
+        return arrayTypes(DType.FLOAT32).length == arrays && method.endsWith("HalfSlots")
+                ? List.of(DType.BFLOAT16, DType.FLOAT16) : List.of(DType.FLOAT32, DType.FLOAT64);
+    }
+
+    /** The dtype of each array for the case's dtype {@code t}: {@code t} for all by default. */
+    DType[] arrayTypes(DType t) {
+        DType[] types = new DType[arrays];
+        java.util.Arrays.fill(types, t);
+        return types;
+    }
+
+    /** The 16-bit type that is not {@code t}. */
+    static DType otherHalf(DType t) {
+        return t == DType.BFLOAT16 ? DType.FLOAT16 : DType.BFLOAT16;
     }
 
     /** Whether the method returns a sum (compared bit for bit, as the arrays are), computed chunk by chunk across threads. */

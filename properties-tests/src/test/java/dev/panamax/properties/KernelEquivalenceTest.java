@@ -43,7 +43,7 @@ class KernelEquivalenceTest {
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
         for (KernelCase c : KernelCase.values()) {
-            for (DType t : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            for (DType t : c.dtypes()) {
                 for (long size : PropertyData.sizes()) {
                     for (long offset : new long[] {0, 3}) {
                         for (int threads : new int[] {1, 2}) {
@@ -69,13 +69,14 @@ class KernelEquivalenceTest {
                 + PropertyData.SEED + ")";
         long total = offset + size + GUARD;
         try (Arena arena = Arena.ofShared()) { // shared: worker threads run the kernel too
+            DType[] types = c.arrayTypes(t);
             MemorySegment[] original = new MemorySegment[c.arrays()];
             MemorySegment[] expected = new MemorySegment[c.arrays()];
             MemorySegment[] actual = new MemorySegment[c.arrays()];
             for (int a = 0; a < c.arrays(); a++) {
-                original[a] = PropertyData.values(arena, t, total, seed + a);
+                original[a] = PropertyData.values(arena, types[a], total, seed + a);
                 expected[a] = copy(arena, original[a]);
-                actual[a] = heap ? copyToArray(t, original[a]) : copy(arena, original[a]);
+                actual[a] = heap ? copyToArray(types[a], original[a]) : copy(arena, original[a]);
             }
             double[] scalars = c.scalars(new SplittableRandom(seed), t);
 
@@ -93,15 +94,16 @@ class KernelEquivalenceTest {
 
             assertSumEquals(expectedSum, actualSum, replay);
             for (int a = 0; a < c.arrays(); a++) {
+                DType at = types[a];
                 for (long i = 0; i < total; i++) {
-                    long want = bits(t, expected[a], i);
-                    long got = bits(t, actual[a], i);
+                    long want = bits(at, expected[a], i);
+                    long got = bits(at, actual[a], i);
                     boolean inRange = i >= offset && i < offset + size;
                     if (want != got) {
-                        fail("array " + a + " element " + i + ": reference " + t.get(expected[a], i) + ", " + candidate.name()
-                                + " " + t.get(actual[a], i) + " — " + replay);
+                        fail("array " + a + " element " + i + ": reference " + at.get(expected[a], i) + ", " + candidate.name()
+                                + " " + at.get(actual[a], i) + " — " + replay);
                     }
-                    if (!inRange && got != bits(t, original[a], i)) {
+                    if (!inRange && got != bits(at, original[a], i)) {
                         fail("array " + a + " element " + i + " outside [" + offset + ", " + (offset + size) + ") was written — " + replay);
                     }
                 }
@@ -148,15 +150,22 @@ class KernelEquivalenceTest {
         }
     }
 
-    /** Bits of element i; all NaNs compare equal (payloads are not specified), -0 differs from 0. */
+    /**
+     * Bits of element i; all NaNs compare equal (payloads are not specified), -0 differs from 0.
+     * A 16-bit element compares as the float32 it widens to (exact), so as its bits.
+     */
     private static long bits(DType t, MemorySegment s, long i) {
-        return t == DType.FLOAT32 ? Float.floatToIntBits((float) t.get(s, i)) : Double.doubleToLongBits(t.get(s, i));
+        return t == DType.FLOAT64 ? Double.doubleToLongBits(t.get(s, i)) : Float.floatToIntBits((float) t.get(s, i));
     }
 
     /** A copy of {@code s} on a Java array of {@code t}'s elements, as {@code Tensor.wrap} makes them. */
     private static MemorySegment copyToArray(DType t, MemorySegment s) {
-        MemorySegment c = t == DType.FLOAT32 ? MemorySegment.ofArray(new float[(int) (s.byteSize() / Float.BYTES)])
-                : MemorySegment.ofArray(new double[(int) (s.byteSize() / Double.BYTES)]);
+        int n = (int) (s.byteSize() / t.byteSize());
+        MemorySegment c = switch (t) {
+            case FLOAT32 -> MemorySegment.ofArray(new float[n]);
+            case FLOAT64 -> MemorySegment.ofArray(new double[n]);
+            default -> MemorySegment.ofArray(new short[n]);
+        };
         c.copyFrom(s);
         return c;
     }

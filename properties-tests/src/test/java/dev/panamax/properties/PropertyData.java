@@ -36,6 +36,13 @@ final class PropertyData {
 
     /** Special values that every element-wise kernel must treat as the reference does. */
     static double[] specials(DType dtype) {
+        if (dtype.isHalf()) {
+            // float32's, then values at the 16-bit types' edges: float16's largest, its overflow
+            // point, a float16 subnormal, its smallest one, bfloat16's largest.
+            return new double[] {0.0, -0.0, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL / 2, 1e30, -1e30,
+                    Float.MAX_VALUE, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1.0, -1.0, 65504, -65520,
+                    3e-6, 0x1p-24, 3.3895314e38};
+        }
         if (dtype == DType.FLOAT32) {
             return new double[] {0.0, -0.0, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL / 2, 1e30, -1e30,
                     Float.MAX_VALUE, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1.0, -1.0};

@@ -187,6 +187,24 @@ public final class SimdKernels implements OptimizerKernels {
     }
 
     @Override
+    public void adamHalfSlots(DType mDtype, DType vDtype, DType vhatDtype, MemorySegment var, MemorySegment m, MemorySegment v,
+                              MemorySegment vhat, MemorySegment grad, long from, long to, AdamCoefficients c) {
+        SimdHalfSlots.adam(mDtype, vDtype, vhatDtype, var, m, v, vhat, grad, from, to, c);
+    }
+
+    @Override
+    public void kerasMomentumHalfSlots(DType accumDtype, MemorySegment var, MemorySegment accum, MemorySegment grad, long from,
+                                       long to, double lr, double momentum, boolean nesterov) {
+        SimdHalfSlots.kerasMomentum(accumDtype, var, accum, grad, from, to, lr, momentum, nesterov);
+    }
+
+    @Override
+    public void lionHalfSlots(DType mDtype, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to,
+                              LionCoefficients c) {
+        SimdHalfSlots.lion(mDtype, var, m, grad, from, to, c);
+    }
+
+    @Override
     public void adamAmsgrad(DType dtype, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment vhat,
                             MemorySegment grad, long from, long to, AdamCoefficients c) {
         SimdAdamFamily.adamAmsgrad(dtype, var, m, v, vhat, grad, from, to, c);

@@ -5,6 +5,7 @@ import dev.panamax.optimizers.GradientAndVariable;
 import dev.panamax.optimizers.SparseGradients;
 import dev.panamax.optimizers.state.OptimizerVariable;
 import dev.panamax.optimizers.state.OptimizerVariables;
+import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Gradient;
 import dev.panamax.tensor.IndexedSlices;
 import dev.panamax.tensor.Tensor;
@@ -23,6 +24,8 @@ public final class GradientChecks {
     private final OptimizerVariables store;
     private final TensorKernelsLookup kernels;
     private final boolean constraintsOnSparse;
+    /** The name of the 16-bit type some slots are stored in, or null when none is. */
+    private final String halfSlots;
     /** Counts check passes, so each can mark the variables it has seen without a map of its own. */
     private long pass;
     /** The variables seen in a pass before the optimizer is built (reused, so a step allocates nothing). */
@@ -32,11 +35,14 @@ public final class GradientChecks {
      * @param constraintsOnSparse whether a variable with a constraint may have an IndexedSlices
      *                            gradient (Keras 3 applies the constraint after the update; Keras 2
      *                            refuses)
+     * @param halfSlots           the name of a 16-bit type the optimizer stores slots in, or null:
+     *                            its kernels then need float32 variables on the host
      */
-    public GradientChecks(OptimizerVariables store, TensorKernelsLookup kernels, boolean constraintsOnSparse) {
+    public GradientChecks(OptimizerVariables store, TensorKernelsLookup kernels, boolean constraintsOnSparse, String halfSlots) {
         this.store = store;
         this.kernels = kernels;
         this.constraintsOnSparse = constraintsOnSparse;
+        this.halfSlots = halfSlots;
     }
 
     /**
@@ -121,10 +127,23 @@ public final class GradientChecks {
         }
     }
 
-    /** The checks of a variable alone: open, and on a device some backend can run on. */
+    /** The checks of a variable alone: open, of a dtype the kernels update, and on a device some backend can run on. */
     public void checkVariable(Variable v) {
         if (!v.value().isAlive()) {
             throw new IllegalStateException("Variable '" + v.name() + "' is closed");
+        }
+        if (v.dtype().isHalf()) {
+            throw new UnsupportedOperationException("Variable '" + v.name() + "' has dtype " + v.dtype().kerasName()
+                    + ": optimizers update float32 and float64 variables; keep the variable in float32 (as Keras's mixed"
+                    + " precision policies do) and store the optimizer's slots in " + v.dtype().kerasName() + " with slotDtype");
+        }
+        if (halfSlots != null && v.dtype() != DType.FLOAT32) {
+            throw new IllegalArgumentException("Variable '" + v.name() + "' has dtype " + v.dtype().kerasName() + ": slots stored in "
+                    + halfSlots + " (slotDtype) are computed in float32 with float32 variables");
+        }
+        if (halfSlots != null && !v.value().isHost()) {
+            throw new UnsupportedOperationException("Variable '" + v.name() + "' lives on device '" + v.value().storage().device()
+                    + "': slots stored in " + halfSlots + " (slotDtype) are updated on the host only, so far");
         }
         if (!kernels.hasBackend(v.value())) {
             throw new IllegalArgumentException("Variable '" + v.name() + "' lives on device '" + v.value().storage().device()
