@@ -444,11 +444,7 @@ public abstract class Optimizer extends BaseOptimizer {
      * {@code "slot_dtypes"} (slot name to dtype name) last.
      */
     public final synchronized Map<String, Object> getConfig() {
-        Map<String, Object> config = keras211 ? OptimizerConfig.keras211(this) : keras3 ? keras3Config() : OptimizerConfig.tf2(this);
-        if (slotDtypes.any()) {
-            config.put(SlotDtypes.CONFIG_KEY, slotDtypes.config());
-        }
-        return config;
+        return keras211 ? OptimizerConfig.keras211(this) : keras3 ? keras3Config() : OptimizerConfig.tf2(this);
     }
 
     /**

@@ -36,6 +36,7 @@ final class OptimizerConfig {
         if (o.step.hasKeras3Stages()) {
             putKeras3Options(o, config);
         }
+        putSlotDtypes(o, config);
         return config;
     }
 
@@ -61,6 +62,7 @@ final class OptimizerConfig {
         } else if (lr instanceof Map<?, ?> schedule && !schedule.containsKey("module")) {
             ordered.put("learning_rate", keras3Schedule(schedule));
         }
+        putSlotDtypes(o, ordered);
         return ordered;
     }
 
@@ -87,7 +89,15 @@ final class OptimizerConfig {
         if (o.getLearningRate() instanceof Hyperparameter.Constant(double value)) {
             config.put("learning_rate", (double) (float) value);
         }
+        putSlotDtypes(o, config);
         return config;
+    }
+
+    /** Panamax's {@code slot_dtypes}, last, only when a slot is stored in a 16-bit type. */
+    private static void putSlotDtypes(Optimizer o, Map<String, Object> config) {
+        if (o.slotDtypes.any()) {
+            config.put(SlotDtypes.CONFIG_KEY, o.slotDtypes.config());
+        }
     }
 
     private static void putKeras3Options(Optimizer o, Map<String, Object> config) {

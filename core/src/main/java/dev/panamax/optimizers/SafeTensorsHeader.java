@@ -289,7 +289,7 @@ final class SafeTensorsHeader {
         DType dtype = dtypeOf(dtypeNode.textValue());
         if (dtype == null) {
             throw new CheckpointException(file, where + " has dtype '" + dtypeNode.textValue()
-                    + "'; expected one of F32, F64, I32, I64 (the dtypes of a Panamax tensor)");
+                    + "'; expected one of F32, F64, I32, I64, BF16, F16 (the dtypes of a Panamax tensor)");
         }
         long[] shape = longs(file, where + " shape", node.get("shape"), -1);
         long[] offsets = longs(file, where + " data_offsets", node.get("data_offsets"), 2);

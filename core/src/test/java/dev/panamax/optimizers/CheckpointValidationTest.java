@@ -239,8 +239,8 @@ class CheckpointValidationTest {
             Path other = dir.resolve("other");
             Files.write(other, "PK\u0003\u0004 certainly not a checkpoint".getBytes(StandardCharsets.ISO_8859_1));
             refused(adam, other, "the header length is");
-            Files.write(other, safetensors("{\"x\":{\"dtype\":\"BF16\",\"shape\":[1],\"data_offsets\":[0,2]}}", new byte[2]));
-            refused(adam, other, "tensor 'x' has dtype 'BF16'; expected one of F32, F64, I32, I64");
+            Files.write(other, safetensors("{\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,2]}}", new byte[2]));
+            refused(adam, other, "tensor 'x' has dtype 'U8'; expected one of F32, F64, I32, I64, BF16, F16");
             Files.write(other, safetensors("{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", new byte[4]));
             refused(adam, other, "tensor 'x' data_offsets [0, 4] span 4 bytes, expected 8 for float32[2]");
             Files.write(other, safetensors("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]},"
