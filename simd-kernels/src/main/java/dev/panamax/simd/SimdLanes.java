@@ -6,6 +6,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,6 +21,18 @@ final class SimdLanes {
     static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
 
     static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+
+    /** The int lanes of {@link #FS}'s shape: a float vector's bits, one lane per float. */
+    static final VectorSpecies<Integer> IS = FS.withLanes(int.class);
+
+    /**
+     * The 16-bit lanes (bfloat16 or float16 bits, see {@link HalfLanes}) matching {@link #FS} lane
+     * for lane: half its bit size, as many lanes. {@code null} where {@code FS} is 64 bits (two
+     * lanes, e.g. {@code -XX:MaxVectorSize=8}), which has no 32-bit shape to match; code on
+     * 16-bit data then keeps to the scalar reference.
+     */
+    static final VectorSpecies<Short> HS = FS.vectorBitSize() < 128 ? null
+            : VectorSpecies.of(short.class, VectorShape.forBitSize(FS.vectorBitSize() / 2));
 
     /**
      * The elements {@code [from, to)} a call's vector loop covers: all of them up to

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -42,11 +43,20 @@ final class VectorMemory {
         return DoubleVector.fromMemorySegment(species, s, element * Double.BYTES, ORDER);
     }
 
+    /** {@code HS.length()} 16-bit elements (bfloat16 or float16 bits) from element {@code element}. */
+    static ShortVector loadS(MemorySegment s, long element) {
+        return ShortVector.fromMemorySegment(SimdLanes.HS, s, element * Short.BYTES, ORDER);
+    }
+
     static void store(FloatVector v, MemorySegment s, long element) {
         v.intoMemorySegment(s, element * Float.BYTES, ORDER);
     }
 
     static void store(DoubleVector v, MemorySegment s, long element) {
         v.intoMemorySegment(s, element * Double.BYTES, ORDER);
+    }
+
+    static void store(ShortVector v, MemorySegment s, long element) {
+        v.intoMemorySegment(s, element * Short.BYTES, ORDER);
     }
 }

@@ -3,6 +3,7 @@ package dev.panamax.simd.heap;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -32,6 +33,11 @@ final class VectorMemory {
         return DoubleVector.fromArray(species, doubles(s), index(s, element, 3));
     }
 
+    /** {@code HS.length()} 16-bit elements (bfloat16 or float16 bits) from element {@code element}. */
+    static ShortVector loadS(MemorySegment s, long element) {
+        return ShortVector.fromArray(SimdLanes.HS, shorts(s), index(s, element, 1));
+    }
+
     static void store(FloatVector v, MemorySegment s, long element) {
         v.intoArray(floats(s), index(s, element, 2));
     }
@@ -40,12 +46,20 @@ final class VectorMemory {
         v.intoArray(doubles(s), index(s, element, 3));
     }
 
+    static void store(ShortVector v, MemorySegment s, long element) {
+        v.intoArray(shorts(s), index(s, element, 1));
+    }
+
     private static float[] floats(MemorySegment s) {
         return (float[]) s.heapBase().orElseThrow(VectorMemory::notAnArray);
     }
 
     private static double[] doubles(MemorySegment s) {
         return (double[]) s.heapBase().orElseThrow(VectorMemory::notAnArray);
+    }
+
+    private static short[] shorts(MemorySegment s) {
+        return (short[]) s.heapBase().orElseThrow(VectorMemory::notAnArray);
     }
 
     /** A bug in the caller, not bad input: every kernel call sees one kind of memory. */

@@ -1,0 +1,100 @@
+package dev.panamax.simd;
+
+import static dev.panamax.simd.SimdLanes.HS;
+import static dev.panamax.simd.SimdLanes.IS;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * {@link dev.panamax.tensor.HalfFloats} lane by lane: float32 vectors of {@link SimdLanes#FS} to
+ * and from the bfloat16 or float16 bits in the {@link SimdLanes#HS} lanes of the same count (load
+ * and store them with {@code VectorMemory.loadS} and {@code store}), bit for bit as the scalar
+ * methods: ties to even, no flush of subnormals, a NaN to the quiet NaN with its sign, float16
+ * overflow to infinity from 65520. Register arithmetic only (int lanes of {@link SimdLanes#IS},
+ * compares and blends), which C2 compiles to vector instructions: no allocation, no lane loop.
+ *
+ * <p>Widening a float16 NaN keeps its payload and sets the quiet bit, as
+ * {@link Float#float16ToFloat} does on x86 and AArch64, where C2, C1 and the interpreter all use
+ * the hardware conversion ({@code 0x7C01} becomes {@code 0x7FC02000}); the method's Java code,
+ * used where there is no such instruction, keeps a signalling NaN signalling.
+ */
+final class HalfLanes {
+
+    private HalfLanes() {
+    }
+
+    /** float32's exponent field at {@code e}, as int bits. */
+    private static int exponent(int e) {
+        return e << 23;
+    }
+
+    /** The float32 of each bfloat16 lane (exact): its bits are the top 16 of the float. */
+    static FloatVector bfloat16ToFloat(ShortVector h) {
+        IntVector wide = (IntVector) h.convertShape(VectorOperators.S2I, IS, 0);
+        return wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** The bfloat16 nearest to each lane (ties to even); a NaN becomes {@code 0x7FC0} with its sign. */
+    static ShortVector toBfloat16(FloatVector f) {
+        IntVector bits = f.reinterpretAsInts();
+        IntVector high = bits.lanewise(VectorOperators.LSHR, 16);
+        // As the scalar method: + 0x7FFF, + 1 when the kept part is odd, carries exactly when the
+        // dropped half rounds up.
+        IntVector rounded = bits.add(0x7FFF).add(high.and(1)).lanewise(VectorOperators.LSHR, 16);
+        IntVector quietNaN = high.and(0x8000).or(0x7FC0);
+        VectorMask<Integer> nan = bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000);
+        return narrow(rounded.blend(quietNaN, nan));
+    }
+
+    /** The float32 of each float16 lane (exact; a NaN keeps its payload and becomes quiet). */
+    static FloatVector float16ToFloat(ShortVector h) {
+        IntVector wide = (IntVector) h.convertShape(VectorOperators.S2I, IS, 0); // sign-extended
+        IntVector magnitude = wide.and(0x7FFF);
+        IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
+        // Normal: rebias the exponent (15 to 127).
+        IntVector normal = shifted.add(exponent(127 - 15));
+        // Subnormal (and zero): m * 2^-24 as 2^-14 * (1 + m / 1024) - 2^-14, exact, and with no
+        // float32 subnormal operand (those can take a slow microcoded path on x86).
+        IntVector subnormal = shifted.add(exponent(127 - 15 + 1)).reinterpretAsFloats()
+                .sub(0x1p-14f).reinterpretAsInts();
+        // Infinity and NaN: float32's all-ones exponent; a NaN also gets the quiet bit.
+        IntVector special = shifted.or(exponent(0xFF));
+        IntVector bits = normal
+                .blend(subnormal, magnitude.compare(VectorOperators.LT, 0x0400))
+                .blend(special, magnitude.compare(VectorOperators.GE, 0x7C00))
+                .blend(special.or(0x0040_0000), magnitude.compare(VectorOperators.GT, 0x7C00));
+        return bits.or(wide.and(0x8000_0000)).reinterpretAsFloats();
+    }
+
+    /**
+     * The float16 nearest to each lane (ties to even); values from 65520 up become infinity, a NaN
+     * {@code 0x7E00} with its sign.
+     */
+    static ShortVector toFloat16(FloatVector f) {
+        IntVector bits = f.reinterpretAsInts();
+        IntVector abs = bits.and(0x7FFF_FFFF);
+        // Below 2^-14 (float16 subnormals and zero): adding 0.5f, whose ulp is float16's least
+        // subnormal 2^-24, rounds the value to a multiple of 2^-24 (ties to even) in the float
+        // adder; the significand bits of the sum are then the float16 bits (0x400 when the value
+        // rounds up to the least normal, 2^-14).
+        IntVector subnormal = abs.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(exponent(126));
+        // Normal: rebias the exponent (127 to 15) and round the 13 dropped bits as toBfloat16 does;
+        // a carry out of the significand reaches the next binade, or infinity (0x7C00) from 65520.
+        IntVector odd = abs.lanewise(VectorOperators.LSHR, 13).and(1);
+        IntVector normal = abs.add(exponent(15 - 127) + 0xFFF).add(odd).lanewise(VectorOperators.LSHR, 13);
+        IntVector half = normal
+                .blend(subnormal, abs.compare(VectorOperators.LT, exponent(127 - 14)))
+                .blend(0x7C00, abs.compare(VectorOperators.GE, exponent(127 + 16)))
+                .blend(0x7E00, abs.compare(VectorOperators.GT, exponent(0xFF)));
+        return narrow(half.or(bits.lanewise(VectorOperators.LSHR, 16).and(0x8000)));
+    }
+
+    /** The low 16 bits of each int lane. */
+    private static ShortVector narrow(IntVector v) {
+        return (ShortVector) v.convertShape(VectorOperators.I2S, HS, 0);
+    }
+}

@@ -1,0 +1,23 @@
+package dev.panamax.simd;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The vector loops {@link HalfLanesTest} runs: {@code n} elements (whole vectors) of one segment,
+ * from element {@code from}, converted into another from element {@code to}, through one
+ * package's {@code VectorMemory} and {@code HalfLanes}. One copy per package: {@link OffHeapHalfLoops}
+ * and {@code dev.panamax.simd.heap.HeapHalfLoops}.
+ */
+public interface HalfLoops {
+
+    /** Lanes per vector: {@code n} is a multiple of it. */
+    int lanes();
+
+    void bfloat16ToFloat(MemorySegment halves, long from, MemorySegment floats, long to, int n);
+
+    void float16ToFloat(MemorySegment halves, long from, MemorySegment floats, long to, int n);
+
+    void toBfloat16(MemorySegment floats, long from, MemorySegment halves, long to, int n);
+
+    void toFloat16(MemorySegment floats, long from, MemorySegment halves, long to, int n);
+}

@@ -1,0 +1,44 @@
+package dev.panamax.simd.heap;
+
+import dev.panamax.simd.HalfLoops;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@link HalfLoops} on segments of Java arrays: the heap copy of VectorMemory and HalfLanes (same
+ * body as {@code dev.panamax.simd.OffHeapHalfLoops}).
+ */
+public final class HeapHalfLoops implements HalfLoops {
+
+    @Override
+    public int lanes() {
+        return SimdLanes.HS.length();
+    }
+
+    @Override
+    public void bfloat16ToFloat(MemorySegment halves, long from, MemorySegment floats, long to, int n) {
+        for (int j = 0; j < n; j += SimdLanes.HS.length()) {
+            VectorMemory.store(HalfLanes.bfloat16ToFloat(VectorMemory.loadS(halves, from + j)), floats, to + j);
+        }
+    }
+
+    @Override
+    public void float16ToFloat(MemorySegment halves, long from, MemorySegment floats, long to, int n) {
+        for (int j = 0; j < n; j += SimdLanes.HS.length()) {
+            VectorMemory.store(HalfLanes.float16ToFloat(VectorMemory.loadS(halves, from + j)), floats, to + j);
+        }
+    }
+
+    @Override
+    public void toBfloat16(MemorySegment floats, long from, MemorySegment halves, long to, int n) {
+        for (int j = 0; j < n; j += SimdLanes.FS.length()) {
+            VectorMemory.store(HalfLanes.toBfloat16(VectorMemory.loadF(floats, from + j)), halves, to + j);
+        }
+    }
+
+    @Override
+    public void toFloat16(MemorySegment floats, long from, MemorySegment halves, long to, int n) {
+        for (int j = 0; j < n; j += SimdLanes.FS.length()) {
+            VectorMemory.store(HalfLanes.toFloat16(VectorMemory.loadF(floats, from + j)), halves, to + j);
+        }
+    }
+}
