@@ -40,12 +40,15 @@ case "$mode" in
       # A program with both kinds of tensor: off-heap and wrapped steps in the same rounds.
       jmh "paths-mixed-run$run" ProductPathBenchmark -p algorithm=ADAM,MOMENTUM,RMSPROP -p size=16777216 -p memory=mixed \
         "${timing[@]}" "$@"
+      # Slots in bfloat16 against float32 (Adam, momentum, Lion), and against their own limit.
+      jmh "half-slots-run$run" HalfSlotsBenchmark "${timing[@]}" "$@"
     done
     # SIMD against scalar at 1M elements, 1 thread.
     jmh kernels-1M RooflineBenchmark -p dtype=FLOAT32 -p size=1048576 -p threads=1 -p impl=scalar,simd \
       -wi 3 -w 500ms -i 5 -r 500ms "$@" ;;
   full)
     jmh paths ProductPathBenchmark "$@"
+    jmh half-slots HalfSlotsBenchmark "$@"
     jmh kernels RooflineBenchmark "$@" ;;
   *)
     echo "usage: benchmarks/run.sh [quick|full] [JMH options]" >&2; exit 2 ;;

@@ -51,9 +51,13 @@ public final class RooflineReport {
         for (String json : jsons) {
             new ObjectMapper().readTree(json).forEach(results::add);
         }
-        String paths = ProductPathReport.table(results);
-        String kernels = table(results);
-        System.out.print(paths.isEmpty() || kernels.isEmpty() ? paths + kernels : paths + "\n" + kernels);
+        List<String> tables = new ArrayList<>();
+        for (String table : List.of(ProductPathReport.table(results), HalfSlotsReport.table(results), table(results))) {
+            if (!table.isEmpty()) {
+                tables.add(table);
+            }
+        }
+        System.out.print(String.join("\n", tables));
     }
 
     /** The kernels' table from {@link RooflineBenchmark}'s results; empty when there are none. */

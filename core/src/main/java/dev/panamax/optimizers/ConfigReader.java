@@ -120,6 +120,11 @@ final class ConfigReader {
                 + v.getClass().getSimpleName() + " " + v);
     }
 
+    /** The value of {@code key} as given (null when absent), without marking it read. */
+    Object raw(String key) {
+        return config.get(key);
+    }
+
     /** A map of string keys to strings, or null when absent or null. */
     Map<String, String> stringMap(String key) {
         read(key);

@@ -148,9 +148,15 @@ final class OptimizerConfig {
         b.emaOverwriteFrequency = frequency == null || frequency != Math.rint(frequency) ? null : frequency.intValue();
         b.lossScaleFactor = r.number("loss_scale_factor");
         b.gradientAccumulationSteps = r.integer("gradient_accumulation_steps");
-        Map<String, String> slotDtypes = r.stringMap(SlotDtypes.CONFIG_KEY);
-        if (slotDtypes != null) {
-            slotDtypes.forEach((slot, dtype) -> b.slotDtype(slot, DType.fromKerasName(dtype)));
+        // Panamax's slot_dtypes: one dtype name for every slot that can be stored in 16 bits, or slot name to dtype name.
+        if (r.contains(SlotDtypes.CONFIG_KEY) && r.raw(SlotDtypes.CONFIG_KEY) instanceof String all) {
+            r.string(SlotDtypes.CONFIG_KEY, null);
+            b.slotDtype(DType.fromKerasName(all));
+        } else {
+            Map<String, String> slotDtypes = r.stringMap(SlotDtypes.CONFIG_KEY);
+            if (slotDtypes != null) {
+                slotDtypes.forEach((slot, dtype) -> b.slotDtype(slot, DType.fromKerasName(dtype)));
+            }
         }
         if (r.isKeras3()) {
             r.dropDeprecated("decay", "Argument `decay` is no longer supported and will be ignored.");

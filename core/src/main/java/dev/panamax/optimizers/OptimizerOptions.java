@@ -247,7 +247,8 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
      * {@code momentum}, Adam's and AdamW's first and second moments (and AMSGrad's maximum), Lion's
      * {@code momentum}. The kernels read each slot, compute in float32 and round the stored value
      * to nearest, ties to even; the variables stay float32. A Panamax extension, written in the
-     * config as {@code "slot_dtypes"}; other optimizers refuse it.
+     * config as {@code "slot_dtypes"} (slot name to dtype name; a config may also give one dtype
+     * name for every slot); other optimizers refuse it.
      */
     public B slotDtype(DType dtype) {
         this.allSlotsDtype = Objects.requireNonNull(dtype, "dtype");

@@ -15,7 +15,7 @@ package dev.panamax.tensor;
  *       infinity, small ones become binary16 subnormals or zero; a NaN becomes the quiet NaN
  *       {@code 0x7E00} with its sign, as Eigen's {@code half} does.
  * </ul>
- * Widening back to float32 is exact for both.
+ * Widening back to float32 is exact for both (a float16 NaN's payload kept, made quiet).
  */
 public final class HalfFloats {
 
@@ -48,8 +48,14 @@ public final class HalfFloats {
         return Float.floatToFloat16(f);
     }
 
-    /** The float32 of the binary16 {@code bits} (exact). */
+    /**
+     * The float32 of the binary16 {@code bits} (exact); a NaN keeps its payload and becomes quiet,
+     * on every JVM. ({@link Float#float16ToFloat} sets the quiet bit where it uses the x86 or
+     * AArch64 conversion instruction, which C2, C1 and the interpreter do there, and keeps a
+     * signalling NaN signalling in its Java code elsewhere.)
+     */
     public static float float16ToFloat(short bits) {
-        return Float.float16ToFloat(bits);
+        float f = Float.float16ToFloat(bits);
+        return f == f ? f : Float.intBitsToFloat(Float.floatToRawIntBits(f) | 0x0040_0000);
     }
 }

@@ -17,10 +17,8 @@ import jdk.incubator.vector.VectorOperators;
  * overflow to infinity from 65520. Register arithmetic only (int lanes of {@link SimdLanes#IS},
  * compares and blends), which C2 compiles to vector instructions: no allocation, no lane loop.
  *
- * <p>Widening a float16 NaN keeps its payload and sets the quiet bit, as
- * {@link Float#float16ToFloat} does on x86 and AArch64, where C2, C1 and the interpreter all use
- * the hardware conversion ({@code 0x7C01} becomes {@code 0x7FC02000}); the method's Java code,
- * used where there is no such instruction, keeps a signalling NaN signalling.
+ * <p>Widening a float16 NaN keeps its payload and sets the quiet bit ({@code 0x7C01} becomes
+ * {@code 0x7FC02000}), as {@code HalfFloats.float16ToFloat} does on every JVM.
  */
 final class HalfLanes {
 

@@ -81,6 +81,11 @@ public final class MnistTrainer implements Callable<Integer> {
     @Option(names = "--clipnorm", description = "Clips each gradient to this L2 norm.")
     Double clipnorm;
 
+    @Option(names = "--slot-dtype", paramLabel = "bfloat16|float16|float32",
+            description = "Stores the optimizer's slots in this dtype (SGD with momentum, Adam, AdamW, Lion); the weights"
+                    + " stay float32 (default: float32).")
+    String slotDtype;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the weights, the shuffling, the shifts and"
             + " the dropout masks (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -230,7 +235,7 @@ public final class MnistTrainer implements Callable<Integer> {
         System.setProperty("java.awt.headless", "true");
         String option = compare != null ? "--compare" : "--optimizer";
         List<String> texts = OptimizerChoice.texts(optimizer, compare);
-        OptimizerChoice choice = new OptimizerChoice(learningRate, clipnorm, threads, schedule, epochs);
+        OptimizerChoice choice = new OptimizerChoice(learningRate, clipnorm, threads, schedule, epochs, slotDtype);
         choice.check(option, texts);
         // A child JVM of --workers, or a worker of a group the caller formed (trainAsWorker): no plot,
         // and only worker 0 of a caller's group prints.

@@ -6,8 +6,10 @@ import dev.panamax.optimizers.Optimizers;
 import dev.panamax.schedules.CosineDecay;
 import dev.panamax.schedules.ExponentialDecay;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Makes the optimizers a command line names, each a Keras name ({@code adam}) or a serialized
@@ -20,8 +22,10 @@ import java.util.Locale;
  * @param threads      of the update loops, or null for every core
  * @param schedule     {@code cosine}, {@code exponential} or null
  * @param epochs       the length of the run, which a cosine schedule spans
+ * @param slotDtype    the dtype the optimizer's slots are stored in ({@code bfloat16},
+ *                     {@code float16}), or null for the variables' float32
  */
-record OptimizerChoice(Double learningRate, Double clipnorm, Integer threads, String schedule, int epochs) {
+record OptimizerChoice(Double learningRate, Double clipnorm, Integer threads, String schedule, int epochs, String slotDtype) {
 
     /** ExponentialDecay's rate per epoch: 0.9, so 10 epochs end at about a third of the start. */
     static final double DECAY_PER_EPOCH = 0.9;
@@ -60,7 +64,7 @@ record OptimizerChoice(Double learningRate, Double clipnorm, Integer threads, St
 
     /** The optimizer {@code text} names; {@code stepsPerEpoch} sizes the schedule. */
     Optimizer create(String option, String text, int stepsPerEpoch) {
-        Optimizer o = parse(option, text.trim());
+        Optimizer o = withSlotDtype(option, parse(option, text.trim()));
         try {
             if (learningRate != null) {
                 o.setLearningRate(learningRate);
@@ -95,6 +99,24 @@ record OptimizerChoice(Double learningRate, Double clipnorm, Integer threads, St
                         + " '{\"class_name\": \"Adam\", \"config\": {\"learning_rate\": 0.001}}'");
             }
             throw new UsageException(option + ": " + firstLine(e.getMessage()));
+        }
+    }
+
+    /** {@code o} made again from its config with {@code "slot_dtypes"} set, when {@code --slot-dtype} is given. */
+    private Optimizer withSlotDtype(String option, Optimizer o) {
+        if (slotDtype == null) {
+            return o;
+        }
+        try (o) {
+            Map<String, Object> serialized = Optimizers.serialize(o);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> config = new LinkedHashMap<>((Map<String, Object>) serialized.get("config"));
+            config.put("slot_dtypes", slotDtype);
+            Map<String, Object> again = new LinkedHashMap<>(serialized);
+            again.put("config", config);
+            return Optimizers.deserialize(again);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--slot-dtype " + slotDtype + " with " + option + ": " + firstLine(e.getMessage()));
         }
     }
 

@@ -26,6 +26,7 @@ final class OptionChecks {
 
     static final List<String> SCHEDULES = List.of("cosine", "exponential");
     static final List<String> KERNELS = List.of("scalar", "simd");
+    static final List<String> SLOT_DTYPES = List.of("bfloat16", "float16", "float32");
 
     /** A file name without a directory, safe in every shell and file system. */
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+=-]{0,119}");
@@ -68,6 +69,7 @@ final class OptionChecks {
         }
         oneOf("--schedule", o.schedule, SCHEDULES);
         oneOf("--kernels", o.kernels, KERNELS);
+        oneOf("--slot-dtype", o.slotDtype, SLOT_DTYPES);
         if (o.name != null && !FILE_NAME.matcher(o.name).matches()) {
             throw new UsageException("--name must be a file name of at most 120 letters, digits and . _ + = -"
                     + " (no directory; --out says where), got '" + o.name + "'");
