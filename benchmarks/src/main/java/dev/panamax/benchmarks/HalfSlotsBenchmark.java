@@ -99,10 +99,6 @@ public class HalfSlotsBenchmark {
     @Param({"10000"})
     public int warmUpSteps;
 
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Short> HS = VectorSpecies.of(short.class, VectorShape.forBitSize(FS.vectorBitSize() / 2));
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private Arena arena;
     private final List<Tensor> tensors = new ArrayList<>();
@@ -122,7 +118,7 @@ public class HalfSlotsBenchmark {
         for (int s = 0; s < form.slots; s++) {
             probe16[2 + s] = arena.allocate((long) size * Short.BYTES, 64);
         }
-        contenders[1] = () -> executor.forEach(size, (from, to) -> probe16(probe16, from, to));
+        contenders[1] = () -> executor.forEach(size, (from, to) -> Probe16.probe16(probe16, from, to));
         float[] javaVar = new float[size];
         float[] javaGrad = new float[size];
         short[][] javaSlots = new short[form.slots][size];
@@ -132,21 +128,35 @@ public class HalfSlotsBenchmark {
         contenders[5] = step(DType.BFLOAT16, true);
     }
 
-    /** One pass of the 16-bit form's traffic: var += grad, every slot element + 1, in one loop. */
-    private void probe16(MemorySegment[] s, long from, long to) {
-        MemorySegment var = s[0];
-        MemorySegment grad = s[1];
-        long i = from;
-        for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
-            FloatVector g = FloatVector.fromMemorySegment(FS, grad, i * Float.BYTES, ORDER);
-            FloatVector.fromMemorySegment(FS, var, i * Float.BYTES, ORDER).add(g).intoMemorySegment(var, i * Float.BYTES, ORDER);
-            for (int k = 2; k < s.length; k++) {
-                ShortVector.fromMemorySegment(HS, s[k], i * Short.BYTES, ORDER).add((short) 1)
-                        .intoMemorySegment(s[k], i * Short.BYTES, ORDER);
+    /**
+     * The probe of the 16-bit form, in a class of its own so that {@link HalfSlotsReport} can read
+     * {@link #CONTENDERS} in a JVM without the vector module.
+     */
+    static final class Probe16 {
+        private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+        private static final VectorSpecies<Short> HS = VectorSpecies.of(short.class, VectorShape.forBitSize(FS.vectorBitSize() / 2));
+        private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+        private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+        /** One pass of the 16-bit form's traffic: var += grad, every slot element + 1, in one loop. */
+        static void probe16(MemorySegment[] s, long from, long to) {
+            MemorySegment var = s[0];
+            MemorySegment grad = s[1];
+            MemorySegment a = s[2];
+            MemorySegment b = s.length > 3 ? s[3] : null;
+            long i = from;
+            for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
+                FloatVector g = FloatVector.fromMemorySegment(FS, grad, i * Float.BYTES, ORDER);
+                FloatVector.fromMemorySegment(FS, var, i * Float.BYTES, ORDER).add(g).intoMemorySegment(var, i * Float.BYTES, ORDER);
+                ShortVector.fromMemorySegment(HS, a, i * Short.BYTES, ORDER).add((short) 1).intoMemorySegment(a, i * Short.BYTES, ORDER);
+                if (b != null) {
+                    ShortVector.fromMemorySegment(HS, b, i * Short.BYTES, ORDER).add((short) 1)
+                            .intoMemorySegment(b, i * Short.BYTES, ORDER);
+                }
             }
-        }
-        for (; i < to; i++) {
-            var.setAtIndex(F, i, var.getAtIndex(F, i) + grad.getAtIndex(F, i));
+            for (; i < to; i++) {
+                var.setAtIndex(F, i, var.getAtIndex(F, i) + grad.getAtIndex(F, i));
+            }
         }
     }
 

@@ -9,7 +9,8 @@ import java.lang.foreign.MemorySegment;
  * tensors' segments, in {@link ChunkedExecutor} chunks. The tensors of one call are all off-heap or
  * all Java arrays: {@link #full} makes tensors of the kind these kernels are for
  * ({@link #forHeapArrays}), so that an optimizer keeps a heap variable's slots and buffers in Java
- * arrays too, and no vector loop meets both kinds of memory in one call.
+ * arrays too, and no vector loop meets both kinds of memory in one call. The exception is slots
+ * of the 16-bit types, always off-heap, which the kernels read with native accesses only.
  */
 public final class HostTensorKernels implements TensorKernels {
 
@@ -51,8 +52,10 @@ public final class HostTensorKernels implements TensorKernels {
     @Override
     public Tensor full(DType dtype, double value, long... shape) {
         long n = Tensor.elementCount(shape);
-        // A Java array holds at most Integer.MAX_VALUE - 8 elements; larger ones stay off-heap.
-        if (!heapArrays || n > Integer.MAX_VALUE - 8) {
+        // A Java array holds at most Integer.MAX_VALUE - 8 elements; larger ones stay off-heap. The
+        // 16-bit types are always off-heap: the SIMD kernels of 16-bit slots read them natively in
+        // both copies (see SimdHalfSlots in panamax-simd-kernels).
+        if (!heapArrays || n > Integer.MAX_VALUE - 8 || dtype.isHalf()) {
             return Tensor.full(dtype, value, shape);
         }
         Tensor t = Tensor.heapZeros(dtype, shape);

@@ -8,7 +8,6 @@ import dev.panamax.tensor.Variable;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -43,8 +42,8 @@ abstract class AdaptiveMoments extends Optimizer {
     }
 
     @Override
-    Set<String> halfPrecisionSlots(boolean keras3) {
-        return keras3 ? Set.of("momentum", "velocity", "velocity_hat") : Set.of("m", "v", "vhat");
+    List<String> halfPrecisionSlots(boolean keras3) {
+        return keras3 ? List.of("momentum", "velocity", "velocity_hat") : List.of("m", "v", "vhat");
     }
 
     /** Reads Adam's keys (the base ones included) into {@code b} and builds it. */

@@ -106,8 +106,8 @@ abstract class BaseOptimizer implements AutoCloseable {
      * ({@link OptimizerOptions#slotDtype}), by their names in the dialect; none by default. Called
      * from the constructor: it must not read the subclass's fields.
      */
-    Set<String> halfPrecisionSlots(boolean keras3) {
-        return Set.of();
+    List<String> halfPrecisionSlots(boolean keras3) {
+        return List.of();
     }
 
     /** Whether a slot is stored in a 16-bit type: then sparse gradients take the dense path. */

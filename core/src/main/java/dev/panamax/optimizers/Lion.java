@@ -7,7 +7,6 @@ import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Variable;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -65,8 +64,8 @@ public final class Lion extends Optimizer {
     }
 
     @Override
-    Set<String> halfPrecisionSlots(boolean keras3) {
-        return Set.of("momentum");
+    List<String> halfPrecisionSlots(boolean keras3) {
+        return List.of("momentum");
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -88,8 +87,8 @@ public final class SGD extends Optimizer {
     }
 
     @Override
-    Set<String> halfPrecisionSlots(boolean keras3) {
-        return Set.of("momentum");
+    List<String> halfPrecisionSlots(boolean keras3) {
+        return List.of("momentum");
     }
 
     @Override

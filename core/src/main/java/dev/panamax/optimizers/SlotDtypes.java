@@ -5,7 +5,7 @@ import dev.panamax.tensor.Variable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
+import java.util.List;
 
 /**
  * The dtypes an optimizer stores its slots in ({@link OptimizerOptions#slotDtype}), a Panamax
@@ -30,7 +30,7 @@ record SlotDtypes(Map<String, DType> stored) {
      * @param halfSlots   the algorithm's slots its fused kernels read and write in 16 bits; empty
      *                    when it has no such kernels
      */
-    static SlotDtypes resolve(String optimizer, Set<String> halfSlots, DType allSlots, Map<String, DType> perSlot) {
+    static SlotDtypes resolve(String optimizer, List<String> halfSlots, DType allSlots, Map<String, DType> perSlot) {
         if (allSlots == null && perSlot.isEmpty()) {
             return NONE;
         }

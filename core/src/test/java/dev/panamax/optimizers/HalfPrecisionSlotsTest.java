@@ -82,7 +82,8 @@ class HalfPrecisionSlotsTest {
                 assertEquals(vType, vSlot.dtype());
                 assertArrayEquals(m, mSlot.toFloatArray());
                 assertArrayEquals(v, vSlot.toFloatArray());
-                assertFalse(vSlot.isNative(), "a wrapped variable's slots are Java arrays");
+                assertTrue(vSlot.isNative(), "16-bit slots are off-heap, even a wrapped variable's");
+                assertEquals(mType != DType.FLOAT32, mSlot.isNative(), "a wrapped variable's float32 slots are Java arrays");
             }
         }
     }

@@ -16,6 +16,9 @@ import jdk.incubator.vector.VectorOperators;
  * methods: ties to even, no flush of subnormals, a NaN to the quiet NaN with its sign, float16
  * overflow to infinity from 65520. Register arithmetic only (int lanes of {@link SimdLanes#IS},
  * compares and blends), which C2 compiles to vector instructions: no allocation, no lane loop.
+ * Each method calls the JDK's vector methods only, no helper of ours: a kernel calls these late in
+ * a large loop body, where C2 may no longer inline a call that is not the JDK's (see
+ * {@link SimdHalfSlots}).
  *
  * <p>Widening a float16 NaN keeps its payload and sets the quiet bit ({@code 0x7C01} becomes
  * {@code 0x7FC02000}), as {@code HalfFloats.float16ToFloat} does on every JVM.
@@ -23,11 +26,6 @@ import jdk.incubator.vector.VectorOperators;
 final class HalfLanes {
 
     private HalfLanes() {
-    }
-
-    /** float32's exponent field at {@code e}, as int bits. */
-    private static int exponent(int e) {
-        return e << 23;
     }
 
     /** The float32 of each bfloat16 lane (exact): its bits are the top 16 of the float. */
@@ -45,7 +43,7 @@ final class HalfLanes {
         IntVector rounded = bits.add(0x7FFF).add(high.and(1)).lanewise(VectorOperators.LSHR, 16);
         IntVector quietNaN = high.and(0x8000).or(0x7FC0);
         VectorMask<Integer> nan = bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000);
-        return narrow(rounded.blend(quietNaN, nan));
+        return (ShortVector) rounded.blend(quietNaN, nan).convertShape(VectorOperators.I2S, HS, 0); // the low 16 bits
     }
 
     /** The float32 of each float16 lane (exact; a NaN keeps its payload and becomes quiet). */
@@ -54,13 +52,13 @@ final class HalfLanes {
         IntVector magnitude = wide.and(0x7FFF);
         IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
         // Normal: rebias the exponent (15 to 127).
-        IntVector normal = shifted.add(exponent(127 - 15));
+        IntVector normal = shifted.add((127 - 15) << 23);
         // Subnormal (and zero): m * 2^-24 as 2^-14 * (1 + m / 1024) - 2^-14, exact, and with no
         // float32 subnormal operand (those can take a slow microcoded path on x86).
-        IntVector subnormal = shifted.add(exponent(127 - 15 + 1)).reinterpretAsFloats()
+        IntVector subnormal = shifted.add((127 - 15 + 1) << 23).reinterpretAsFloats()
                 .sub(0x1p-14f).reinterpretAsInts();
         // Infinity and NaN: float32's all-ones exponent; a NaN also gets the quiet bit.
-        IntVector special = shifted.or(exponent(0xFF));
+        IntVector special = shifted.or(0xFF << 23);
         IntVector bits = normal
                 .blend(subnormal, magnitude.compare(VectorOperators.LT, 0x0400))
                 .blend(special, magnitude.compare(VectorOperators.GE, 0x7C00))
@@ -79,20 +77,15 @@ final class HalfLanes {
         // subnormal 2^-24, rounds the value to a multiple of 2^-24 (ties to even) in the float
         // adder; the significand bits of the sum are then the float16 bits (0x400 when the value
         // rounds up to the least normal, 2^-14).
-        IntVector subnormal = abs.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(exponent(126));
+        IntVector subnormal = abs.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(126 << 23);
         // Normal: rebias the exponent (127 to 15) and round the 13 dropped bits as toBfloat16 does;
         // a carry out of the significand reaches the next binade, or infinity (0x7C00) from 65520.
         IntVector odd = abs.lanewise(VectorOperators.LSHR, 13).and(1);
-        IntVector normal = abs.add(exponent(15 - 127) + 0xFFF).add(odd).lanewise(VectorOperators.LSHR, 13);
+        IntVector normal = abs.add(((15 - 127) << 23) + 0xFFF).add(odd).lanewise(VectorOperators.LSHR, 13);
         IntVector half = normal
-                .blend(subnormal, abs.compare(VectorOperators.LT, exponent(127 - 14)))
-                .blend(0x7C00, abs.compare(VectorOperators.GE, exponent(127 + 16)))
-                .blend(0x7E00, abs.compare(VectorOperators.GT, exponent(0xFF)));
-        return narrow(half.or(bits.lanewise(VectorOperators.LSHR, 16).and(0x8000)));
-    }
-
-    /** The low 16 bits of each int lane. */
-    private static ShortVector narrow(IntVector v) {
-        return (ShortVector) v.convertShape(VectorOperators.I2S, HS, 0);
+                .blend(subnormal, abs.compare(VectorOperators.LT, (127 - 14) << 23))
+                .blend(0x7C00, abs.compare(VectorOperators.GE, (127 + 16) << 23))
+                .blend(0x7E00, abs.compare(VectorOperators.GT, 0xFF << 23));
+        return (ShortVector) half.or(bits.lanewise(VectorOperators.LSHR, 16).and(0x8000)).convertShape(VectorOperators.I2S, HS, 0);
     }
 }

@@ -8,15 +8,31 @@ import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.ScalarHalfSlots;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * SIMD kernels of float32 variables whose slots are stored in 16 bits, bit for bit
  * {@link ScalarHalfSlots}: a 16-bit slot is loaded as half as many bytes, widened in registers
  * ({@link HalfLanes}), computed on in float32 and rounded back in registers before its store. Each
- * slot's storage is a loop-invariant test inside one loop ({@link #load}, {@link #store}), as the
- * optional slots of the float32 kernels are, rather than one copy of the loop per combination.
+ * slot's storage is a loop-invariant test inside one loop, as the optional slots of the float32
+ * kernels are, rather than one copy of the loop per combination. The tests are written out at each
+ * slot's load and store, not in a shared helper: C2 parses only the branches a test's profile has
+ * seen taken, and a helper's one profile would mix every slot and algorithm.
+ *
+ * <p>Why the loops are laid out as they are: C2 stops inlining methods that are not the JDK's own
+ * (ours: {@link VectorMemory}, {@link HalfLanes}, {@link #loadH}) once a compilation
+ * has parsed about 18,000 nodes ({@code NodeCountInliningCutoff}, fixed in product JVMs), and every
+ * Vector API call parses into hundreds of nodes (a bfloat16 rounding about 3,800). Adam's body with
+ * two 16-bit slots parses into about 20,000, and a call left out there boxes its vector: four times
+ * slower (measured: 31 ms against 7.8 ms for 16M elements). So each body makes its own calls early
+ * and ends with the JDK's alone: the variable is updated and stored before the slots are rounded,
+ * and the 16-bit slots are read and written with the JDK's segment methods directly. That needs
+ * them off-heap, whatever the variable's memory ({@code HostTensorKernels} makes them so); the
+ * heap copy of this class then reads the variable and gradient from their arrays and the 16-bit
+ * slots from native memory, and no JDK segment code meets both kinds.
  */
 final class SimdHalfSlots {
 
@@ -24,6 +40,8 @@ final class SimdHalfSlots {
     private static final int FLOAT32 = 0;
     private static final int BFLOAT16 = 1;
     private static final int FLOAT16 = 2;
+
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private SimdHalfSlots() {
     }
@@ -38,31 +56,9 @@ final class SimdHalfSlots {
         };
     }
 
-    /** FS.length() elements of a slot from element {@code i}, as float32 lanes. */
-    private static FloatVector load(int kind, MemorySegment slot, long i) {
-        if (kind == FLOAT32) {
-            return loadF(slot, i);
-        }
-        return kind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadS(slot, i)) : HalfLanes.float16ToFloat(loadS(slot, i));
-    }
-
-    /** Stores {@code x} rounded to the slot's type at element {@code i}. */
-    private static void store(int kind, FloatVector x, MemorySegment slot, long i) {
-        if (kind == FLOAT32) {
-            VectorMemory.store(x, slot, i);
-        } else {
-            VectorMemory.store(kind == BFLOAT16 ? HalfLanes.toBfloat16(x) : HalfLanes.toFloat16(x), slot, i);
-        }
-    }
-
-    static void adam(DType mType, DType vType, DType vhatType, MemorySegment var, MemorySegment m, MemorySegment v,
-                     MemorySegment vhat, MemorySegment grad, long from, long to, AdamCoefficients c) {
-        adam(kind(mType), kind(vType), vhat == null ? FLOAT32 : kind(vhatType), var, m, v, vhat, grad, from, to, (float) c.alpha(),
-                (float) c.oneMinusBeta1(), (float) c.oneMinusBeta2(), (float) c.epsilon(), c.decays(), (float) c.weightDecay(),
-                (float) c.decayLearningRate());
-        ScalarHalfSlots.adam(mType, vType, vhatType, var, m, v, vhat, grad, from + vectorEnd(from, to), to, (float) c.alpha(),
-                (float) c.oneMinusBeta1(), (float) c.oneMinusBeta2(), (float) c.epsilon(), c.decays(), (float) c.weightDecay(),
-                (float) c.decayLearningRate());
+    /** FS.length() 16-bit elements of an off-heap slot from element {@code i}. */
+    private static ShortVector loadH(MemorySegment slot, long i) {
+        return ShortVector.fromMemorySegment(HS, slot, i * Short.BYTES, ORDER);
     }
 
     /**
@@ -74,29 +70,94 @@ final class SimdHalfSlots {
         return HS == null ? 0 : FS.loopBound(span(from, to));
     }
 
-    private static void adam(int mKind, int vKind, int vhatKind, MemorySegment var, MemorySegment m, MemorySegment v,
-                             MemorySegment vhat, MemorySegment grad, long from, long to, float alpha, float oneMinusBeta1,
-                             float oneMinusBeta2, float epsilon, boolean decays, float wd, float wdLr) {
+    static void adam(DType mType, DType vType, DType vhatType, MemorySegment var, MemorySegment m, MemorySegment v,
+                     MemorySegment vhat, MemorySegment grad, long from, long to, AdamCoefficients c) {
+        float alpha = (float) c.alpha();
+        float oneMinusBeta1 = (float) c.oneMinusBeta1();
+        float oneMinusBeta2 = (float) c.oneMinusBeta2();
+        float epsilon = (float) c.epsilon();
+        float wd = (float) c.weightDecay();
+        float wdLr = (float) c.decayLearningRate();
+        if (vhat == null) {
+            adam(kind(mType), kind(vType), var, m, v, grad, from, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd,
+                    wdLr);
+        } else {
+            amsgrad(kind(mType), kind(vType), kind(vhatType), var, m, v, vhat, grad, from, to, alpha, oneMinusBeta1, oneMinusBeta2,
+                    epsilon, c.decays(), wd, wdLr);
+        }
+        ScalarHalfSlots.adam(mType, vType, vhatType, var, m, v, vhat, grad, from + vectorEnd(from, to), to, alpha, oneMinusBeta1,
+                oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
+    }
+
+    /** Adam without AMSGrad (AMSGrad's third slot would not fit the inlining budget of this loop's body). */
+    private static void adam(int mKind, int vKind, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad,
+                             long from, long to, float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon,
+                             boolean decays, float wd, float wdLr) {
         for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
             long i = from + j;
             FloatVector g = loadF(grad, i);
-            FloatVector mi = load(mKind, m, i);
-            FloatVector vi = load(vKind, v, i);
+            FloatVector w = loadF(var, i);
+            FloatVector mi = mKind == FLOAT32 ? loadF(m, i)
+                    : mKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : HalfLanes.float16ToFloat(loadH(m, i));
+            FloatVector vi = vKind == FLOAT32 ? loadF(v, i)
+                    : vKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(v, i)) : HalfLanes.float16ToFloat(loadH(v, i));
             mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
             vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
-            store(mKind, mi, m, i);
-            store(vKind, vi, v, i);
-            FloatVector denominatorSquare = vi;
-            if (vhat != null) {
-                denominatorSquare = load(vhatKind, vhat, i).max(vi);
-                store(vhatKind, denominatorSquare, vhat, i);
-            }
-            FloatVector denominator = denominatorSquare.lanewise(VectorOperators.SQRT).add(epsilon);
-            FloatVector w = loadF(var, i);
+            FloatVector denominator = vi.lanewise(VectorOperators.SQRT).add(epsilon);
             if (decays) {
                 w = w.sub(w.mul(wd).mul(wdLr));
             }
             VectorMemory.store(w.sub(mi.mul(alpha).div(denominator)), var, i);
+            if (mKind == FLOAT32) {
+                VectorMemory.store(mi, m, i);
+            } else {
+                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mi) : HalfLanes.toFloat16(mi)).intoMemorySegment(m, i * Short.BYTES, ORDER);
+            }
+            if (vKind == FLOAT32) {
+                VectorMemory.store(vi, v, i);
+            } else {
+                (vKind == BFLOAT16 ? HalfLanes.toBfloat16(vi) : HalfLanes.toFloat16(vi)).intoMemorySegment(v, i * Short.BYTES, ORDER);
+            }
+        }
+    }
+
+    /** Adam with AMSGrad's {@code vhat = max(vhat, v)} in the denominator. */
+    private static void amsgrad(int mKind, int vKind, int vhatKind, MemorySegment var, MemorySegment m, MemorySegment v,
+                                MemorySegment vhat, MemorySegment grad, long from, long to, float alpha, float oneMinusBeta1,
+                                float oneMinusBeta2, float epsilon, boolean decays, float wd, float wdLr) {
+        for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector g = loadF(grad, i);
+            FloatVector w = loadF(var, i);
+            FloatVector mi = mKind == FLOAT32 ? loadF(m, i)
+                    : mKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : HalfLanes.float16ToFloat(loadH(m, i));
+            FloatVector vi = vKind == FLOAT32 ? loadF(v, i)
+                    : vKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(v, i)) : HalfLanes.float16ToFloat(loadH(v, i));
+            FloatVector vhatBefore = vhatKind == FLOAT32 ? loadF(vhat, i)
+                    : vhatKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(vhat, i)) : HalfLanes.float16ToFloat(loadH(vhat, i));
+            mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
+            vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
+            FloatVector denominatorSquare = vhatBefore.max(vi);
+            FloatVector denominator = denominatorSquare.lanewise(VectorOperators.SQRT).add(epsilon);
+            if (decays) {
+                w = w.sub(w.mul(wd).mul(wdLr));
+            }
+            VectorMemory.store(w.sub(mi.mul(alpha).div(denominator)), var, i);
+            if (mKind == FLOAT32) {
+                VectorMemory.store(mi, m, i);
+            } else {
+                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mi) : HalfLanes.toFloat16(mi)).intoMemorySegment(m, i * Short.BYTES, ORDER);
+            }
+            if (vKind == FLOAT32) {
+                VectorMemory.store(vi, v, i);
+            } else {
+                (vKind == BFLOAT16 ? HalfLanes.toBfloat16(vi) : HalfLanes.toFloat16(vi)).intoMemorySegment(v, i * Short.BYTES, ORDER);
+            }
+            if (vhatKind == FLOAT32) {
+                VectorMemory.store(denominatorSquare, vhat, i);
+            } else {
+                (vhatKind == BFLOAT16 ? HalfLanes.toBfloat16(denominatorSquare) : HalfLanes.toFloat16(denominatorSquare)).intoMemorySegment(vhat, i * Short.BYTES, ORDER);
+            }
         }
     }
 
@@ -112,10 +173,17 @@ final class SimdHalfSlots {
         for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
             long i = from + j;
             FloatVector g = loadF(grad, i);
-            FloatVector a = load(accumKind, accum, i).mul(momentum).sub(g.mul(lr));
-            store(accumKind, a, accum, i);
+            FloatVector w = loadF(var, i);
+            FloatVector a = (accumKind == FLOAT32 ? loadF(accum, i)
+                    : accumKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(accum, i)) : HalfLanes.float16ToFloat(loadH(accum, i)))
+                    .mul(momentum).sub(g.mul(lr));
             FloatVector step = nesterov ? a.mul(momentum).sub(g.mul(lr)) : a;
-            VectorMemory.store(loadF(var, i).add(step), var, i);
+            VectorMemory.store(w.add(step), var, i);
+            if (accumKind == FLOAT32) {
+                VectorMemory.store(a, accum, i);
+            } else {
+                (accumKind == BFLOAT16 ? HalfLanes.toBfloat16(a) : HalfLanes.toFloat16(a)).intoMemorySegment(accum, i * Short.BYTES, ORDER);
+            }
         }
     }
 
@@ -137,13 +205,20 @@ final class SimdHalfSlots {
         for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
             long i = from + j;
             FloatVector g = loadF(grad, i);
-            FloatVector mi = load(mKind, m, i);
+            FloatVector w = loadF(var, i);
+            FloatVector mi = mKind == FLOAT32 ? loadF(m, i)
+                    : mKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : HalfLanes.float16ToFloat(loadH(m, i));
             FloatVector d = mi.mul(b1).add(g.mul(c1));
             // TF's Sign: +-1, +0 at either zero, the NaN itself at NaN.
             FloatVector s = zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f))
                     .blend(d, d.test(VectorOperators.IS_NAN));
-            VectorMemory.store(loadF(var, i).sub(s.mul(lr)), var, i);
-            store(mKind, mi.mul(b2).add(g.mul(c2)), m, i);
+            VectorMemory.store(w.sub(s.mul(lr)), var, i);
+            FloatVector mNext = mi.mul(b2).add(g.mul(c2));
+            if (mKind == FLOAT32) {
+                VectorMemory.store(mNext, m, i);
+            } else {
+                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mNext) : HalfLanes.toFloat16(mNext)).intoMemorySegment(m, i * Short.BYTES, ORDER);
+            }
         }
     }
 }
