@@ -8,7 +8,6 @@ import dev.panamax.optimizers.Optimizer;
 import dev.panamax.optimizers.SGD;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Tensor;
-import dev.panamax.tensor.Variable;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -178,40 +177,17 @@ public class HalfSlotsBenchmark {
         }
     }
 
+    /** {@code applyGradients} of the form's optimizer with slots in {@code slotDtype}, after its warm-up (as {@link ProductPathBenchmark}'s). */
     private Runnable step(DType slotDtype, boolean wrapped) {
-        warmUp(slotDtype, variable(wrapped, (int) ChunkedExecutor.CHUNK));
-        GradientAndVariable pair = variable(wrapped, size);
+        ProductPathBenchmark.warmUp(form.optimizer(slotDtype, threads),
+                ProductPathBenchmark.variable(wrapped, (int) ChunkedExecutor.CHUNK), warmUpSteps);
+        GradientAndVariable pair = ProductPathBenchmark.variable(wrapped, size);
         tensors.add(pair.variable().value());
         tensors.add((Tensor) pair.gradient());
         Optimizer optimizer = form.optimizer(slotDtype, threads);
         optimizers.add(optimizer);
         List<GradientAndVariable> pairs = List.of(pair);
         return () -> optimizer.applyGradients(pairs);
-    }
-
-    /** As {@link ProductPathBenchmark}'s warm-up: the step's Java code compiled before the trial. */
-    private void warmUp(DType slotDtype, GradientAndVariable pair) {
-        try (Optimizer optimizer = form.optimizer(slotDtype, threads)) {
-            List<GradientAndVariable> pairs = List.of(pair);
-            for (int i = 0; i < warmUpSteps; i++) {
-                optimizer.applyGradients(pairs);
-            }
-        } finally {
-            pair.variable().value().close();
-            ((Tensor) pair.gradient()).close();
-        }
-    }
-
-    private static GradientAndVariable variable(boolean wrapped, int n) {
-        Tensor value = wrapped ? Tensor.wrap(filled(n, 0.5f), n) : Tensor.full(DType.FLOAT32, 0.5, n);
-        Tensor gradient = wrapped ? Tensor.wrap(filled(n, 1e-3f), n) : Tensor.full(DType.FLOAT32, 1e-3, n);
-        return new GradientAndVariable(gradient, new Variable("bench/half", value));
-    }
-
-    private static float[] filled(int n, float value) {
-        float[] a = new float[n];
-        Arrays.fill(a, value);
-        return a;
     }
 
     /** Nanoseconds each contender spent in one iteration, and the rounds it ran. */

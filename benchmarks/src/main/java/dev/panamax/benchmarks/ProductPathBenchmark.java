@@ -135,7 +135,7 @@ public class ProductPathBenchmark {
     }
 
     /** A variable of {@code n} elements of 0.5 and its gradient of 1e-3, off-heap or on wrapped arrays. */
-    private static GradientAndVariable variable(boolean wrapped, int n) {
+    static GradientAndVariable variable(boolean wrapped, int n) {
         Tensor value = wrapped ? Tensor.wrap(filled(n, 0.5f), n) : Tensor.full(DTYPE, 0.5, n);
         Tensor gradient = wrapped ? Tensor.wrap(filled(n, 1e-3f), n) : Tensor.full(DTYPE, 1e-3, n);
         return new GradientAndVariable(gradient, new Variable("bench/path", value));
@@ -150,9 +150,14 @@ public class ProductPathBenchmark {
      * two threads), a start-up cost that a long training run does not pay.
      */
     private void warmUp(GradientAndVariable pair) {
-        try (Optimizer optimizer = algorithm.optimizer(threads)) {
+        warmUp(algorithm.optimizer(threads), pair, warmUpSteps);
+    }
+
+    /** Runs {@code steps} steps of {@code optimizer} on {@code pair}, then closes all three. */
+    static void warmUp(Optimizer optimizer, GradientAndVariable pair, int steps) {
+        try (optimizer) {
             List<GradientAndVariable> pairs = List.of(pair);
-            for (int i = 0; i < warmUpSteps; i++) {
+            for (int i = 0; i < steps; i++) {
                 optimizer.applyGradients(pairs);
             }
         } finally {

@@ -4,8 +4,8 @@ import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Variable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The dtypes an optimizer stores its slots in ({@link OptimizerOptions#slotDtype}), a Panamax

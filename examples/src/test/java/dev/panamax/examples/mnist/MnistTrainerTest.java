@@ -82,6 +82,22 @@ class MnistTrainerTest {
     }
 
     @Test
+    void bfloat16SlotsTrainAndAreInTheHeader() {
+        Result half = execute("--epochs", "2", "--limit", "1000", "--threads", "1", "--slot-dtype", "bfloat16", "--out",
+                tmp.toString());
+        Result full = execute("--epochs", "2", "--limit", "1000", "--threads", "1", "--out", tmp.toString());
+        assertEquals(0, half.exitCode(), half.err());
+        assertTrue(half.out().contains("\"slot_dtypes\":{\"m\":\"bfloat16\",\"v\":\"bfloat16\",\"vhat\":\"bfloat16\"}"),
+                half.out());
+        MnistTrainer.Run h = half.trainer().runs.get(0);
+        MnistTrainer.Run f = full.trainer().runs.get(0);
+        assertTrue(h.evalLoss()[1] < h.initialEvalLoss(), half.out());
+        // Rounded moments change the bits of the run, not its course.
+        assertNotEquals(f.evalLoss()[1], h.evalLoss()[1]);
+        assertEquals(f.evalLoss()[1], h.evalLoss()[1], 0.05);
+    }
+
+    @Test
     void theHeaderNamesTheScheduleAndTheVectorWidth() {
         Result r = execute("--epochs", "1", "--limit", "100", "--lr", "0.002", "--schedule", "cosine",
                 "--batch-size", "16", "--out", tmp.toString());
