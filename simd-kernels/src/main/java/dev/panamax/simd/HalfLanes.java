@@ -37,13 +37,15 @@ final class HalfLanes {
     /** The bfloat16 nearest to each lane (ties to even); a NaN becomes {@code 0x7FC0} with its sign. */
     static ShortVector toBfloat16(FloatVector f) {
         IntVector bits = f.reinterpretAsInts();
-        IntVector high = bits.lanewise(VectorOperators.LSHR, 16);
         // As the scalar method: + 0x7FFF, + 1 when the kept part is odd, carries exactly when the
         // dropped half rounds up.
-        IntVector rounded = bits.add(0x7FFF).add(high.and(1)).lanewise(VectorOperators.LSHR, 16);
-        IntVector quietNaN = high.and(0x8000).or(0x7FC0);
-        VectorMask<Integer> nan = bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000);
-        return (ShortVector) rounded.blend(quietNaN, nan).convertShape(VectorOperators.I2S, HS, 0); // the low 16 bits
+        IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
+        VectorMask<Float> nan = f.compare(VectorOperators.NE, f);
+        if (nan.anyTrue()) {
+            // Rare, so off the common path: the sign, then 0x7FC0 (all ones, xor the payload's 22 bits).
+            rounded = rounded.blend(bits.or(0x7FFF_FFFF).lanewise(VectorOperators.XOR, 0x003F_FFFF), nan.cast(IS));
+        }
+        return (ShortVector) rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0);
     }
 
     /** The float32 of each float16 lane (exact; a NaN keeps its payload and becomes quiet). */
