@@ -32,6 +32,9 @@ final class OpenClKernelSet implements AutoCloseable {
             "adadelta", "adamax", "nadam", "nadam_keras3", "ftrl",
             "square_axpy", "adam_from_moments", "adamax_rows", "rmsprop_momentum_rows", "ftrl_rows");
 
+    /** The kernels of float32 variables with 16-bit slots, in the float32 program only (PANAMAX_SLOTS16). */
+    static final List<String> SLOTS16_KERNEL_NAMES = List.of("adam_16bit_slots", "keras_momentum_16bit_slots", "lion_16bit_slots");
+
     /**
      * Work-items per chunk of a sum of squares: one per accumulator of the reference's blocked
      * order ({@link ScalarSums#BLOCK}) and one for the chunk's tail (see kernels.cl).
@@ -68,6 +71,11 @@ final class OpenClKernelSet implements AutoCloseable {
             for (String name : KERNEL_NAMES) {
                 kernels.put(name, program.createKernel(name));
             }
+            if (dtype == DType.FLOAT32) {
+                for (String name : SLOTS16_KERNEL_NAMES) {
+                    kernels.put(name, program.createKernel(name));
+                }
+            }
             partial = context.createBuffer((long) MAX_SUM_CHUNKS * SUM_ITEMS_PER_CHUNK * PARTIAL_SUM_BYTES);
         } catch (RuntimeException e) {
             close();
@@ -78,7 +86,7 @@ final class OpenClKernelSet implements AutoCloseable {
 
     /** The build options of kernels.cl for {@code dtype} on a device with or without cl_khr_fp64. */
     static String options(DType dtype, boolean fp64) {
-        return BASE_OPTIONS + " -D REAL=" + (dtype == DType.FLOAT32 ? "float" : "double") + " -D SUM_CHUNK=" + ChunkedExecutor.CHUNK
+        return BASE_OPTIONS + " -D REAL=" + (dtype == DType.FLOAT32 ? "float -D PANAMAX_SLOTS16" : "double") + " -D SUM_CHUNK=" + ChunkedExecutor.CHUNK
                 + (fp64 ? " -D PANAMAX_FP64" : "");
     }
 
@@ -105,7 +113,8 @@ final class OpenClKernelSet implements AutoCloseable {
     OpenClKernel kernel(String name) {
         OpenClKernel kernel = kernels.get(name);
         if (kernel == null) {
-            throw new IllegalArgumentException("No OpenCL kernel named '" + name + "': expected one of " + KERNEL_NAMES);
+            throw new IllegalArgumentException("No OpenCL kernel named '" + name + "' in the " + dtype.kerasName()
+                    + " program: expected one of " + kernels.keySet());
         }
         return kernel;
     }

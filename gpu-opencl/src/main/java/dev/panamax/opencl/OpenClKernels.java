@@ -231,6 +231,34 @@ public final class OpenClKernels implements AutoCloseable {
         run(dtype, "adam_amsgrad", from, to, s -> adamScalars(s, c), var, m, v, vhat, grad);
     }
 
+    /**
+     * See {@link OptimizerKernels#adamHalfSlots}: a float32 variable and gradient, each slot a
+     * buffer of its dtype (float32, bfloat16 or float16); {@code vhat} may be null.
+     */
+    public void adamHalfSlots(DType mDtype, DType vDtype, DType vhatDtype, OpenClBuffer var, OpenClBuffer m, OpenClBuffer v,
+                              OpenClBuffer vhat, OpenClBuffer grad, long from, long to, AdamCoefficients c) {
+        boolean amsgrad = vhat != null;
+        DType[] types = {DType.FLOAT32, mDtype, vDtype, amsgrad ? vhatDtype : DType.FLOAT32, DType.FLOAT32};
+        run(kernel(DType.FLOAT32, "adam_16bit_slots"), types, from, to,
+                s -> adamScalars(s, c).flag(amsgrad).kind(mDtype).kind(vDtype).kind(amsgrad ? vhatDtype : DType.FLOAT32),
+                var, m, v, amsgrad ? vhat : var, grad);
+    }
+
+    /** See {@link OptimizerKernels#kerasMomentumHalfSlots}. */
+    public void kerasMomentumHalfSlots(DType accumDtype, OpenClBuffer var, OpenClBuffer accum, OpenClBuffer grad, long from,
+                                       long to, double lr, double momentum, boolean nesterov) {
+        run(kernel(DType.FLOAT32, "keras_momentum_16bit_slots"), new DType[] {DType.FLOAT32, accumDtype, DType.FLOAT32}, from, to,
+                s -> s.real(lr).real(momentum).flag(nesterov).kind(accumDtype), var, accum, grad);
+    }
+
+    /** See {@link OptimizerKernels#lionHalfSlots}. */
+    public void lionHalfSlots(DType mDtype, OpenClBuffer var, OpenClBuffer m, OpenClBuffer grad, long from, long to,
+                              LionCoefficients c) {
+        run(kernel(DType.FLOAT32, "lion_16bit_slots"), new DType[] {DType.FLOAT32, mDtype, DType.FLOAT32}, from, to,
+                s -> s.real(c.lr()).real(c.beta1()).real(c.oneMinusBeta1()).real(c.beta2()).real(c.oneMinusBeta2()).kind(mDtype),
+                var, m, grad);
+    }
+
     private static Scalars adamScalars(Scalars s, AdamCoefficients c) {
         return s.real(c.alpha()).real(c.oneMinusBeta1()).real(c.oneMinusBeta2()).real(c.epsilon()).flag(c.decays())
                 .real(c.weightDecay()).real(c.decayLearningRate());
@@ -429,7 +457,15 @@ public final class OpenClKernels implements AutoCloseable {
      * launches one work-item per element.
      */
     private void run(OpenClKernel k, DType dtype, long from, long to, Consumer<Scalars> scalars, OpenClBuffer... buffers) {
-        long n = elements(dtype, from, to, buffers);
+        DType[] types = new DType[buffers.length];
+        Arrays.fill(types, dtype);
+        run(k, types, from, to, scalars, buffers);
+    }
+
+    /** {@link #run(OpenClKernel, DType, long, long, Consumer, OpenClBuffer...)} with a dtype per buffer (the scalars are float32). */
+    private void run(OpenClKernel k, DType[] types, long from, long to, Consumer<Scalars> scalars, OpenClBuffer... buffers) {
+        long n = elements(types, from, to, buffers);
+        DType dtype = types[0];
         if (n == 0) {
             return;
         }
@@ -467,6 +503,18 @@ public final class OpenClKernels implements AutoCloseable {
             return this;
         }
 
+        /** The int kind of a 16-bit slot kernel's slot: 0 float32, 1 bfloat16, 2 float16. */
+        Scalars kind(DType slot) {
+            kernel.setArg(index++, switch (slot) {
+                case FLOAT32 -> 0;
+                case BFLOAT16 -> 1;
+                case FLOAT16 -> 2;
+                default -> throw new IllegalArgumentException("A slot of a float32 variable is float32, bfloat16 or float16, got "
+                        + slot.kerasName());
+            });
+            return this;
+        }
+
         /** An int argument, 1 for true and 0 for false. */
         Scalars flag(boolean value) {
             kernel.setArg(index++, value ? 1 : 0);
@@ -491,15 +539,22 @@ public final class OpenClKernels implements AutoCloseable {
 
     /** Checks {@code [from, to)} against every buffer and returns the element count. */
     private static long elements(DType dtype, long from, long to, OpenClBuffer... buffers) {
+        DType[] types = new DType[buffers.length];
+        Arrays.fill(types, dtype);
+        return elements(types, from, to, buffers);
+    }
+
+    /** Checks {@code [from, to)} against every buffer, each holding elements of its dtype, and returns the element count. */
+    private static long elements(DType[] types, long from, long to, OpenClBuffer... buffers) {
         if (from < 0 || to < from) {
             throw new IndexOutOfBoundsException("Element range [" + from + ", " + to + ") is invalid: expected 0 <= from <= to");
         }
         for (int b = 0; b < buffers.length; b++) {
             OpenClBuffer buffer = Objects.requireNonNull(buffers[b], "buffer argument " + b);
-            long capacity = buffer.byteSize() / dtype.byteSize();
+            long capacity = buffer.byteSize() / types[b].byteSize();
             if (to > capacity) {
                 throw new IndexOutOfBoundsException("Element range [" + from + ", " + to + ") exceeds buffer argument " + b
-                        + " of " + capacity + " " + dtype.kerasName() + " elements");
+                        + " of " + capacity + " " + types[b].kerasName() + " elements");
             }
         }
         return to - from;

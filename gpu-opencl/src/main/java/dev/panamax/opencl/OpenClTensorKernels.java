@@ -149,8 +149,12 @@ public final class OpenClTensorKernels implements TensorKernels {
 
     @Override
     public void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c) {
-        Args a = new Args(var).add("m", m).add("grad", grad).start();
-        kernels.lion(a.dtype, a.b(0), a.b(1), a.b(2), 0, a.size, c);
+        Args a = new Args(var).slot("m", m).add("grad", grad).start();
+        if (m.dtype() != a.dtype) {
+            kernels.lionHalfSlots(m.dtype(), a.b(0), a.b(1), a.b(2), 0, a.size, c);
+        } else {
+            kernels.lion(a.dtype, a.b(0), a.b(1), a.b(2), 0, a.size, c);
+        }
         a.done();
     }
 
@@ -234,15 +238,22 @@ public final class OpenClTensorKernels implements TensorKernels {
 
     @Override
     public void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov) {
-        Args a = new Args(var).add("accum", accum).add("grad", grad).start();
-        kernels.kerasMomentum(a.dtype, a.b(0), a.b(1), a.b(2), 0, a.size, lr, momentum, nesterov);
+        Args a = new Args(var).slot("accum", accum).add("grad", grad).start();
+        if (accum.dtype() != a.dtype) {
+            kernels.kerasMomentumHalfSlots(accum.dtype(), a.b(0), a.b(1), a.b(2), 0, a.size, lr, momentum, nesterov);
+        } else {
+            kernels.kerasMomentum(a.dtype, a.b(0), a.b(1), a.b(2), 0, a.size, lr, momentum, nesterov);
+        }
         a.done();
     }
 
     @Override
     public void adam(Tensor var, Tensor m, Tensor v, Tensor vhat, Tensor grad, AdamCoefficients c) {
-        Args a = new Args(var).add("m", m).add("v", v).optional("vhat", vhat).add("grad", grad).start();
-        if (vhat != null) {
+        Args a = new Args(var).slot("m", m).slot("v", v).slot("vhat", vhat).add("grad", grad).start();
+        if (m.dtype() != a.dtype || v.dtype() != a.dtype || vhat != null && vhat.dtype() != a.dtype) {
+            kernels.adamHalfSlots(m.dtype(), v.dtype(), vhat == null ? null : vhat.dtype(), a.b(0), a.b(1), a.b(2), a.b(3), a.b(4), 0,
+                    a.size, c);
+        } else if (vhat != null) {
             kernels.adamAmsgrad(a.dtype, a.b(0), a.b(1), a.b(2), a.b(3), a.b(4), 0, a.size, c);
         } else {
             kernels.adam(a.dtype, a.b(0), a.b(1), a.b(2), a.b(4), 0, a.size, c);
@@ -409,6 +420,18 @@ public final class OpenClTensorKernels implements TensorKernels {
             }
             storages[count++] = s;
             return this;
+        }
+
+        /**
+         * A slot that a float32 variable may keep in bfloat16 or float16 (the 16-bit slot kernels
+         * take it), else as {@link #add}; null passes as null.
+         */
+        Args slot(String what, Tensor tensor) {
+            if (tensor != null && tensor.dtype().isHalf() && dtype == DType.FLOAT32 && tensor.size() == size) {
+                storages[count++] = storage(what, tensor);
+                return this;
+            }
+            return optional(what, tensor);
         }
 
         /** An optional slot: null passes as null. */

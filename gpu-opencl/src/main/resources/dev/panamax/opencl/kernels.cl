@@ -737,3 +737,137 @@ __kernel void ftrl_rows(__global REAL *var, __global REAL *accum, __global REAL 
     var[i] = (java_max(java_min(l, l1), -l1) - l) / y;
     accum[i] = new_accum;
 }
+
+// ---- slots of float32 variables stored in 16 bits (built with REAL=float only) -------------------
+//
+// OptimizerKernels' adamHalfSlots, kerasMomentumHalfSlots and lionHalfSlots: each slot has a kind,
+// 0 float32, 1 bfloat16, 2 float16, and its buffer is read as floats or as 16-bit patterns by it.
+// The element widens to float (exactly), the float formula runs in the reference's order, the
+// variable moves by the float values, and only the stored slot is rounded. The conversions are
+// HalfFloats' in integer code: to nearest, ties to even, subnormals kept, float16 overflowing to
+// infinity from 65520, a NaN to the quiet NaN with its sign (0x7FC0, 0x7E00); widening a float16
+// NaN keeps its payload and sets the quiet bit. (vload/vstore of OpenCL leave NaN bits open.)
+
+#ifdef PANAMAX_SLOTS16
+
+float bfloat16_to_float(ushort h) {
+    return as_float((uint) h << 16);
+}
+
+ushort float_to_bfloat16(float f) {
+    uint bits = as_uint(f);
+    if (isnan(f)) {
+        return (ushort) (((bits >> 16) & 0x8000u) | 0x7FC0u);
+    }
+    return (ushort) ((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+}
+
+float float16_to_float(ushort h) {
+    uint sign = ((uint) h & 0x8000u) << 16;
+    uint magnitude = (uint) h & 0x7FFFu;
+    if (magnitude >= 0x7C00u) {
+        uint special = 0x7F800000u | ((magnitude & 0x3FFu) << 13);
+        return as_float(sign | (magnitude > 0x7C00u ? special | 0x00400000u : special));
+    }
+    if (magnitude < 0x400u) {
+        // Zero or subnormal: magnitude * 2^-24, a normal float (or zero) computed exactly.
+        return as_float(sign | as_uint((float) magnitude * 0x1p-24f));
+    }
+    return as_float(sign | ((magnitude << 13) + (112u << 23)));
+}
+
+ushort float_to_float16(float f) {
+    uint bits = as_uint(f);
+    ushort sign = (ushort) ((bits >> 16) & 0x8000u);
+    if (isnan(f)) {
+        return sign | (ushort) 0x7E00u;
+    }
+    uint magnitude = bits & 0x7FFFFFFFu;
+    if (magnitude >= 0x477FF000u) {             // 65520 and above: infinity
+        return sign | (ushort) 0x7C00u;
+    }
+    if (magnitude < 0x38800000u) {              // below 2^-14: a float16 subnormal or zero
+        uint shift = 126u - (magnitude >> 23);  // the value times 2^24 is the significand >> shift
+        if (shift > 24u) {
+            return sign;
+        }
+        uint significand = (magnitude & 0x7FFFFFu) | 0x800000u;
+        uint q = significand >> shift;
+        uint rest = significand & ((1u << shift) - 1u);
+        uint halfway = 1u << (shift - 1u);
+        if (rest > halfway || (rest == halfway && (q & 1u))) {
+            q++;
+        }
+        return sign | (ushort) q;
+    }
+    // Normal: rebias the exponent (127 to 15) and round the 13 dropped bits; a carry moves to the
+    // next binade, and from the largest finite value to infinity.
+    return sign | (ushort) ((magnitude - (112u << 23) + 0xFFFu + ((magnitude >> 13) & 1u)) >> 13);
+}
+
+float load_slot(int kind, __global const uchar *slot, size_t i) {
+    if (kind == 0) {
+        return ((__global const float *) slot)[i];
+    }
+    ushort h = ((__global const ushort *) slot)[i];
+    return kind == 1 ? bfloat16_to_float(h) : float16_to_float(h);
+}
+
+void store_slot(int kind, __global uchar *slot, size_t i, float x) {
+    if (kind == 0) {
+        ((__global float *) slot)[i] = x;
+    } else {
+        ((__global ushort *) slot)[i] = kind == 1 ? float_to_bfloat16(x) : float_to_float16(x);
+    }
+}
+
+// Adam, or AMSGrad when amsgrad is nonzero (vhat is then read and written; otherwise unused), with
+// the fused weight decay when decays is nonzero: adam_element's formula on widened slots.
+__kernel void adam_16bit_slots(__global float *var, __global uchar *m, __global uchar *v, __global uchar *vhat,
+                               __global const float *grad, ulong from, ulong n, float alpha, float one_minus_beta1,
+                               float one_minus_beta2, float epsilon, int decays, float wd, float wd_lr, int amsgrad,
+                               int m_kind, int v_kind, int vhat_kind) {
+    ELEMENT_INDEX_OR_RETURN
+    float g = grad[i];
+    float mi = load_slot(m_kind, m, i);
+    float vi = load_slot(v_kind, v, i);
+    mi = mi + (g - mi) * one_minus_beta1;
+    vi = vi + (g * g - vi) * one_minus_beta2;
+    store_slot(m_kind, m, i, mi);
+    store_slot(v_kind, v, i, vi);
+    float denominator_square = vi;
+    if (amsgrad) {
+        denominator_square = java_max(load_slot(vhat_kind, vhat, i), vi);
+        store_slot(vhat_kind, vhat, i, denominator_square);
+    }
+    float denominator = sqrt(denominator_square) + epsilon;
+    float w = var[i];
+    if (decays) {
+        w = w - w * wd * wd_lr;
+    }
+    var[i] = w - (mi * alpha) / denominator;
+}
+
+__kernel void keras_momentum_16bit_slots(__global float *var, __global uchar *accum, __global const float *grad, ulong from,
+                                         ulong n, float lr, float momentum, int nesterov, int accum_kind) {
+    ELEMENT_INDEX_OR_RETURN
+    float g = grad[i];
+    float a = load_slot(accum_kind, accum, i) * momentum - g * lr;
+    store_slot(accum_kind, accum, i, a);
+    float step = nesterov ? a * momentum - g * lr : a;
+    var[i] = var[i] + step;
+}
+
+// Lion, with TF's Sign as lion has it: +-1, +0 at either zero, the NaN itself at NaN.
+__kernel void lion_16bit_slots(__global float *var, __global uchar *m, __global const float *grad, ulong from, ulong n,
+                               float lr, float beta1, float one_minus_beta1, float beta2, float one_minus_beta2, int m_kind) {
+    ELEMENT_INDEX_OR_RETURN
+    float g = grad[i];
+    float mi = load_slot(m_kind, m, i);
+    float d = mi * beta1 + g * one_minus_beta1;
+    float s = d > 0 ? 1.0f : (d < 0 ? -1.0f : (d == 0 ? 0.0f : d));
+    var[i] = var[i] - lr * s;
+    store_slot(m_kind, m, i, mi * beta2 + g * one_minus_beta2);
+}
+
+#endif

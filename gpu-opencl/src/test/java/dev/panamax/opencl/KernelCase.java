@@ -113,6 +113,21 @@ enum KernelCase {
     /** Arrays var, m, v, vhat, grad. */
     ADAM_AMSGRAD("adamAmsgrad", "sspps", KernelCase::adamScalars,
             (t, a, from, to, p) -> args(t, a[0], a[1], a[2], a[3], a[4], from, to, adam(p))),
+    /**
+     * Slots in 16 bits (the case's dtype, bfloat16 or float16; {@link #arrayType}), float32
+     * variable and gradient: arrays var, m, v, grad; with the fused weight decay.
+     */
+    ADAM_HALF_SLOTS("adamHalfSlots", "shgs", KernelCase::adamWeightDecayScalars, (t, a, from, to, p) -> args(t, t, null, a[0], a[1],
+            a[2], null, a[3], from, to, adam(p).withWeightDecay(p[4], p[5]))),
+    /** AMSGrad: arrays var, m (the case's 16-bit type), v (float32), vhat (the other 16-bit type), grad. */
+    ADAM_HALF_SLOTS_AMSGRAD("adamHalfSlots", "shpos", KernelCase::adamScalars, (t, a, from, to, p) -> args(t, DType.FLOAT32,
+            otherHalf(t), a[0], a[1], a[2], a[3], a[4], from, to, adam(p))),
+    /** Arrays var, accum (the case's 16-bit type), grad; Nesterov. */
+    KERAS_MOMENTUM_HALF_SLOTS("kerasMomentumHalfSlots", "shs", KERAS_MOMENTUM.scalars,
+            (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, p[0], p[1], true)),
+    /** Arrays var, m (the case's 16-bit type), grad. */
+    LION_HALF_SLOTS("lionHalfSlots", "shs", KernelCase::lionScalars,
+            (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, lion(p))),
     /** Arrays var, ms, mg, mom, grad; no mg, no mom, epsilon outside the square root (TF2). */
     RMSPROP("rmsprop", "spsss", (r, t) -> rmspropScalars(r, t, false, false, false),
             (t, a, from, to, p) -> args(t, a[0], a[1], p[6] != 0 ? a[2] : null, p[7] != 0 ? a[3] : null, a[4], from, to,
@@ -249,9 +264,43 @@ enum KernelCase {
         return arrayKinds.length();
     }
 
-    /** {@code 's'} signed, {@code 'p'} non-negative, {@code 'f'} finite signed and {@code 'q'} finite non-negative (no special values). */
+    /**
+     * {@code 's'} signed, {@code 'p'} non-negative, {@code 'f'} finite signed and {@code 'q'} finite
+     * non-negative (no special values); a 16-bit slot's kind as {@code 's'} or {@code 'p'} ({@link #arrayType}).
+     */
     char kind(int array) {
-        return arrayKinds.charAt(array);
+        return switch (arrayKinds.charAt(array)) {
+            case 'h' -> 's';
+            case 'g', 'o' -> 'p';
+            default -> arrayKinds.charAt(array);
+        };
+    }
+
+    /** The dtypes the case runs at: float32 and float64, or for the 16-bit slot kernels the slots' bfloat16 and float16. */
+    List<DType> dtypes() {
+        return method.endsWith("HalfSlots") ? List.of(DType.BFLOAT16, DType.FLOAT16) : List.of(DType.FLOAT32, DType.FLOAT64);
+    }
+
+    /**
+     * The dtype of array {@code array} in a run at {@code t}: {@code 'h'} (signed) and {@code 'g'}
+     * (non-negative) are in {@code t}, {@code 'o'} in the other 16-bit type, the others in
+     * {@link #scalarType}.
+     */
+    DType arrayType(DType t, int array) {
+        return switch (arrayKinds.charAt(array)) {
+            case 'h', 'g' -> t;
+            case 'o' -> otherHalf(t);
+            default -> scalarType(t);
+        };
+    }
+
+    /** The dtype of the variable and of the scalars in a run at {@code t}: float32 for a 16-bit slot case. */
+    static DType scalarType(DType t) {
+        return t.isHalf() ? DType.FLOAT32 : t;
+    }
+
+    static DType otherHalf(DType t) {
+        return t == DType.BFLOAT16 ? DType.FLOAT16 : DType.BFLOAT16;
     }
 
     /** Whether the method returns a sum (sumOfSquares; lambMoments and the Adafactor velocities beside their writes). */

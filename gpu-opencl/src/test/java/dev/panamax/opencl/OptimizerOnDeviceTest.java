@@ -56,6 +56,39 @@ class OptimizerOnDeviceTest {
     }
 
     @Test
+    void sixteenBitSlotsOnTheDeviceGiveTheHostsBits() {
+        float[] w = new float[3001];
+        float[] g = new float[w.length];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) Math.sin(i) * 2;
+            g[i] = (float) Math.cos(i * 0.7) * 0.3f;
+        }
+        try (OpenClKernels kernels = OpenClKernels.create(OpenCl.defaultDevice());
+             Tensor onDevice = OpenClStorage.toDevice(kernels.queue(), Tensor.of(w.clone(), w.length));
+             Tensor deviceGradient = OpenClStorage.toDevice(kernels.queue(), Tensor.of(g.clone(), g.length));
+             Tensor onHost = Tensor.of(w.clone(), w.length);
+             Tensor hostGradient = Tensor.of(g.clone(), g.length);
+             Adam device = Adam.builder().learningRate(0.01).slotDtype(DType.BFLOAT16).slotDtype("v", DType.FLOAT16).build();
+             Adam host = Adam.builder().learningRate(0.01).slotDtype(DType.BFLOAT16).slotDtype("v", DType.FLOAT16).build()) {
+            Variable deviceVar = new Variable("w", onDevice);
+            Variable hostVar = new Variable("w", onHost);
+            for (int step = 0; step < 3; step++) {
+                device.apply(List.of(deviceGradient), List.of(deviceVar));
+                host.apply(List.of(hostGradient), List.of(hostVar));
+            }
+            assertEquals(DType.BFLOAT16, device.getSlot(deviceVar, "m").dtype());
+            try (Tensor back = OpenClStorage.toHost(onDevice);
+                 Tensor m = OpenClStorage.toHost(device.getSlot(deviceVar, "m"));
+                 Tensor v = OpenClStorage.toHost(device.getSlot(deviceVar, "v"))) {
+                assertArrayEquals(onHost.toFloatArray(), back.toFloatArray());
+                assertArrayEquals(host.getSlot(hostVar, "m").toFloatArray(), m.toFloatArray());
+                assertArrayEquals(host.getSlot(hostVar, "v").toFloatArray(), v.toFloatArray());
+                assertEquals(DType.FLOAT16, v.dtype());
+            }
+        }
+    }
+
+    @Test
     void deviceTensorsStillRoundTripAfterTheRejectedStep() {
         try (OpenClKernels kernels = OpenClKernels.create(OpenCl.defaultDevice());
              Tensor onDevice = OpenClStorage.toDevice(kernels.queue(), Tensor.of(3f, 4f))) {

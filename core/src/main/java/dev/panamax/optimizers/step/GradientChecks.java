@@ -36,7 +36,7 @@ public final class GradientChecks {
      *                            gradient (Keras 3 applies the constraint after the update; Keras 2
      *                            refuses)
      * @param halfSlots           the name of a 16-bit type the optimizer stores slots in, or null:
-     *                            its kernels then need float32 variables on the host
+     *                            its kernels then need float32 variables
      */
     public GradientChecks(OptimizerVariables store, TensorKernelsLookup kernels, boolean constraintsOnSparse, String halfSlots) {
         this.store = store;
@@ -140,10 +140,6 @@ public final class GradientChecks {
         if (halfSlots != null && v.dtype() != DType.FLOAT32) {
             throw new IllegalArgumentException("Variable '" + v.name() + "' has dtype " + v.dtype().kerasName() + ": slots stored in "
                     + halfSlots + " (slotDtype) are computed in float32 with float32 variables");
-        }
-        if (halfSlots != null && !v.value().isHost()) {
-            throw new UnsupportedOperationException("Variable '" + v.name() + "' lives on device '" + v.value().storage().device()
-                    + "': slots stored in " + halfSlots + " (slotDtype) are updated on the host only, so far");
         }
         if (!kernels.hasBackend(v.value())) {
             throw new IllegalArgumentException("Variable '" + v.name() + "' lives on device '" + v.value().storage().device()
