@@ -184,6 +184,12 @@ class ZeroRedundancyOptimizerTest {
     }
 
     @Test
+    void adamWithBfloat16SlotsEqualsOneProcess() {
+        Supplier<Optimizer> adam = () -> Adam.builder().learningRate(0.01).slotDtype(DType.BFLOAT16).build();
+        assertRanksMatchOneProcess(LocalCollective.group(RANKS, Duration.ofSeconds(30)), adam, b -> b, adam.get(), adam.get(), "v");
+    }
+
+    @Test
     void rmspropWithoutClippingEqualsOneProcess() {
         Supplier<Optimizer> rmsprop = () -> RMSprop.builder().learningRate(0.01).momentum(0.5).centered(true).build();
         assertRanksMatchOneProcess(LocalCollective.group(RANKS, Duration.ofSeconds(30)), rmsprop, b -> b, rmsprop.get(),
