@@ -29,15 +29,12 @@ import java.util.function.Consumer;
  * which is not correctly rounded on the device nor in {@code Math.pow}; where the two pows differ
  * (a few percent of float64 elements on PoCL, none seen in float32) the results may differ.
  *
- * <p>Scalars are narrowed exactly as the reference narrows them: {@code (float)} for float32.
+ * <p>KernelArguments are narrowed exactly as the reference narrows them: {@code (float)} for float32.
  * Kernels are enqueued without waiting; the queue is in order, so a later read sees the result.
  * Only {@link #sumOfSquares} waits, for its result. Programs are built on first use of a dtype
  * (float64 needs {@code cl_khr_fp64}). Calls may come from several threads.
  */
 public final class OpenClKernels implements AutoCloseable {
-
-    /** Work-items per work-group of the element-wise kernels (less if a kernel cannot take it). */
-    static final long ELEMENTWISE_GROUP_SIZE = 128;
 
     private final OpenClQueue queue;
     private final OpenClContext ownedContext;
@@ -141,9 +138,9 @@ public final class OpenClKernels implements AutoCloseable {
      * factors).
      */
     private static double sumOfSquares(OpenClQueue queue, OpenClKernelSet set, String name, long from, long to,
-                                       Consumer<Scalars> scalars, int ranged, OpenClBuffer... inputs) {
+                                       Consumer<KernelArguments> scalars, int ranged, OpenClBuffer... inputs) {
         OpenClKernel k = set.kernel(name);
-        elements(set.dtype(), from, to, Arrays.copyOf(inputs, ranged));
+        KernelArguments.elements(set.dtype(), from, to, Arrays.copyOf(inputs, ranged));
         OpenClBuffer[] buffers = Arrays.copyOf(inputs, inputs.length + 1);
         buffers[inputs.length] = set.partialSums();
         long perLaunch = OpenClKernelSet.MAX_SUM_CHUNKS * ChunkedExecutor.CHUNK;
@@ -157,9 +154,8 @@ public final class OpenClKernels implements AutoCloseable {
                     long n = Math.min(to - start, perLaunch);
                     long chunks = (n + ChunkedExecutor.CHUNK - 1) / ChunkedExecutor.CHUNK;
                     long items = chunks * OpenClKernelSet.SUM_ITEMS_PER_CHUNK;
-                    scalars.accept(new Scalars(k, set.dtype(), buffers(k, start, n, buffers)));
-                    long local = Math.min(ELEMENTWISE_GROUP_SIZE, k.workGroupSize());
-                    k.enqueue(queue, (items + local - 1) / local * local, local);
+                    scalars.accept(new KernelArguments(k, set.dtype(), KernelArguments.buffers(k, start, n, buffers)));
+                    KernelArguments.launch(queue, k, items);
                     MemorySegment read = partial.asSlice(0, items * OpenClKernelSet.PARTIAL_SUM_BYTES);
                     queue.read(set.partialSums(), 0, read);
                     for (long c = 0; c < chunks; c++) {
@@ -259,7 +255,7 @@ public final class OpenClKernels implements AutoCloseable {
                 var, m, grad);
     }
 
-    private static Scalars adamScalars(Scalars s, AdamCoefficients c) {
+    private static KernelArguments adamScalars(KernelArguments s, AdamCoefficients c) {
         return s.real(c.alpha()).real(c.oneMinusBeta1()).real(c.oneMinusBeta2()).real(c.epsilon()).flag(c.decays())
                 .real(c.weightDecay()).real(c.decayLearningRate());
     }
@@ -303,7 +299,7 @@ public final class OpenClKernels implements AutoCloseable {
         run(dtype, "adamax", from, to, s -> adamaxScalars(s, c), var, m, v, grad);
     }
 
-    private static Scalars adamaxScalars(Scalars s, AdamaxCoefficients c) {
+    private static KernelArguments adamaxScalars(KernelArguments s, AdamaxCoefficients c) {
         return s.real(c.scaledLearningRate()).real(c.oneMinusBeta1()).real(c.beta2()).real(c.epsilon());
     }
 
@@ -319,7 +315,7 @@ public final class OpenClKernels implements AutoCloseable {
         run(dtype, "nadam_keras3", from, to, s -> nadamScalars(s, c), var, m, v, grad);
     }
 
-    private static Scalars nadamScalars(Scalars s, NadamCoefficients c) {
+    private static KernelArguments nadamScalars(KernelArguments s, NadamCoefficients c) {
         return s.real(c.learningRate()).real(c.beta1()).real(c.oneMinusBeta1()).real(c.beta2()).real(c.oneMinusBeta2())
                 .real(c.oneMinusMomentum()).real(c.nextMomentum()).real(c.oneMinusScheduleNew())
                 .real(c.oneMinusScheduleNext()).real(c.oneMinusBeta2Power()).real(c.epsilon());
@@ -331,7 +327,7 @@ public final class OpenClKernels implements AutoCloseable {
         run(dtype, "ftrl", from, to, s -> ftrlScalars(s, c).flag(c.keras3()), var, accum, linear, grad);
     }
 
-    private static Scalars ftrlScalars(Scalars s, FtrlCoefficients c) {
+    private static KernelArguments ftrlScalars(KernelArguments s, FtrlCoefficients c) {
         return s.real(c.learningRate()).real(c.l1()).real(c.twoL2()).real(c.twoL2Shrinkage()).real(c.learningRatePower());
     }
 
@@ -358,7 +354,7 @@ public final class OpenClKernels implements AutoCloseable {
         run(dtype, "lamb_apply", from, to, s -> lambUpdateScalars(s, c).real(scale), var, m, v);
     }
 
-    private static Scalars lambUpdateScalars(Scalars s, LambCoefficients c) {
+    private static KernelArguments lambUpdateScalars(KernelArguments s, LambCoefficients c) {
         return s.real(c.oneMinusBeta1Power()).real(c.oneMinusBeta2Power()).real(c.epsilon());
     }
 
@@ -367,8 +363,8 @@ public final class OpenClKernels implements AutoCloseable {
     /** r, c and the row factors, one work-item per row, column and matrix. See {@link OptimizerKernels#adafactorFactors}. */
     public void adafactorFactors(DType dtype, OpenClBuffer grad, OpenClBuffer r, OpenClBuffer c, OpenClBuffer rowFactors,
                                  long matrices, long rows, long columns, double beta2t, double oneMinusBeta2t, double epsilon1) {
-        elements(dtype, 0, matrices * rows * columns, grad);
-        elements(dtype, 0, matrices * rows, rowFactors);
+        KernelArguments.elements(dtype, 0, matrices * rows * columns, grad);
+        KernelArguments.elements(dtype, 0, matrices * rows, rowFactors);
         run(dtype, "adafactor_rows", 0, matrices * rows,
                 s -> s.size(columns).real(beta2t).real(oneMinusBeta2t).real(epsilon1), grad, r);
         run(dtype, "adafactor_columns", 0, matrices * columns,
@@ -386,8 +382,8 @@ public final class OpenClKernels implements AutoCloseable {
             long last = to - 1;
             long b = last / matrix;
             long inMatrix = last - b * matrix;
-            elements(dtype, 0, b * rows + inMatrix / columns + 1, rowFactors);
-            elements(dtype, 0, b * columns + Math.min(columns, inMatrix + 1), c);
+            KernelArguments.elements(dtype, 0, b * rows + inMatrix / columns + 1, rowFactors);
+            KernelArguments.elements(dtype, 0, b * columns + Math.min(columns, inMatrix + 1), c);
         }
         return sumOfSquares(queue, kernels(dtype), "adafactor_factored_velocity", from, to,
                 s -> s.size(rows).size(columns), 2, v, grad, rowFactors, c);
@@ -446,7 +442,7 @@ public final class OpenClKernels implements AutoCloseable {
     // ---- plumbing ------------------------------------------------------------------------------
 
     /** {@link #run(OpenClKernel, DType, long, long, Consumer, OpenClBuffer...)} of the kernel function {@code name}. */
-    private void run(DType dtype, String name, long from, long to, Consumer<Scalars> scalars, OpenClBuffer... buffers) {
+    private void run(DType dtype, String name, long from, long to, Consumer<KernelArguments> scalars, OpenClBuffer... buffers) {
         run(kernel(dtype, name), dtype, from, to, scalars, buffers);
     }
 
@@ -456,69 +452,22 @@ public final class OpenClKernels implements AutoCloseable {
      * {@code n} as arguments 0.., the kernel's other arguments through {@code scalars}, and
      * launches one work-item per element.
      */
-    private void run(OpenClKernel k, DType dtype, long from, long to, Consumer<Scalars> scalars, OpenClBuffer... buffers) {
+    private void run(OpenClKernel k, DType dtype, long from, long to, Consumer<KernelArguments> scalars, OpenClBuffer... buffers) {
         DType[] types = new DType[buffers.length];
         Arrays.fill(types, dtype);
         run(k, types, from, to, scalars, buffers);
     }
 
     /** {@link #run(OpenClKernel, DType, long, long, Consumer, OpenClBuffer...)} with a dtype per buffer (the scalars are float32). */
-    private void run(OpenClKernel k, DType[] types, long from, long to, Consumer<Scalars> scalars, OpenClBuffer... buffers) {
-        long n = elements(types, from, to, buffers);
+    private void run(OpenClKernel k, DType[] types, long from, long to, Consumer<KernelArguments> scalars, OpenClBuffer... buffers) {
+        long n = KernelArguments.elements(types, from, to, buffers);
         DType dtype = types[0];
         if (n == 0) {
             return;
         }
         synchronized (k) {
-            scalars.accept(new Scalars(k, dtype, buffers(k, from, n, buffers)));
-            launch(k, n);
-        }
-    }
-
-    /** Sets a kernel's arguments after the buffers, {@code from} and {@code n}, in order. */
-    private static final class Scalars {
-        private final OpenClKernel kernel;
-        private final DType dtype;
-        private int index;
-
-        Scalars(OpenClKernel kernel, DType dtype, int index) {
-            this.kernel = kernel;
-            this.dtype = dtype;
-            this.index = index;
-        }
-
-        /** A REAL argument, narrowed as the reference narrows it: (float) for float32. */
-        Scalars real(double value) {
-            if (dtype == DType.FLOAT32) {
-                kernel.setArg(index++, (float) value);
-            } else {
-                kernel.setArg(index++, value);
-            }
-            return this;
-        }
-
-        /** A ulong argument: a count or a size. */
-        Scalars size(long value) {
-            kernel.setArg(index++, value);
-            return this;
-        }
-
-        /** The int kind of a 16-bit slot kernel's slot: 0 float32, 1 bfloat16, 2 float16. */
-        Scalars kind(DType slot) {
-            kernel.setArg(index++, switch (slot) {
-                case FLOAT32 -> 0;
-                case BFLOAT16 -> 1;
-                case FLOAT16 -> 2;
-                default -> throw new IllegalArgumentException("A slot of a float32 variable is float32, bfloat16 or float16, got "
-                        + slot.kerasName());
-            });
-            return this;
-        }
-
-        /** An int argument, 1 for true and 0 for false. */
-        Scalars flag(boolean value) {
-            kernel.setArg(index++, value ? 1 : 0);
-            return this;
+            scalars.accept(new KernelArguments(k, dtype, KernelArguments.buffers(k, from, n, buffers)));
+            KernelArguments.launch(queue, k, n);
         }
     }
 
@@ -535,46 +484,6 @@ public final class OpenClKernels implements AutoCloseable {
             case FLOAT64 -> doubles != null ? doubles : (doubles = new OpenClKernelSet(queue.context(), dtype, fp64));
             default -> throw new IllegalArgumentException("OpenCL kernels take float32 or float64, got " + dtype.kerasName());
         };
-    }
-
-    /** Checks {@code [from, to)} against every buffer and returns the element count. */
-    private static long elements(DType dtype, long from, long to, OpenClBuffer... buffers) {
-        DType[] types = new DType[buffers.length];
-        Arrays.fill(types, dtype);
-        return elements(types, from, to, buffers);
-    }
-
-    /** Checks {@code [from, to)} against every buffer, each holding elements of its dtype, and returns the element count. */
-    private static long elements(DType[] types, long from, long to, OpenClBuffer... buffers) {
-        if (from < 0 || to < from) {
-            throw new IndexOutOfBoundsException("Element range [" + from + ", " + to + ") is invalid: expected 0 <= from <= to");
-        }
-        for (int b = 0; b < buffers.length; b++) {
-            OpenClBuffer buffer = Objects.requireNonNull(buffers[b], "buffer argument " + b);
-            long capacity = buffer.byteSize() / types[b].byteSize();
-            if (to > capacity) {
-                throw new IndexOutOfBoundsException("Element range [" + from + ", " + to + ") exceeds buffer argument " + b
-                        + " of " + capacity + " " + types[b].kerasName() + " elements");
-            }
-        }
-        return to - from;
-    }
-
-    /** Sets the buffers as arguments 0.., then {@code from} and {@code n}; returns the next argument index. */
-    private static int buffers(OpenClKernel k, long from, long n, OpenClBuffer... buffers) {
-        int a = 0;
-        for (OpenClBuffer buffer : buffers) {
-            k.setArg(a++, buffer);
-        }
-        k.setArg(a++, from);
-        k.setArg(a++, n);
-        return a;
-    }
-
-    /** Enqueues one work-item per element, in whole work-groups. */
-    private void launch(OpenClKernel k, long n) {
-        long local = Math.min(ELEMENTWISE_GROUP_SIZE, k.workGroupSize());
-        k.enqueue(queue, (n + local - 1) / local * local, local);
     }
 
     /** Waits for the queued kernels. */
