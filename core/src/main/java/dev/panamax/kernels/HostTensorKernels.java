@@ -140,12 +140,12 @@ public final class HostTensorKernels implements TensorKernels {
     }
 
     @Override
-    public void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c) {
+    public void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c, VariableRounding rounding) {
         MemorySegment w = s(var);
         MemorySegment ms = s(m);
         MemorySegment g = s(grad);
-        if (m.dtype() != var.dtype()) {
-            each(var, (from, to) -> k.lionHalfSlots(m.dtype(), w, ms, g, from, to, c));
+        if (m.dtype() != var.dtype() || var.dtype().isHalf()) {
+            each(var, (from, to) -> k.lionMixed(var.dtype(), m.dtype(), rounding, w, ms, g, from, to, c));
             return;
         }
         each(var, (from, to) -> k.lion(var.dtype(), w, ms, g, from, to, c));
@@ -235,28 +235,30 @@ public final class HostTensorKernels implements TensorKernels {
     }
 
     @Override
-    public void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov) {
+    public void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov,
+                              VariableRounding rounding) {
         MemorySegment w = s(var);
         MemorySegment a = s(accum);
         MemorySegment g = s(grad);
-        if (accum.dtype() != var.dtype()) {
-            each(var, (from, to) -> k.kerasMomentumHalfSlots(accum.dtype(), w, a, g, from, to, lr, momentum, nesterov));
+        if (accum.dtype() != var.dtype() || var.dtype().isHalf()) {
+            each(var, (from, to) -> k.kerasMomentumMixed(var.dtype(), accum.dtype(), rounding, w, a, g, from, to, lr, momentum,
+                    nesterov));
             return;
         }
         each(var, (from, to) -> k.kerasMomentum(var.dtype(), w, a, g, from, to, lr, momentum, nesterov));
     }
 
     @Override
-    public void adam(Tensor var, Tensor m, Tensor v, Tensor vhat, Tensor grad, AdamCoefficients c) {
+    public void adam(Tensor var, Tensor m, Tensor v, Tensor vhat, Tensor grad, AdamCoefficients c, VariableRounding rounding) {
         MemorySegment w = s(var);
         MemorySegment ms = s(m);
         MemorySegment vs = s(v);
         MemorySegment vh = s(vhat);
         MemorySegment g = s(grad);
         DType t = var.dtype();
-        if (m.dtype() != t || v.dtype() != t || vhat != null && vhat.dtype() != t) {
+        if (m.dtype() != t || v.dtype() != t || vhat != null && vhat.dtype() != t || t.isHalf()) {
             DType vhatType = vhat == null ? null : vhat.dtype();
-            each(var, (from, to) -> k.adamHalfSlots(m.dtype(), v.dtype(), vhatType, w, ms, vs, vh, g, from, to, c));
+            each(var, (from, to) -> k.adamMixed(t, m.dtype(), v.dtype(), vhatType, rounding, w, ms, vs, vh, g, from, to, c));
             return;
         }
         if (vh != null) {

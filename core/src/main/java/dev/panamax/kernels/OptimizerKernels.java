@@ -110,29 +110,31 @@ public interface OptimizerKernels {
               AdamCoefficients c);
 
     /**
-     * {@link #adam} (and {@link #adamAmsgrad} when {@code vhat} is not null) on a float32 variable
-     * and gradient, with {@code m}, {@code v} and {@code vhat} stored in their own dtypes (float32,
-     * bfloat16 or float16): each slot element is widened to float32, the float32 formula runs (with
-     * {@link AdamCoefficients}' fused weight decay), each slot is stored rounded to nearest, ties
-     * to even, and the variable moves by the float32 moments. With every slot float32 it is
-     * {@link #adam} bit for bit. Modified: var, m, v, vhat. Not modified: grad.
+     * The mixed form of {@link #adam} (and of {@link #adamAmsgrad} when {@code vhat} is not null):
+     * a float32 gradient, and the variable, {@code m}, {@code v} and {@code vhat} each stored in its
+     * own dtype (float32, bfloat16 or float16). Each element is widened to float32 and the float32
+     * formula runs (with {@link AdamCoefficients}' fused weight decay); each slot is stored rounded
+     * to nearest, ties to even, the variable as {@code rounding} says, and the variable moves by the
+     * float32 moments. With everything float32 it is {@link #adam} bit for bit. Modified: var, m,
+     * v, vhat. Not modified: grad.
      */
-    void adamHalfSlots(DType mDtype, DType vDtype, DType vhatDtype, MemorySegment var, MemorySegment m, MemorySegment v,
-                       MemorySegment vhat, MemorySegment grad, long from, long to, AdamCoefficients c);
+    void adamMixed(DType varDtype, DType mDtype, DType vDtype, DType vhatDtype, VariableRounding rounding, MemorySegment var,
+                   MemorySegment m, MemorySegment v, MemorySegment vhat, MemorySegment grad, long from, long to,
+                   AdamCoefficients c);
 
     /**
-     * {@link #kerasMomentum} on a float32 variable and gradient with {@code accum} stored in
-     * {@code accumDtype} (see {@link #adamHalfSlots}). Modified: var, accum. Not modified: grad.
+     * The mixed form of {@link #kerasMomentum}: a float32 gradient, the variable and {@code accum}
+     * each in its own dtype (see {@link #adamMixed}). Modified: var, accum. Not modified: grad.
      */
-    void kerasMomentumHalfSlots(DType accumDtype, MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
-                                double lr, double momentum, boolean nesterov);
+    void kerasMomentumMixed(DType varDtype, DType accumDtype, VariableRounding rounding, MemorySegment var, MemorySegment accum,
+                            MemorySegment grad, long from, long to, double lr, double momentum, boolean nesterov);
 
     /**
-     * {@link #lion} on a float32 variable and gradient with {@code m} stored in {@code mDtype}
-     * (see {@link #adamHalfSlots}). Modified: var, m. Not modified: grad.
+     * The mixed form of {@link #lion}: a float32 gradient, the variable and {@code m} each in its
+     * own dtype (see {@link #adamMixed}). Modified: var, m. Not modified: grad.
      */
-    void lionHalfSlots(DType mDtype, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to,
-                       LionCoefficients c);
+    void lionMixed(DType varDtype, DType mDtype, VariableRounding rounding, MemorySegment var, MemorySegment m,
+                   MemorySegment grad, long from, long to, LionCoefficients c);
 
     /**
      * TensorFlow {@code ApplyAdamWithAmsgrad}: as {@link #adam}, then {@code vhat = max(vhat, v)}

@@ -158,26 +158,30 @@ public final class ScalarKernels implements OptimizerKernels {
         ScalarAdamFamily.adamAmsgrad(dtype, var, m, v, vhat, grad, from, to, c);
     }
 
-    // ---- slots stored in 16 bits ---------------------------------------------------------------
+    // ---- mixed precision: 16-bit variables and slots ----------------------------------------------
 
     @Override
-    public void adamHalfSlots(DType mDtype, DType vDtype, DType vhatDtype, MemorySegment var, MemorySegment m, MemorySegment v,
-                              MemorySegment vhat, MemorySegment grad, long from, long to, AdamCoefficients c) {
-        ScalarHalfSlots.adam(mDtype, vDtype, vhatDtype, var, m, v, vhat, grad, from, to, (float) c.alpha(), (float) c.oneMinusBeta1(),
-                (float) c.oneMinusBeta2(), (float) c.epsilon(), c.decays(), (float) c.weightDecay(), (float) c.decayLearningRate());
+    public void adamMixed(DType varDtype, DType mDtype, DType vDtype, DType vhatDtype, VariableRounding rounding, MemorySegment var,
+                          MemorySegment m, MemorySegment v, MemorySegment vhat, MemorySegment grad, long from, long to,
+                          AdamCoefficients c) {
+        ScalarMixedPrecision.adam(varDtype, mDtype, vDtype, vhatDtype, rounding, var, m, v, vhat, grad, from, to, (float) c.alpha(),
+                (float) c.oneMinusBeta1(), (float) c.oneMinusBeta2(), (float) c.epsilon(), c.decays(), (float) c.weightDecay(),
+                (float) c.decayLearningRate());
     }
 
     @Override
-    public void kerasMomentumHalfSlots(DType accumDtype, MemorySegment var, MemorySegment accum, MemorySegment grad, long from,
-                                       long to, double lr, double momentum, boolean nesterov) {
-        ScalarHalfSlots.kerasMomentum(accumDtype, var, accum, grad, from, to, (float) lr, (float) momentum, nesterov);
+    public void kerasMomentumMixed(DType varDtype, DType accumDtype, VariableRounding rounding, MemorySegment var,
+                                   MemorySegment accum, MemorySegment grad, long from, long to, double lr, double momentum,
+                                   boolean nesterov) {
+        ScalarMixedPrecision.kerasMomentum(varDtype, accumDtype, rounding, var, accum, grad, from, to, (float) lr, (float) momentum,
+                nesterov);
     }
 
     @Override
-    public void lionHalfSlots(DType mDtype, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to,
-                              LionCoefficients c) {
-        ScalarHalfSlots.lion(mDtype, var, m, grad, from, to, (float) c.lr(), (float) c.beta1(), (float) c.oneMinusBeta1(),
-                (float) c.beta2(), (float) c.oneMinusBeta2());
+    public void lionMixed(DType varDtype, DType mDtype, VariableRounding rounding, MemorySegment var, MemorySegment m,
+                          MemorySegment grad, long from, long to, LionCoefficients c) {
+        ScalarMixedPrecision.lion(varDtype, mDtype, rounding, var, m, grad, from, to, (float) c.lr(), (float) c.beta1(),
+                (float) c.oneMinusBeta1(), (float) c.beta2(), (float) c.oneMinusBeta2());
     }
 
     // ---- RMSprop -------------------------------------------------------------------------------

@@ -48,7 +48,15 @@ public interface TensorKernels {
     void movingAverage(Tensor average, Tensor var, double momentum, double oneMinusMomentum);
 
     /** {@link OptimizerKernels#lion} over every element of the tensors (the formula is there). */
-    void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c);
+    default void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c) {
+        lion(var, m, grad, c, VariableRounding.NEAREST);
+    }
+
+    /**
+     * {@link #lion}, or its mixed form ({@link OptimizerKernels#lionMixed}) when the variable or
+     * {@code m} is 16-bit; a 16-bit variable is rounded as {@code rounding} says.
+     */
+    void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c, VariableRounding rounding);
 
     /** {@link OptimizerKernels#adamaxKeras3} over every element of the tensors (the formula is there). */
     void adamaxKeras3(Tensor var, Tensor m, Tensor u, Tensor grad, Keras3AdamaxCoefficients c);
@@ -83,10 +91,21 @@ public interface TensorKernels {
     void gradientDescent(Tensor var, Tensor grad, double lr);
 
     /** {@link OptimizerKernels#kerasMomentum} over every element of the tensors (the formula is there). */
-    void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov);
+    default void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov) {
+        kerasMomentum(var, accum, grad, lr, momentum, nesterov, VariableRounding.NEAREST);
+    }
+
+    /** {@link #kerasMomentum}, or its mixed form ({@link OptimizerKernels#kerasMomentumMixed}); see {@link #lion}. */
+    void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov,
+                       VariableRounding rounding);
 
     /** Adam, or AMSGrad when {@code vhat} is not null. */
-    void adam(Tensor var, Tensor m, Tensor v, Tensor vhat, Tensor grad, AdamCoefficients c);
+    default void adam(Tensor var, Tensor m, Tensor v, Tensor vhat, Tensor grad, AdamCoefficients c) {
+        adam(var, m, v, vhat, grad, c, VariableRounding.NEAREST);
+    }
+
+    /** {@link #adam}, or its mixed form ({@link OptimizerKernels#adamMixed}); see {@link #lion}. */
+    void adam(Tensor var, Tensor m, Tensor v, Tensor vhat, Tensor grad, AdamCoefficients c, VariableRounding rounding);
 
     /** Keras 2's sparse Adam's whole-variable step (see {@link OptimizerKernels#adamFromMoments}). */
     void adamFromMoments(Tensor var, Tensor m, Tensor v, Tensor vhat, double alpha, double epsilon);

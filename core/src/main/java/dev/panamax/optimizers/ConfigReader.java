@@ -60,6 +60,25 @@ final class ConfigReader {
         return v.intValue();
     }
 
+    /** A 64-bit integer, exact when the config holds an integer type, or null when absent or null. */
+    Long longInteger(String key) {
+        Number n = numberAsWritten(key);
+        if (n == null) {
+            return null;
+        }
+        if (n instanceof Long || n instanceof Integer || n instanceof Short || n instanceof Byte) {
+            return n.longValue();
+        }
+        if (n instanceof java.math.BigInteger big && big.bitLength() < 64) {
+            return big.longValue();
+        }
+        double v = n.doubleValue();
+        if (v != Math.rint(v) || Math.abs(v) > 0x1p53) {
+            throw new IllegalArgumentException(optimizer + " config key '" + key + "' must be an integer, got " + config.get(key));
+        }
+        return (long) v;
+    }
+
     /** Reads {@code key} and ignores it, with {@code warning} when its value is not null (Keras 3's {@code decay}). */
     void dropDeprecated(String key, String warning) {
         read(key);

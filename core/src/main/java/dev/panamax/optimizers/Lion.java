@@ -91,7 +91,8 @@ public final class Lion extends Optimizer {
         double beta1 = dtype.round(exactHyperparameter("beta_1"));
         double beta2 = dtype.round(exactHyperparameter("beta_2"));
         LionCoefficients c = new LionCoefficients(learningRate, beta1, dtype.round(1 - beta1), beta2, dtype.round(1 - beta2));
-        return (variable, value, gradient) -> tensorKernels(value).lion(value, getSlot(variable, "momentum"), gradient, c);
+        return (variable, value, gradient) -> tensorKernels(value).lion(value, getSlot(variable, "momentum"), gradient, c,
+                rounding(variable));
     }
 
     @Override

@@ -93,12 +93,21 @@ final class OptimizerConfig {
         return config;
     }
 
-    /** Panamax's {@code slot_dtypes}, last, only when a slot is stored in a 16-bit type. */
+    /**
+     * Panamax's extensions, last and only when set: {@code slot_dtypes} when a slot's dtype is
+     * chosen, {@code stochastic_rounding_seed} when 16-bit variables round stochastically.
+     */
     private static void putSlotDtypes(Optimizer o, Map<String, Object> config) {
-        if (o.slotDtypes.any()) {
+        if (o.slotDtypes.isSet()) {
             config.put(SlotDtypes.CONFIG_KEY, o.slotDtypes.config());
         }
+        if (o.stochasticRoundingSeed != null) {
+            config.put(STOCHASTIC_ROUNDING_KEY, o.stochasticRoundingSeed);
+        }
     }
+
+    /** The config key of {@link OptimizerOptions#stochasticRounding}. */
+    static final String STOCHASTIC_ROUNDING_KEY = "stochastic_rounding_seed";
 
     private static void putKeras3Options(Optimizer o, Map<String, Object> config) {
         config.put("weight_decay", o.getWeightDecay());
@@ -157,6 +166,10 @@ final class OptimizerConfig {
             if (slotDtypes != null) {
                 slotDtypes.forEach((slot, dtype) -> b.slotDtype(slot, DType.fromKerasName(dtype)));
             }
+        }
+        Long seed = r.longInteger(STOCHASTIC_ROUNDING_KEY);
+        if (seed != null) {
+            b.stochasticRounding(seed);
         }
         if (r.isKeras3()) {
             r.dropDeprecated("decay", "Argument `decay` is no longer supported and will be ignored.");

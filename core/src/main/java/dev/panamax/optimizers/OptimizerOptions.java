@@ -47,6 +47,7 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
     Integer gradientAccumulationSteps;
     DType allSlotsDtype;
     final Map<String, DType> slotDtypes = new LinkedHashMap<>();
+    Long stochasticRoundingSeed;
 
     /** This builder, typed as its own class (for chained calls). */
     protected abstract B self();
@@ -262,6 +263,21 @@ public abstract class OptimizerOptions<B extends OptimizerOptions<B>> {
      */
     public B slotDtype(String slot, DType dtype) {
         this.slotDtypes.put(Objects.requireNonNull(slot, "slot"), Objects.requireNonNull(dtype, "dtype"));
+        return self();
+    }
+
+    /**
+     * Rounds the new values of bfloat16 and float16 variables stochastically instead of to
+     * nearest: up or down with probabilities that make the expected stored value the float32
+     * result, so that updates smaller than half a unit in the last place still move the variable
+     * on average. The random bits are a hash of {@code seed}, the step, the variable's position
+     * among the optimizer's variables and the element's index: the same bits on every backend and
+     * thread count, and again after a checkpoint is restored. A Panamax extension, written in the
+     * config as {@code "stochastic_rounding_seed"}; it changes nothing for float32 and float64
+     * variables.
+     */
+    public B stochasticRounding(long seed) {
+        this.stochasticRoundingSeed = seed;
         return self();
     }
 }

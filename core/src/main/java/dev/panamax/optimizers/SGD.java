@@ -91,6 +91,12 @@ public final class SGD extends Optimizer {
         return List.of("momentum");
     }
 
+    /** Plain SGD (no momentum) runs the float32 and float64 gradient-descent kernel only. */
+    @Override
+    boolean updatesHalfVariables() {
+        return hasMomentum;
+    }
+
     @Override
     protected Map<String, String> keras211SlotNames() {
         return Map.of("momentum", "m");
@@ -126,7 +132,8 @@ public final class SGD extends Optimizer {
         // TF2 keeps momentum in a float32 variable; Keras 3 casts the Python float to the dtype.
         double momentum = keras3 ? dtype.round(exactHyperparameter("momentum")) : hyperparameter("momentum", dtype);
         VariableUpdate dense = (variable, value, gradient) ->
-                tensorKernels(value).kerasMomentum(value, getSlot(variable, "momentum"), gradient, learningRate, momentum, nesterov);
+                tensorKernels(value).kerasMomentum(value, getSlot(variable, "momentum"), gradient, learningRate, momentum, nesterov,
+                        rounding(variable));
         if (hasHalfPrecisionSlots()) {
             return dense; // a 16-bit momentum is read by the dense kernel only: sparse gradients are made dense
         }

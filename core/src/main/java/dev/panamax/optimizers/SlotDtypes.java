@@ -10,10 +10,12 @@ import java.util.Map;
 /**
  * The dtypes an optimizer stores its slots in ({@link OptimizerOptions#slotDtype}), a Panamax
  * extension: by default a slot has its variable's dtype, as in Keras; a slot named here is stored
- * in bfloat16 or float16 and computed on in float32 inside the fused kernel, which rounds only the
- * stored copy (the step uses the float32 values it computed, as Optax's {@code mu_dtype} does).
+ * in bfloat16, float16 or float32 and computed on in float32 inside the fused kernel, which rounds
+ * only the stored copy (the step uses the float32 values it computed, as Optax's {@code mu_dtype}
+ * does). A float32 choice matters for 16-bit variables, whose slots are otherwise 16-bit too; a
+ * float64 variable keeps its own.
  *
- * @param stored the slots stored in a 16-bit type, by the name {@link Optimizer#getSlot} takes
+ * @param stored the slots given a dtype, by the name {@link Optimizer#getSlot} takes
  */
 record SlotDtypes(Map<String, DType> stored) {
 
@@ -53,7 +55,6 @@ record SlotDtypes(Map<String, DType> stored) {
             checkDtype("slotDtype of slot '" + e.getKey() + "'", e.getValue());
             stored.put(e.getKey(), e.getValue());
         }
-        stored.values().removeIf(t -> t == DType.FLOAT32);
         return stored.isEmpty() ? NONE : new SlotDtypes(Collections.unmodifiableMap(stored));
     }
 
@@ -65,17 +66,22 @@ record SlotDtypes(Map<String, DType> stored) {
 
     /** Whether any slot is stored in a 16-bit type. */
     boolean any() {
-        return !stored.isEmpty();
+        return halfTypeName() != null;
     }
 
     /** The name of a 16-bit type some slot is stored in (for messages), or null when none is. */
     String halfTypeName() {
-        return stored.isEmpty() ? null : stored.values().iterator().next().kerasName();
+        return stored.values().stream().filter(DType::isHalf).map(DType::kerasName).findFirst().orElse(null);
     }
 
-    /** The dtype of slot {@code slot} of {@code variable}: its own, or the variable's. */
+    /** The dtype of slot {@code slot} of {@code variable}: its own, or the variable's (always a float64 variable's). */
     DType of(String slot, Variable variable) {
-        return stored.getOrDefault(slot, variable.dtype());
+        return variable.dtype() == DType.FLOAT64 ? variable.dtype() : stored.getOrDefault(slot, variable.dtype());
+    }
+
+    /** Whether the config names any slot's dtype. */
+    boolean isSet() {
+        return !stored.isEmpty();
     }
 
     /** The config value: each 16-bit slot's dtype name. */

@@ -50,7 +50,7 @@ final class Step implements AutoCloseable {
         this.hyperparameters = hyperparameters;
         this.kernels = kernels;
         this.buffers = new GradientBuffers(kernels);
-        this.checks = new GradientChecks(store, kernels, b.keras3, optimizer.slotDtypes.halfTypeName());
+        this.checks = new GradientChecks(store, kernels, b.keras3, optimizer.slotDtypes.halfTypeName(), optimizer::checkHalfVariable);
         this.finiteGradients = new FiniteGradients(kernels);
         this.update = new UpdateVariables(optimizer, buffers);
         this.lossScale = b.lossScaleFactor != null ? new ScaleLoss(b.lossScaleFactor, buffers, kernels) : null;

@@ -41,7 +41,8 @@ final class UpdateVariables implements AutoCloseable {
      * {@code gradient}.
      */
     void apply(Variable variable, Tensor value, Gradient gradient) {
-        VariableUpdate update = updates.computeIfAbsent(variable.dtype(), t -> optimizer.prepare(t, optimizer.decayedLearningRate(t)));
+        // A 16-bit variable's update computes in float32: its coefficients are float32's.
+        VariableUpdate update = updates.computeIfAbsent(BaseOptimizer.computeDtype(variable.dtype()), t -> optimizer.prepare(t, optimizer.decayedLearningRate(t)));
         if (gradient instanceof Tensor dense) {
             update.apply(variable, value, dense);
             return;

@@ -35,6 +35,54 @@ public final class HalfFloats {
         return (short) ((bits + 0x7FFF + lsb) >>> 16);
     }
 
+    /**
+     * {@code f} rounded stochastically to bfloat16 with the 32 random bits {@code random}: the 16
+     * bits bfloat16 drops are added to the top 16 bits of {@code random} and the carry, if any,
+     * rounds the magnitude up. So {@code f} rounds away from zero with probability (dropped bits) /
+     * 2^16 and the expected result is {@code f} itself (Gupta et al. 2015, as Kahan-free bfloat16
+     * training uses it). Exact values stay; a carry out of the largest finite values gives infinity;
+     * a NaN becomes the quiet NaN with its sign, as {@link #toBfloat16} does.
+     */
+    public static short toBfloat16Stochastic(float f, int random) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16 & 0x8000) | 0x7FC0);
+        }
+        // Infinity's dropped bits are zero and its kept bits all ones in the exponent: adding less
+        // than 2^16 leaves it infinity.
+        return (short) ((bits + (random >>> 16)) >>> 16);
+    }
+
+    /**
+     * {@code f} rounded stochastically to binary16 with the 32 random bits {@code random}, in the
+     * manner of {@link #toBfloat16Stochastic}: the magnitude as a multiple of binary16's spacing
+     * where {@code f} lies (2^-24 for subnormals) has {@code s} fraction bits (13 for normal values,
+     * 14 to 31 below 2^-14), and the top {@code s} bits of {@code random} are added to them before
+     * they are dropped. Magnitudes below 2^-32, under 1/256 of the least subnormal, become zero;
+     * a carry past 65504 gives infinity; a NaN becomes {@code 0x7E00} with its sign.
+     */
+    public static short toFloat16Stochastic(float f, int random) {
+        int bits = Float.floatToRawIntBits(f);
+        int sign = bits >>> 16 & 0x8000;
+        if (Float.isNaN(f)) {
+            return (short) (sign | 0x7E00);
+        }
+        int abs = bits & 0x7FFF_FFFF;
+        int exponent = Math.max(abs >>> 23, 1); // float32 subnormals have exponent 1 and no implicit bit
+        int significand = (abs & 0x7F_FFFF) | (abs >= 0x80_0000 ? 0x80_0000 : 0);
+        // f = significand * 2^(exponent - 150); binary16's spacing is 2^(max(exponent, 113) - 137).
+        int shift = Math.max(126 - exponent, 13);
+        if (shift > 31) {
+            return (short) sign;
+        }
+        int kept = (significand + (random >>> (32 - shift))) >>> shift;
+        // Below 2^-14 the kept count is the subnormal's bits (0x400, the least normal, after a
+        // carry); above it, the exponent field adds on, and a carry out of the significand moves to
+        // the next binade as it should.
+        int half = kept + (Math.max(exponent - 113, 0) << 10);
+        return (short) (sign | Math.min(half, 0x7C00));
+    }
+
     /** The float32 of the bfloat16 {@code bits} (exact). */
     public static float bfloat16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xFFFF) << 16);

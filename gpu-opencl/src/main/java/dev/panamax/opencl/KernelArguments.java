@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * The arguments and launch of an element-wise kernel of {@code kernels.cl}, in the file's one
  * order: the buffers, then {@code from} and {@code n}, then the scalars. An instance sets the
- * scalars ({@link #real}, {@link #size}, {@link #kind}, {@link #flag}) after the buffers; the
+ * scalars ({@link #real}, {@link #size}, {@link #kind}, {@link #flag}, {@link #key}) after the buffers; the
  * static methods check a range against the buffers, set the buffers and launch.
  * {@link OpenClKernels} holds the kernel's lock around all of it.
  */
@@ -43,15 +43,21 @@ final class KernelArguments {
         return this;
     }
 
-    /** The int kind of a 16-bit slot kernel's slot: 0 float32, 1 bfloat16, 2 float16. */
-    KernelArguments kind(DType slot) {
-        kernel.setArg(index++, switch (slot) {
+    /** The int kind of a mixed kernel's variable or slot: 0 float32, 1 bfloat16, 2 float16. */
+    KernelArguments kind(DType stored) {
+        kernel.setArg(index++, switch (stored) {
             case FLOAT32 -> 0;
             case BFLOAT16 -> 1;
             case FLOAT16 -> 2;
-            default -> throw new IllegalArgumentException("A slot of a float32 variable is float32, bfloat16 or float16, got "
-                    + slot.kerasName());
+            default -> throw new IllegalArgumentException("A mixed-precision kernel stores float32, bfloat16 or float16, got "
+                    + stored.kerasName());
         });
+        return this;
+    }
+
+    /** A uint argument: the 32 bits of a stochastic rounding key. */
+    KernelArguments key(int bits) {
+        kernel.setArg(index++, bits);
         return this;
     }
 

@@ -11,6 +11,7 @@ import dev.panamax.kernels.LambCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
+import dev.panamax.kernels.VariableRounding;
 import dev.panamax.kernels.RmspropCoefficients;
 import dev.panamax.kernels.ScalarSums;
 import dev.panamax.kernels.ScheduleFreeCoefficients;
@@ -228,31 +229,40 @@ public final class OpenClKernels implements AutoCloseable {
     }
 
     /**
-     * See {@link OptimizerKernels#adamHalfSlots}: a float32 variable and gradient, each slot a
+     * See {@link OptimizerKernels#adamMixed}: a float32 gradient, the variable and each slot a
      * buffer of its dtype (float32, bfloat16 or float16); {@code vhat} may be null.
      */
-    public void adamHalfSlots(DType mDtype, DType vDtype, DType vhatDtype, OpenClBuffer var, OpenClBuffer m, OpenClBuffer v,
-                              OpenClBuffer vhat, OpenClBuffer grad, long from, long to, AdamCoefficients c) {
+    public void adamMixed(DType varDtype, DType mDtype, DType vDtype, DType vhatDtype, VariableRounding rounding, OpenClBuffer var,
+                          OpenClBuffer m, OpenClBuffer v, OpenClBuffer vhat, OpenClBuffer grad, long from, long to,
+                          AdamCoefficients c) {
         boolean amsgrad = vhat != null;
-        DType[] types = {DType.FLOAT32, mDtype, vDtype, amsgrad ? vhatDtype : DType.FLOAT32, DType.FLOAT32};
+        DType[] types = {varDtype, mDtype, vDtype, amsgrad ? vhatDtype : varDtype, DType.FLOAT32};
         run(kernel(DType.FLOAT32, "adam_16bit_slots"), types, from, to,
-                s -> adamScalars(s, c).flag(amsgrad).kind(mDtype).kind(vDtype).kind(amsgrad ? vhatDtype : DType.FLOAT32),
+                s -> rounding(adamScalars(s, c).flag(amsgrad).kind(mDtype).kind(vDtype).kind(amsgrad ? vhatDtype : DType.FLOAT32),
+                        varDtype, rounding),
                 var, m, v, amsgrad ? vhat : var, grad);
     }
 
-    /** See {@link OptimizerKernels#kerasMomentumHalfSlots}. */
-    public void kerasMomentumHalfSlots(DType accumDtype, OpenClBuffer var, OpenClBuffer accum, OpenClBuffer grad, long from,
-                                       long to, double lr, double momentum, boolean nesterov) {
-        run(kernel(DType.FLOAT32, "keras_momentum_16bit_slots"), new DType[] {DType.FLOAT32, accumDtype, DType.FLOAT32}, from, to,
-                s -> s.real(lr).real(momentum).flag(nesterov).kind(accumDtype), var, accum, grad);
+    /** See {@link OptimizerKernels#kerasMomentumMixed}. */
+    public void kerasMomentumMixed(DType varDtype, DType accumDtype, VariableRounding rounding, OpenClBuffer var,
+                                   OpenClBuffer accum, OpenClBuffer grad, long from, long to, double lr, double momentum,
+                                   boolean nesterov) {
+        run(kernel(DType.FLOAT32, "keras_momentum_16bit_slots"), new DType[] {varDtype, accumDtype, DType.FLOAT32}, from, to,
+                s -> rounding(s.real(lr).real(momentum).flag(nesterov).kind(accumDtype), varDtype, rounding), var, accum, grad);
     }
 
-    /** See {@link OptimizerKernels#lionHalfSlots}. */
-    public void lionHalfSlots(DType mDtype, OpenClBuffer var, OpenClBuffer m, OpenClBuffer grad, long from, long to,
-                              LionCoefficients c) {
-        run(kernel(DType.FLOAT32, "lion_16bit_slots"), new DType[] {DType.FLOAT32, mDtype, DType.FLOAT32}, from, to,
-                s -> s.real(c.lr()).real(c.beta1()).real(c.oneMinusBeta1()).real(c.beta2()).real(c.oneMinusBeta2()).kind(mDtype),
+    /** See {@link OptimizerKernels#lionMixed}. */
+    public void lionMixed(DType varDtype, DType mDtype, VariableRounding rounding, OpenClBuffer var, OpenClBuffer m,
+                          OpenClBuffer grad, long from, long to, LionCoefficients c) {
+        run(kernel(DType.FLOAT32, "lion_16bit_slots"), new DType[] {varDtype, mDtype, DType.FLOAT32}, from, to,
+                s -> rounding(s.real(c.lr()).real(c.beta1()).real(c.oneMinusBeta1()).real(c.beta2()).real(c.oneMinusBeta2())
+                        .kind(mDtype), varDtype, rounding),
                 var, m, grad);
+    }
+
+    /** The mixed kernels' last arguments: the variable's kind, whether it rounds stochastically, and the key. */
+    private static KernelArguments rounding(KernelArguments s, DType varDtype, VariableRounding rounding) {
+        return s.kind(varDtype).flag(rounding.stochastic()).key(rounding.key());
     }
 
     private static KernelArguments adamScalars(KernelArguments s, AdamCoefficients c) {
@@ -461,7 +471,9 @@ public final class OpenClKernels implements AutoCloseable {
     /** {@link #run(OpenClKernel, DType, long, long, Consumer, OpenClBuffer...)} with a dtype per buffer (the scalars are float32). */
     private void run(OpenClKernel k, DType[] types, long from, long to, Consumer<KernelArguments> scalars, OpenClBuffer... buffers) {
         long n = KernelArguments.elements(types, from, to, buffers);
-        DType dtype = types[0];
+        // The REAL scalars are the program's: float32 for the mixed kernels, whose first buffer
+        // (the variable) may be 16-bit.
+        DType dtype = types[0].isHalf() ? DType.FLOAT32 : types[0];
         if (n == 0) {
             return;
         }

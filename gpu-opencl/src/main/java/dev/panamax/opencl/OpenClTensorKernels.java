@@ -10,6 +10,7 @@ import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.RmspropCoefficients;
 import dev.panamax.kernels.ScheduleFreeCoefficients;
 import dev.panamax.kernels.TensorKernels;
+import dev.panamax.kernels.VariableRounding;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Tensor;
 import java.util.Arrays;
@@ -148,10 +149,10 @@ public final class OpenClTensorKernels implements TensorKernels {
     }
 
     @Override
-    public void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c) {
-        Args a = new Args(var).slot("m", m).add("grad", grad).start();
-        if (m.dtype() != a.dtype) {
-            kernels.lionHalfSlots(m.dtype(), a.b(0), a.b(1), a.b(2), 0, a.size, c);
+    public void lion(Tensor var, Tensor m, Tensor grad, LionCoefficients c, VariableRounding rounding) {
+        Args a = new Args(var, true).slot("m", m).add("grad", grad).start();
+        if (m.dtype() != a.dtype || var.dtype() != a.dtype) {
+            kernels.lionMixed(var.dtype(), m.dtype(), rounding, a.b(0), a.b(1), a.b(2), 0, a.size, c);
         } else {
             kernels.lion(a.dtype, a.b(0), a.b(1), a.b(2), 0, a.size, c);
         }
@@ -237,10 +238,12 @@ public final class OpenClTensorKernels implements TensorKernels {
     }
 
     @Override
-    public void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov) {
-        Args a = new Args(var).slot("accum", accum).add("grad", grad).start();
-        if (accum.dtype() != a.dtype) {
-            kernels.kerasMomentumHalfSlots(accum.dtype(), a.b(0), a.b(1), a.b(2), 0, a.size, lr, momentum, nesterov);
+    public void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov,
+                              VariableRounding rounding) {
+        Args a = new Args(var, true).slot("accum", accum).add("grad", grad).start();
+        if (accum.dtype() != a.dtype || var.dtype() != a.dtype) {
+            kernels.kerasMomentumMixed(var.dtype(), accum.dtype(), rounding, a.b(0), a.b(1), a.b(2), 0, a.size, lr, momentum,
+                    nesterov);
         } else {
             kernels.kerasMomentum(a.dtype, a.b(0), a.b(1), a.b(2), 0, a.size, lr, momentum, nesterov);
         }
@@ -248,11 +251,11 @@ public final class OpenClTensorKernels implements TensorKernels {
     }
 
     @Override
-    public void adam(Tensor var, Tensor m, Tensor v, Tensor vhat, Tensor grad, AdamCoefficients c) {
-        Args a = new Args(var).slot("m", m).slot("v", v).slot("vhat", vhat).add("grad", grad).start();
-        if (m.dtype() != a.dtype || v.dtype() != a.dtype || vhat != null && vhat.dtype() != a.dtype) {
-            kernels.adamHalfSlots(m.dtype(), v.dtype(), vhat == null ? null : vhat.dtype(), a.b(0), a.b(1), a.b(2), a.b(3), a.b(4), 0,
-                    a.size, c);
+    public void adam(Tensor var, Tensor m, Tensor v, Tensor vhat, Tensor grad, AdamCoefficients c, VariableRounding rounding) {
+        Args a = new Args(var, true).slot("m", m).slot("v", v).slot("vhat", vhat).add("grad", grad).start();
+        if (m.dtype() != a.dtype || v.dtype() != a.dtype || vhat != null && vhat.dtype() != a.dtype || var.dtype() != a.dtype) {
+            kernels.adamMixed(var.dtype(), m.dtype(), v.dtype(), vhat == null ? null : vhat.dtype(), rounding, a.b(0), a.b(1), a.b(2),
+                    a.b(3), a.b(4), 0, a.size, c);
         } else if (vhat != null) {
             kernels.adamAmsgrad(a.dtype, a.b(0), a.b(1), a.b(2), a.b(3), a.b(4), 0, a.size, c);
         } else {
@@ -395,9 +398,17 @@ public final class OpenClTensorKernels implements TensorKernels {
         private Runnable after = NOTHING;
 
         Args(Tensor var) {
+            this(var, false);
+        }
+
+        /**
+         * @param mixed whether the kernel is a mixed one, which also takes a bfloat16 or float16
+         *              variable and computes in float32 ({@link #dtype} is then float32)
+         */
+        Args(Tensor var, boolean mixed) {
             this.var = var;
             storages[count++] = storage("var", var);
-            this.dtype = dtype(var);
+            this.dtype = mixed && var.dtype().isHalf() ? DType.FLOAT32 : dtype(var);
             this.size = var.size();
         }
 

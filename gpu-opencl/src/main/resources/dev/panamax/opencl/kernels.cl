@@ -738,14 +738,15 @@ __kernel void ftrl_rows(__global REAL *var, __global REAL *accum, __global REAL 
     accum[i] = new_accum;
 }
 
-// ---- slots of float32 variables stored in 16 bits (built with REAL=float only) -------------------
+// ---- mixed precision: variables and slots stored in 16 bits (built with REAL=float only) ---------
 //
-// OptimizerKernels' adamHalfSlots, kerasMomentumHalfSlots and lionHalfSlots: each slot has a kind,
-// 0 float32, 1 bfloat16, 2 float16, and its buffer is read as floats or as 16-bit patterns by it.
-// The element widens to float (exactly), the float formula runs in the reference's order, the
-// variable moves by the float values, and only the stored slot is rounded. The conversions are
-// HalfFloats' in integer code: to nearest, ties to even, subnormals kept, float16 overflowing to
-// infinity from 65520, a NaN to the quiet NaN with its sign (0x7FC0, 0x7E00); widening a float16
+// OptimizerKernels' adamMixed, kerasMomentumMixed and lionMixed: the variable and each slot have a
+// kind, 0 float32, 1 bfloat16, 2 float16, and their buffers are read as floats or as 16-bit
+// patterns by it; the gradient is float. The element widens to float (exactly), the float formula
+// runs in the reference's order, the variable moves by the float values, each stored slot is
+// rounded to nearest and a 16-bit variable as VariableRounding says (stochastic, key). The
+// conversions are HalfFloats' in integer code: to nearest, ties to even, subnormals kept, float16
+// overflowing to infinity from 65520, a NaN to the quiet NaN with its sign (0x7FC0, 0x7E00); widening a float16
 // NaN keeps its payload and sets the quiet bit. (vload/vstore of OpenCL leave NaN bits open.)
 
 #ifdef PANAMAX_SLOTS16
@@ -805,6 +806,59 @@ ushort float_to_float16(float f) {
     return sign | (ushort) ((magnitude - (112u << 23) + 0xFFFu + ((magnitude >> 13) & 1u)) >> 13);
 }
 
+// VariableRounding.random: murmur3's 32-bit finalizer of the element's low 32 bits, spread by the
+// golden ratio, plus the key.
+uint random_bits(uint key, size_t i) {
+    uint h = (uint) i * 0x9E3779B9u + key;
+    h ^= h >> 16;
+    h *= 0x85EBCA6Bu;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35u;
+    return h ^ (h >> 16);
+}
+
+// HalfFloats.toBfloat16Stochastic: the random top 16 bits added to the 16 dropped bits.
+ushort float_to_bfloat16_stochastic(float f, uint random) {
+    uint bits = as_uint(f);
+    if (isnan(f)) {
+        return (ushort) (((bits >> 16) & 0x8000u) | 0x7FC0u);
+    }
+    return (ushort) ((bits + (random >> 16)) >> 16);
+}
+
+// HalfFloats.toFloat16Stochastic: the random top s bits added to the s bits below float16's
+// spacing at f, then dropped.
+ushort float_to_float16_stochastic(float f, uint random) {
+    uint bits = as_uint(f);
+    ushort sign = (ushort) ((bits >> 16) & 0x8000u);
+    if (isnan(f)) {
+        return sign | (ushort) 0x7E00u;
+    }
+    uint magnitude = bits & 0x7FFFFFFFu;
+    int exponent = max((int) (magnitude >> 23), 1);
+    uint significand = (magnitude & 0x7FFFFFu) | (magnitude >= 0x800000u ? 0x800000u : 0u);
+    int shift = max(126 - exponent, 13);
+    if (shift > 31) {
+        return sign;
+    }
+    uint kept = (significand + (random >> (32 - shift))) >> shift;
+    uint rounded = kept + ((uint) max(exponent - 113, 0) << 10);
+    return sign | (ushort) min(rounded, 0x7C00u);
+}
+
+// Stores a variable's new value: float32 as it is, a 16-bit kind rounded to nearest, or
+// stochastically with the element's random bits when stochastic is nonzero.
+void store_variable(int kind, int stochastic, uint key, __global uchar *var, size_t i, float x) {
+    if (kind == 0) {
+        ((__global float *) var)[i] = x;
+    } else if (stochastic) {
+        uint r = random_bits(key, i);
+        ((__global ushort *) var)[i] = kind == 1 ? float_to_bfloat16_stochastic(x, r) : float_to_float16_stochastic(x, r);
+    } else {
+        ((__global ushort *) var)[i] = kind == 1 ? float_to_bfloat16(x) : float_to_float16(x);
+    }
+}
+
 float load_slot(int kind, __global const uchar *slot, size_t i) {
     if (kind == 0) {
         return ((__global const float *) slot)[i];
@@ -823,10 +877,10 @@ void store_slot(int kind, __global uchar *slot, size_t i, float x) {
 
 // Adam, or AMSGrad when amsgrad is nonzero (vhat is then read and written; otherwise unused), with
 // the fused weight decay when decays is nonzero: adam_element's formula on widened slots.
-__kernel void adam_16bit_slots(__global float *var, __global uchar *m, __global uchar *v, __global uchar *vhat,
+__kernel void adam_16bit_slots(__global uchar *var, __global uchar *m, __global uchar *v, __global uchar *vhat,
                                __global const float *grad, ulong from, ulong n, float alpha, float one_minus_beta1,
                                float one_minus_beta2, float epsilon, int decays, float wd, float wd_lr, int amsgrad,
-                               int m_kind, int v_kind, int vhat_kind) {
+                               int m_kind, int v_kind, int vhat_kind, int var_kind, int stochastic, uint key) {
     ELEMENT_INDEX_OR_RETURN
     float g = grad[i];
     float mi = load_slot(m_kind, m, i);
@@ -841,32 +895,34 @@ __kernel void adam_16bit_slots(__global float *var, __global uchar *m, __global 
         store_slot(vhat_kind, vhat, i, denominator_square);
     }
     float denominator = sqrt(denominator_square) + epsilon;
-    float w = var[i];
+    float w = load_slot(var_kind, var, i);
     if (decays) {
         w = w - w * wd * wd_lr;
     }
-    var[i] = w - (mi * alpha) / denominator;
+    store_variable(var_kind, stochastic, key, var, i, w - (mi * alpha) / denominator);
 }
 
-__kernel void keras_momentum_16bit_slots(__global float *var, __global uchar *accum, __global const float *grad, ulong from,
-                                         ulong n, float lr, float momentum, int nesterov, int accum_kind) {
+__kernel void keras_momentum_16bit_slots(__global uchar *var, __global uchar *accum, __global const float *grad, ulong from,
+                                         ulong n, float lr, float momentum, int nesterov, int accum_kind, int var_kind,
+                                         int stochastic, uint key) {
     ELEMENT_INDEX_OR_RETURN
     float g = grad[i];
     float a = load_slot(accum_kind, accum, i) * momentum - g * lr;
     store_slot(accum_kind, accum, i, a);
     float step = nesterov ? a * momentum - g * lr : a;
-    var[i] = var[i] + step;
+    store_variable(var_kind, stochastic, key, var, i, load_slot(var_kind, var, i) + step);
 }
 
 // Lion, with TF's Sign as lion has it: +-1, +0 at either zero, the NaN itself at NaN.
-__kernel void lion_16bit_slots(__global float *var, __global uchar *m, __global const float *grad, ulong from, ulong n,
-                               float lr, float beta1, float one_minus_beta1, float beta2, float one_minus_beta2, int m_kind) {
+__kernel void lion_16bit_slots(__global uchar *var, __global uchar *m, __global const float *grad, ulong from, ulong n,
+                               float lr, float beta1, float one_minus_beta1, float beta2, float one_minus_beta2, int m_kind,
+                               int var_kind, int stochastic, uint key) {
     ELEMENT_INDEX_OR_RETURN
     float g = grad[i];
     float mi = load_slot(m_kind, m, i);
     float d = mi * beta1 + g * one_minus_beta1;
     float s = d > 0 ? 1.0f : (d < 0 ? -1.0f : (d == 0 ? 0.0f : d));
-    var[i] = var[i] - lr * s;
+    store_variable(var_kind, stochastic, key, var, i, load_slot(var_kind, var, i) - lr * s);
     store_slot(m_kind, m, i, mi * beta2 + g * one_minus_beta2);
 }
 

@@ -9,8 +9,9 @@ import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.RmspropCoefficients;
-import dev.panamax.kernels.ScheduleFreeCoefficients;
 import dev.panamax.kernels.ScalarKernels;
+import dev.panamax.kernels.ScheduleFreeCoefficients;
+import dev.panamax.kernels.VariableRounding;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.reflect.InvocationTargetException;
@@ -117,17 +118,32 @@ enum KernelCase {
      * Slots in 16 bits (the case's dtype, bfloat16 or float16; {@link #arrayType}), float32
      * variable and gradient: arrays var, m, v, grad; with the fused weight decay.
      */
-    ADAM_HALF_SLOTS("adamHalfSlots", "shgs", KernelCase::adamWeightDecayScalars, (t, a, from, to, p) -> args(t, t, null, a[0], a[1],
-            a[2], null, a[3], from, to, adam(p).withWeightDecay(p[4], p[5]))),
+    ADAM_HALF_SLOTS("adamMixed", "shgs", KernelCase::adamWeightDecayScalars, (t, a, from, to, p) -> args(DType.FLOAT32, t, t, null,
+            VariableRounding.NEAREST, a[0], a[1], a[2], null, a[3], from, to, adam(p).withWeightDecay(p[4], p[5]))),
     /** AMSGrad: arrays var, m (the case's 16-bit type), v (float32), vhat (the other 16-bit type), grad. */
-    ADAM_HALF_SLOTS_AMSGRAD("adamHalfSlots", "shpos", KernelCase::adamScalars, (t, a, from, to, p) -> args(t, DType.FLOAT32,
-            otherHalf(t), a[0], a[1], a[2], a[3], a[4], from, to, adam(p))),
+    ADAM_HALF_SLOTS_AMSGRAD("adamMixed", "shpos", KernelCase::adamScalars, (t, a, from, to, p) -> args(DType.FLOAT32, t,
+            DType.FLOAT32, otherHalf(t), VariableRounding.NEAREST, a[0], a[1], a[2], a[3], a[4], from, to, adam(p))),
     /** Arrays var, accum (the case's 16-bit type), grad; Nesterov. */
-    KERAS_MOMENTUM_HALF_SLOTS("kerasMomentumHalfSlots", "shs", KERAS_MOMENTUM.scalars,
-            (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, p[0], p[1], true)),
+    KERAS_MOMENTUM_HALF_SLOTS("kerasMomentumMixed", "shs", KERAS_MOMENTUM.scalars,
+            (t, a, from, to, p) -> args(DType.FLOAT32, t, VariableRounding.NEAREST, a[0], a[1], a[2], from, to, p[0], p[1], true)),
     /** Arrays var, m (the case's 16-bit type), grad. */
-    LION_HALF_SLOTS("lionHalfSlots", "shs", KernelCase::lionScalars,
-            (t, a, from, to, p) -> args(t, a[0], a[1], a[2], from, to, lion(p))),
+    LION_HALF_SLOTS("lionMixed", "shs", KernelCase::lionScalars,
+            (t, a, from, to, p) -> args(DType.FLOAT32, t, VariableRounding.NEAREST, a[0], a[1], a[2], from, to, lion(p))),
+    /**
+     * A 16-bit variable (the case's type) rounded stochastically: arrays var, m, v (the case's
+     * type), grad (float32); with the fused weight decay.
+     */
+    ADAM_HALF_VARIABLE("adamMixed", "hhgs", KernelCase::adamWeightDecayScalars, (t, a, from, to, p) -> args(t, t, t, null,
+            new VariableRounding(true, KernelCase.ROUNDING_KEY), a[0], a[1], a[2], null, a[3], from, to, adam(p).withWeightDecay(p[4], p[5]))),
+    /** AMSGrad on a 16-bit variable rounded to nearest: arrays var (the case's type), m (float32), v (the other 16-bit type), vhat (the case's), grad. */
+    ADAM_HALF_VARIABLE_AMSGRAD("adamMixed", "hsogs", KernelCase::adamScalars, (t, a, from, to, p) -> args(t, DType.FLOAT32,
+            otherHalf(t), t, VariableRounding.NEAREST, a[0], a[1], a[2], a[3], a[4], from, to, adam(p))),
+    /** A 16-bit variable rounded stochastically, float32 accum: arrays var, accum, grad. */
+    KERAS_MOMENTUM_HALF_VARIABLE("kerasMomentumMixed", "hss", KERAS_MOMENTUM.scalars, (t, a, from, to, p) -> args(t, DType.FLOAT32,
+            new VariableRounding(true, KernelCase.ROUNDING_KEY), a[0], a[1], a[2], from, to, p[0], p[1], false)),
+    /** A 16-bit variable and m, rounded to nearest: arrays var, m (the case's type), grad. */
+    LION_HALF_VARIABLE("lionMixed", "hhs", KernelCase::lionScalars,
+            (t, a, from, to, p) -> args(t, t, VariableRounding.NEAREST, a[0], a[1], a[2], from, to, lion(p))),
     /** Arrays var, ms, mg, mom, grad; no mg, no mom, epsilon outside the square root (TF2). */
     RMSPROP("rmsprop", "spsss", (r, t) -> rmspropScalars(r, t, false, false, false),
             (t, a, from, to, p) -> args(t, a[0], a[1], p[6] != 0 ? a[2] : null, p[7] != 0 ? a[3] : null, a[4], from, to,
@@ -238,6 +254,9 @@ enum KernelCase {
         Object[] arguments(DType t, Object[] a, long from, long to, double[] p);
     }
 
+    /** The key of the stochastic rounding cases (any 32 bits: the random bits of every element derive from it). */
+    static final int ROUNDING_KEY = 0x5EED_1234;
+
     private final String method;
     private final String arrayKinds;
     private final Scalars scalars;
@@ -278,7 +297,7 @@ enum KernelCase {
 
     /** The dtypes the case runs at: float32 and float64, or for the 16-bit slot kernels the slots' bfloat16 and float16. */
     List<DType> dtypes() {
-        return method.endsWith("HalfSlots") ? List.of(DType.BFLOAT16, DType.FLOAT16) : List.of(DType.FLOAT32, DType.FLOAT64);
+        return method.endsWith("Mixed") ? List.of(DType.BFLOAT16, DType.FLOAT16) : List.of(DType.FLOAT32, DType.FLOAT64);
     }
 
     /**

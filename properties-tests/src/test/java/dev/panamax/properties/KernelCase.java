@@ -8,6 +8,7 @@ import dev.panamax.kernels.LambCoefficients;
 import dev.panamax.kernels.LionCoefficients;
 import dev.panamax.kernels.NadamCoefficients;
 import dev.panamax.kernels.OptimizerKernels;
+import dev.panamax.kernels.VariableRounding;
 import dev.panamax.kernels.RmspropCoefficients;
 import dev.panamax.kernels.ScheduleFreeCoefficients;
 import dev.panamax.tensor.DType;
@@ -312,7 +313,7 @@ enum KernelCase {
         }
     },
     /** Arrays var (float32), m and v (the case's 16-bit type), grad (float32); with the fused weight decay. */
-    ADAM_HALF_SLOTS("adamHalfSlots", 4) {
+    ADAM_HALF_SLOTS("adamMixed", 4) {
         @Override
         DType[] arrayTypes(DType t) {
             return new DType[] {DType.FLOAT32, t, t, DType.FLOAT32};
@@ -327,13 +328,13 @@ enum KernelCase {
 
         @Override
         double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
-            k.adamHalfSlots(t, t, null, s[0], s[1], s[2], null, s[3], from, to,
+            k.adamMixed(DType.FLOAT32, t, t, null, VariableRounding.NEAREST, s[0], s[1], s[2], null, s[3], from, to,
                     new AdamCoefficients(p[0], p[1], p[2], p[3]).withWeightDecay(p[4], p[5]));
             return 0;
         }
     },
     /** AMSGrad: arrays var, m (the case's type), v (float32), vhat (the other 16-bit type), grad. */
-    ADAM_HALF_SLOTS_AMSGRAD("adamHalfSlots", 5) {
+    ADAM_HALF_SLOTS_AMSGRAD("adamMixed", 5) {
         @Override
         DType[] arrayTypes(DType t) {
             return new DType[] {DType.FLOAT32, t, DType.FLOAT32, otherHalf(t), DType.FLOAT32};
@@ -346,13 +347,13 @@ enum KernelCase {
 
         @Override
         double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
-            k.adamHalfSlots(t, DType.FLOAT32, otherHalf(t), s[0], s[1], s[2], s[3], s[4], from, to,
+            k.adamMixed(DType.FLOAT32, t, DType.FLOAT32, otherHalf(t), VariableRounding.NEAREST, s[0], s[1], s[2], s[3], s[4], from, to,
                     new AdamCoefficients(p[0], p[1], p[2], p[3]));
             return 0;
         }
     },
     /** Arrays var, accum (the case's 16-bit type), grad. */
-    KERAS_MOMENTUM_HALF_SLOTS("kerasMomentumHalfSlots", 3) {
+    KERAS_MOMENTUM_HALF_SLOTS("kerasMomentumMixed", 3) {
         @Override
         DType[] arrayTypes(DType t) {
             return new DType[] {DType.FLOAT32, t, DType.FLOAT32};
@@ -365,12 +366,12 @@ enum KernelCase {
 
         @Override
         double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
-            k.kerasMomentumHalfSlots(t, s[0], s[1], s[2], from, to, p[0], p[1], p[2] != 0);
+            k.kerasMomentumMixed(DType.FLOAT32, t, VariableRounding.NEAREST, s[0], s[1], s[2], from, to, p[0], p[1], p[2] != 0);
             return 0;
         }
     },
     /** Arrays var, m (the case's 16-bit type), grad. */
-    LION_HALF_SLOTS("lionHalfSlots", 3) {
+    LION_HALF_SLOTS("lionMixed", 3) {
         @Override
         DType[] arrayTypes(DType t) {
             return new DType[] {DType.FLOAT32, t, DType.FLOAT32};
@@ -383,7 +384,92 @@ enum KernelCase {
 
         @Override
         double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
-            k.lionHalfSlots(t, s[0], s[1], s[2], from, to, new LionCoefficients(p[0], p[1], p[2], p[3], p[4]));
+            k.lionMixed(DType.FLOAT32, t, VariableRounding.NEAREST, s[0], s[1], s[2], from, to, new LionCoefficients(p[0], p[1], p[2], p[3], p[4]));
+            return 0;
+        }
+    },
+    /**
+     * A 16-bit variable rounded stochastically: arrays var, m and v (the case's type), grad
+     * (float32); with the fused weight decay; the last scalar is the rounding key.
+     */
+    ADAM_HALF_VARIABLE("adamMixed", 4) {
+        @Override
+        DType[] arrayTypes(DType t) {
+            return new DType[] {t, t, t, DType.FLOAT32};
+        }
+
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            double[] p = ADAM_HALF_SLOTS.scalars(r, t);
+            double[] withKey = java.util.Arrays.copyOf(p, p.length + 1);
+            withKey[p.length] = r.nextInt();
+            return withKey;
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.adamMixed(t, t, t, null, new VariableRounding(true, (int) p[6]), s[0], s[1], s[2], null, s[3], from, to,
+                    new AdamCoefficients(p[0], p[1], p[2], p[3]).withWeightDecay(p[4], p[5]));
+            return 0;
+        }
+    },
+    /** AMSGrad on a 16-bit variable rounded to nearest: arrays var (the case's type), m (float32), v (the other 16-bit type), vhat (the case's), grad. */
+    ADAM_HALF_VARIABLE_AMSGRAD("adamMixed", 5) {
+        @Override
+        DType[] arrayTypes(DType t) {
+            return new DType[] {t, DType.FLOAT32, otherHalf(t), t, DType.FLOAT32};
+        }
+
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return adamScalars(r, DType.FLOAT32);
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.adamMixed(t, DType.FLOAT32, otherHalf(t), t, VariableRounding.NEAREST, s[0], s[1], s[2], s[3], s[4], from, to,
+                    new AdamCoefficients(p[0], p[1], p[2], p[3]));
+            return 0;
+        }
+    },
+    /** A 16-bit variable rounded stochastically, its accum float32: arrays var (the case's type), accum, grad; the last scalar is the key. */
+    KERAS_MOMENTUM_HALF_VARIABLE("kerasMomentumMixed", 3) {
+        @Override
+        DType[] arrayTypes(DType t) {
+            return new DType[] {t, DType.FLOAT32, DType.FLOAT32};
+        }
+
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            double[] p = KERAS_MOMENTUM.scalars(r, DType.FLOAT32);
+            double[] withKey = java.util.Arrays.copyOf(p, p.length + 1);
+            withKey[p.length] = r.nextInt();
+            return withKey;
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.kerasMomentumMixed(t, DType.FLOAT32, new VariableRounding(true, (int) p[3]), s[0], s[1], s[2], from, to, p[0], p[1],
+                    p[2] != 0);
+            return 0;
+        }
+    },
+    /** A 16-bit variable and m rounded to nearest: arrays var, m (the case's type), grad. */
+    LION_HALF_VARIABLE("lionMixed", 3) {
+        @Override
+        DType[] arrayTypes(DType t) {
+            return new DType[] {t, t, DType.FLOAT32};
+        }
+
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return LION.scalars(r, DType.FLOAT32);
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.lionMixed(t, t, VariableRounding.NEAREST, s[0], s[1], s[2], from, to,
+                    new LionCoefficients(p[0], p[1], p[2], p[3], p[4]));
             return 0;
         }
     },
@@ -616,7 +702,7 @@ enum KernelCase {
      * 16-bit slot kernels the slots' ({@link #arrayTypes}).
      */
     List<DType> dtypes() {
-        return arrayTypes(DType.FLOAT32).length == arrays && method.endsWith("HalfSlots")
+        return arrayTypes(DType.FLOAT32).length == arrays && method.endsWith("Mixed")
                 ? List.of(DType.BFLOAT16, DType.FLOAT16) : List.of(DType.FLOAT32, DType.FLOAT64);
     }
 

@@ -76,8 +76,9 @@ class KernelEquivalenceTest {
             for (int a = 0; a < c.arrays(); a++) {
                 original[a] = PropertyData.values(arena, types[a], total, seed + a);
                 expected[a] = copy(arena, original[a]);
-                // 16-bit slots stay off-heap with Java-array variables, as HostTensorKernels makes them.
-                actual[a] = heap && !types[a].isHalf() ? copyToArray(types[a], original[a]) : copy(arena, original[a]);
+                // 16-bit slots stay off-heap with Java-array variables, as HostTensorKernels makes
+                // them; a 16-bit variable (array 0) wraps a short[].
+                actual[a] = heap && (a == 0 || !types[a].isHalf()) ? copyToArray(types[a], original[a]) : copy(arena, original[a]);
             }
             double[] scalars = c.scalars(new SplittableRandom(seed), t);
 
@@ -162,7 +163,11 @@ class KernelEquivalenceTest {
     /** A copy of {@code s} on a Java array of {@code t}'s elements, as {@code Tensor.wrap} makes them. */
     private static MemorySegment copyToArray(DType t, MemorySegment s) {
         int n = (int) (s.byteSize() / t.byteSize());
-        MemorySegment c = t == DType.FLOAT32 ? MemorySegment.ofArray(new float[n]) : MemorySegment.ofArray(new double[n]);
+        MemorySegment c = switch (t) {
+            case FLOAT32 -> MemorySegment.ofArray(new float[n]);
+            case FLOAT64 -> MemorySegment.ofArray(new double[n]);
+            default -> MemorySegment.ofArray(new short[n]);
+        };
         c.copyFrom(s);
         return c;
     }

@@ -90,4 +90,45 @@ final class HalfLanes {
                 .blend(0x7E00, abs.compare(VectorOperators.GT, 0xFF << 23));
         return (ShortVector) half.or(bits.lanewise(VectorOperators.LSHR, 16).and(0x8000)).convertShape(VectorOperators.I2S, HS, 0);
     }
+
+    /**
+     * {@code VariableRounding.random(key, i + lane)} in each lane: the random bits of the
+     * {@code FS.length()} elements from element {@code i}.
+     */
+    static IntVector random(int key, long i) {
+        IntVector h = IntVector.zero(IS).addIndex(1).add((int) i).mul(0x9E37_79B9).add(key);
+        h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85EB_CA6B);
+        h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xC2B2_AE35);
+        return h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
+    }
+
+    /** {@code HalfFloats.toBfloat16Stochastic} lane by lane, with the random bits {@code random}. */
+    static ShortVector toBfloat16Stochastic(FloatVector f, IntVector random) {
+        IntVector bits = f.reinterpretAsInts();
+        IntVector rounded = bits.add(random.lanewise(VectorOperators.LSHR, 16));
+        VectorMask<Float> nan = f.compare(VectorOperators.NE, f);
+        if (nan.anyTrue()) {
+            rounded = rounded.blend(bits.or(0x7FFF_FFFF).lanewise(VectorOperators.XOR, 0x003F_FFFF), nan.cast(IS));
+        }
+        return (ShortVector) rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0);
+    }
+
+    /** {@code HalfFloats.toFloat16Stochastic} lane by lane, with the random bits {@code random}. */
+    static ShortVector toFloat16Stochastic(FloatVector f, IntVector random) {
+        IntVector bits = f.reinterpretAsInts();
+        IntVector abs = bits.and(0x7FFF_FFFF);
+        IntVector exponent = abs.lanewise(VectorOperators.LSHR, 23).max(1);
+        IntVector significand = abs.and(0x7F_FFFF).or(IntVector.zero(IS).blend(0x80_0000, abs.compare(VectorOperators.GE, 0x80_0000)));
+        IntVector shift = exponent.neg().add(126).max(13);
+        // Shifts past 31 (magnitudes below 2^-32) become zero below; the lanes' shift counts are
+        // taken modulo 32, so clamp them first.
+        VectorMask<Integer> tooSmall = shift.compare(VectorOperators.GT, 31);
+        shift = shift.min(31);
+        IntVector kept = significand.add(random.lanewise(VectorOperators.LSHR, shift.neg().add(32)))
+                .lanewise(VectorOperators.LSHR, shift);
+        IntVector half = kept.add(exponent.sub(113).max(0).lanewise(VectorOperators.LSHL, 10)).min(0x7C00)
+                .blend(0, tooSmall)
+                .blend(0x7E00, abs.compare(VectorOperators.GT, 0xFF << 23));
+        return (ShortVector) half.or(bits.lanewise(VectorOperators.LSHR, 16).and(0x8000)).convertShape(VectorOperators.I2S, HS, 0);
+    }
 }

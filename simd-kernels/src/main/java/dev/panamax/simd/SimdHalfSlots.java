@@ -5,7 +5,8 @@ import static dev.panamax.simd.VectorMemory.*;
 
 import dev.panamax.kernels.AdamCoefficients;
 import dev.panamax.kernels.LionCoefficients;
-import dev.panamax.kernels.ScalarHalfSlots;
+import dev.panamax.kernels.ScalarMixedPrecision;
+import dev.panamax.kernels.VariableRounding;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -15,7 +16,7 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * SIMD kernels of float32 variables whose slots are stored in 16 bits, bit for bit
- * {@link ScalarHalfSlots}: a 16-bit slot is loaded as half as many bytes, widened in registers
+ * {@link ScalarMixedPrecision}: a 16-bit slot is loaded as half as many bytes, widened in registers
  * ({@link HalfLanes}), computed on in float32 and rounded back in registers before its store. Each
  * slot's storage is a loop-invariant test inside one loop, as the optional slots of the float32
  * kernels are, rather than one copy of the loop per combination. The tests are written out at each
@@ -85,7 +86,7 @@ final class SimdHalfSlots {
             amsgrad(kind(mType), kind(vType), kind(vhatType), var, m, v, vhat, grad, from, to, alpha, oneMinusBeta1, oneMinusBeta2,
                     epsilon, c.decays(), wd, wdLr);
         }
-        ScalarHalfSlots.adam(mType, vType, vhatType, var, m, v, vhat, grad, from + vectorEnd(from, to), to, alpha, oneMinusBeta1,
+        ScalarMixedPrecision.adam(DType.FLOAT32, mType, vType, vhatType, VariableRounding.NEAREST, var, m, v, vhat, grad, from + vectorEnd(from, to), to, alpha, oneMinusBeta1,
                 oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
     }
 
@@ -164,7 +165,7 @@ final class SimdHalfSlots {
     static void kerasMomentum(DType accumType, MemorySegment var, MemorySegment accum, MemorySegment grad, long from, long to,
                               double lr, double momentum, boolean nesterov) {
         kerasMomentum(kind(accumType), var, accum, grad, from, to, (float) lr, (float) momentum, nesterov);
-        ScalarHalfSlots.kerasMomentum(accumType, var, accum, grad, from + vectorEnd(from, to), to, (float) lr, (float) momentum,
+        ScalarMixedPrecision.kerasMomentum(DType.FLOAT32, accumType, VariableRounding.NEAREST, var, accum, grad, from + vectorEnd(from, to), to, (float) lr, (float) momentum,
                 nesterov);
     }
 
@@ -194,7 +195,7 @@ final class SimdHalfSlots {
         float b2 = (float) c.beta2();
         float c2 = (float) c.oneMinusBeta2();
         lion(kind(mType), var, m, grad, from, to, lr, b1, c1, b2, c2);
-        ScalarHalfSlots.lion(mType, var, m, grad, from + vectorEnd(from, to), to, lr, b1, c1, b2, c2);
+        ScalarMixedPrecision.lion(DType.FLOAT32, mType, VariableRounding.NEAREST, var, m, grad, from + vectorEnd(from, to), to, lr, b1, c1, b2, c2);
     }
 
     private static void lion(int mKind, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, float lr,

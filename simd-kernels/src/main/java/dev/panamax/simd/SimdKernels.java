@@ -12,6 +12,7 @@ import dev.panamax.kernels.OptimizerKernels;
 import dev.panamax.kernels.RmspropCoefficients;
 import dev.panamax.kernels.ScalarKernels;
 import dev.panamax.kernels.ScheduleFreeCoefficients;
+import dev.panamax.kernels.VariableRounding;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
 
@@ -187,21 +188,35 @@ public final class SimdKernels implements OptimizerKernels {
     }
 
     @Override
-    public void adamHalfSlots(DType mDtype, DType vDtype, DType vhatDtype, MemorySegment var, MemorySegment m, MemorySegment v,
-                              MemorySegment vhat, MemorySegment grad, long from, long to, AdamCoefficients c) {
-        SimdHalfSlots.adam(mDtype, vDtype, vhatDtype, var, m, v, vhat, grad, from, to, c);
+    public void adamMixed(DType varDtype, DType mDtype, DType vDtype, DType vhatDtype, VariableRounding rounding, MemorySegment var,
+                          MemorySegment m, MemorySegment v, MemorySegment vhat, MemorySegment grad, long from, long to,
+                          AdamCoefficients c) {
+        if (varDtype == DType.FLOAT32) {
+            SimdHalfSlots.adam(mDtype, vDtype, vhatDtype, var, m, v, vhat, grad, from, to, c);
+        } else {
+            SimdHalfVariables.adam(varDtype, mDtype, vDtype, vhatDtype, rounding, var, m, v, vhat, grad, from, to, c);
+        }
     }
 
     @Override
-    public void kerasMomentumHalfSlots(DType accumDtype, MemorySegment var, MemorySegment accum, MemorySegment grad, long from,
-                                       long to, double lr, double momentum, boolean nesterov) {
-        SimdHalfSlots.kerasMomentum(accumDtype, var, accum, grad, from, to, lr, momentum, nesterov);
+    public void kerasMomentumMixed(DType varDtype, DType accumDtype, VariableRounding rounding, MemorySegment var,
+                                   MemorySegment accum, MemorySegment grad, long from, long to, double lr, double momentum,
+                                   boolean nesterov) {
+        if (varDtype == DType.FLOAT32) {
+            SimdHalfSlots.kerasMomentum(accumDtype, var, accum, grad, from, to, lr, momentum, nesterov);
+        } else {
+            SimdHalfVariables.kerasMomentum(varDtype, accumDtype, rounding, var, accum, grad, from, to, lr, momentum, nesterov);
+        }
     }
 
     @Override
-    public void lionHalfSlots(DType mDtype, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to,
-                              LionCoefficients c) {
-        SimdHalfSlots.lion(mDtype, var, m, grad, from, to, c);
+    public void lionMixed(DType varDtype, DType mDtype, VariableRounding rounding, MemorySegment var, MemorySegment m,
+                          MemorySegment grad, long from, long to, LionCoefficients c) {
+        if (varDtype == DType.FLOAT32) {
+            SimdHalfSlots.lion(mDtype, var, m, grad, from, to, c);
+        } else {
+            SimdHalfVariables.lion(varDtype, mDtype, rounding, var, m, grad, from, to, c);
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.panamax.simd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.panamax.kernels.VariableRounding;
 import dev.panamax.simd.heap.HeapHalfLoops;
 import dev.panamax.tensor.HalfFloats;
 import java.lang.foreign.Arena;
@@ -198,6 +199,58 @@ class HalfLanesTest {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Memory.class)
+    void stochasticNarrowingEqualsTheReference(Memory memory) {
+        SplittableRandom random = new SplittableRandom(SEED + 5);
+        IntList bits = new IntList();
+        for (int b : specialValues()) {
+            bits.add(b);
+        }
+        for (int b : float16Range(random)) {
+            bits.add(b);
+        }
+        for (int i = 0; i < 20_000; i++) {
+            bits.add(random.nextInt());
+            // Magnitudes from 2^-40 to 2^-20: float16's subnormals, and below them those that become zero.
+            bits.add(Float.floatToRawIntBits((float) (Math.scalb(1.0 + random.nextDouble(), random.nextInt(-40, -20))
+                    * (random.nextBoolean() ? 1 : -1))));
+        }
+        int[] all = bits.toArray();
+        float[] values = new float[all.length];
+        for (int i = 0; i < all.length; i++) {
+            values[i] = Float.intBitsToFloat(all[i]);
+        }
+        for (Format format : Format.values()) {
+            int key = random.nextInt();
+            int n = wholeVectors(memory, values.length);
+            short[] got = new short[values.length];
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment floats = memory.floats(arena, n);
+                MemorySegment halves = memory.shorts(arena, n);
+                MemorySegment.copy(values, 0, floats, F, 0, values.length);
+                for (int from = 0; from < n; from += chunk(memory)) {
+                    int count = Math.min(chunk(memory), n - from);
+                    if (format == Format.BFLOAT16) {
+                        memory.loops.toBfloat16Stochastic(floats, from, halves, from, count, key);
+                    } else {
+                        memory.loops.toFloat16Stochastic(floats, from, halves, from, count, key);
+                    }
+                }
+                MemorySegment.copy(halves, S, 0, got, 0, got.length);
+            }
+            for (int i = 0; i < values.length; i++) {
+                int r = VariableRounding.random(key, i);
+                short expected = format == Format.BFLOAT16 ? HalfFloats.toBfloat16Stochastic(values[i], r)
+                        : HalfFloats.toFloat16Stochastic(values[i], r);
+                if (got[i] != expected) {
+                    fail(String.format("%s stochastic narrowing on %s of 0x%08x (%s), random 0x%08x: 0x%04x, expected 0x%04x"
+                            + " (seed %d)", format, memory, all[i], values[i], r, got[i] & 0xFFFF, expected & 0xFFFF, SEED));
                 }
             }
         }

@@ -20,4 +20,10 @@ public interface HalfLoops {
     void toBfloat16(MemorySegment floats, long from, MemorySegment halves, long to, int n);
 
     void toFloat16(MemorySegment floats, long from, MemorySegment halves, long to, int n);
+
+    /** Stochastic narrowing, element {@code from + j} with {@code VariableRounding.random(key, from + j)}. */
+    void toBfloat16Stochastic(MemorySegment floats, long from, MemorySegment halves, long to, int n, int key);
+
+    /** As {@link #toBfloat16Stochastic}, to float16. */
+    void toFloat16Stochastic(MemorySegment floats, long from, MemorySegment halves, long to, int n, int key);
 }

@@ -34,6 +34,8 @@ public final class OptimizerVariables implements AutoCloseable {
     private static final class PerVariable {
         final Map<String, Tensor> byName = new LinkedHashMap<>();
         long checkedIn;
+        /** The variable's position among the trainable ones. */
+        int position;
     }
 
     /** @param scope the optimizer's name, the first part of every path */
@@ -75,7 +77,9 @@ public final class OptimizerVariables implements AutoCloseable {
             throw new IllegalStateException("The optimizer variables are already built");
         }
         for (Variable v : variables) {
-            if (perVariable.putIfAbsent(v, new PerVariable()) == null) {
+            PerVariable entry = new PerVariable();
+            if (perVariable.putIfAbsent(v, entry) == null) {
+                entry.position = trainable.size();
                 trainable.add(v);
             }
         }
@@ -91,7 +95,13 @@ public final class OptimizerVariables implements AutoCloseable {
         return Collections.unmodifiableList(trainable);
     }
 
-    /** Whether {@code value} is finite and within the bounds. */
+    /** The position of a built variable among {@link #trainableVariables}, or -1 for another one. */
+    public int position(Variable variable) {
+        PerVariable entry = perVariable.get(variable);
+        return entry == null ? -1 : entry.position;
+    }
+
+    /** Whether {@code variable} is one of the build's. */
     public boolean contains(Variable variable) {
         return perVariable.containsKey(variable);
     }

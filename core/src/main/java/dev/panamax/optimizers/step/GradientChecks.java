@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Every check of a step's gradients and variables, run before anything is written, so that a
@@ -26,6 +27,8 @@ public final class GradientChecks {
     private final boolean constraintsOnSparse;
     /** The name of the 16-bit type some slots are stored in, or null when none is. */
     private final String halfSlots;
+    /** The optimizer's checks of a bfloat16 or float16 variable (throwing when it cannot update it). */
+    private final Consumer<Variable> halfVariableChecks;
     /** Counts check passes, so each can mark the variables it has seen without a map of its own. */
     private long pass;
     /** The variables seen in a pass before the optimizer is built (reused, so a step allocates nothing). */
@@ -36,13 +39,16 @@ public final class GradientChecks {
      *                            gradient (Keras 3 applies the constraint after the update; Keras 2
      *                            refuses)
      * @param halfSlots           the name of a 16-bit type the optimizer stores slots in, or null:
-     *                            its kernels then need float32 variables
+     *                            its kernels then need float32 or 16-bit variables
+     * @param halfVariableChecks  the optimizer's checks of a bfloat16 or float16 variable
      */
-    public GradientChecks(OptimizerVariables store, TensorKernelsLookup kernels, boolean constraintsOnSparse, String halfSlots) {
+    public GradientChecks(OptimizerVariables store, TensorKernelsLookup kernels, boolean constraintsOnSparse, String halfSlots,
+                          Consumer<Variable> halfVariableChecks) {
         this.store = store;
         this.kernels = kernels;
         this.constraintsOnSparse = constraintsOnSparse;
         this.halfSlots = halfSlots;
+        this.halfVariableChecks = halfVariableChecks;
     }
 
     /**
@@ -100,6 +106,10 @@ public final class GradientChecks {
             throw new IllegalArgumentException("Gradient for variable '" + v.name() + "' is null" + where);
         }
         if (g instanceof IndexedSlices sparse) {
+            if (v.dtype().isHalf()) {
+                throw new UnsupportedOperationException("Gradient for variable '" + v.name() + "' is an IndexedSlices and the"
+                        + " variable is " + v.dtype().kerasName() + ": 16-bit variables take dense float32 gradients" + where);
+            }
             if (!v.value().isHost()) {
                 throw new UnsupportedOperationException("Gradient for variable '" + v.name() + "' is an IndexedSlices and"
                         + " the variable lives on device '" + v.value().storage().device() + "': sparse updates run on"
@@ -116,7 +126,11 @@ public final class GradientChecks {
             throw new IllegalArgumentException("Gradient for variable '" + v.name() + "' lives on device '"
                     + t.storage().device() + "', the variable on '" + v.value().storage().device() + "'" + where);
         }
-        if (t.dtype() != v.dtype()) {
+        if (v.dtype().isHalf() && t.dtype() != DType.FLOAT32) {
+            throw new IllegalArgumentException("Gradient for variable '" + v.name() + "' has dtype " + t.dtype().kerasName()
+                    + ", expected float32 (the gradient of a " + v.dtype().kerasName() + " variable)" + where);
+        }
+        if (!v.dtype().isHalf() && t.dtype() != v.dtype()) {
             throw new IllegalArgumentException("Gradient for variable '" + v.name() + "' has dtype " + t.dtype().kerasName()
                     + ", expected " + v.dtype().kerasName() + " (the variable's dtype)" + where);
         }
@@ -133,13 +147,11 @@ public final class GradientChecks {
             throw new IllegalStateException("Variable '" + v.name() + "' is closed");
         }
         if (v.dtype().isHalf()) {
-            throw new UnsupportedOperationException("Variable '" + v.name() + "' has dtype " + v.dtype().kerasName()
-                    + ": optimizers update float32 and float64 variables; keep the variable in float32 (as Keras's mixed"
-                    + " precision policies do) and store the optimizer's slots in " + v.dtype().kerasName() + " with slotDtype");
+            halfVariableChecks.accept(v);
         }
-        if (halfSlots != null && v.dtype() != DType.FLOAT32) {
+        if (halfSlots != null && v.dtype() == DType.FLOAT64) {
             throw new IllegalArgumentException("Variable '" + v.name() + "' has dtype " + v.dtype().kerasName() + ": slots stored in "
-                    + halfSlots + " (slotDtype) are computed in float32 with float32 variables");
+                    + halfSlots + " (slotDtype) are computed in float32 with float32 or 16-bit variables");
         }
         if (!kernels.hasBackend(v.value())) {
             throw new IllegalArgumentException("Variable '" + v.name() + "' lives on device '" + v.value().storage().device()

@@ -197,7 +197,7 @@ class StagesTest {
     void checksNameTheVariableAndWhatWasExpected() {
         Variable v = variable("dense/kernel", 1, 2);
         build(v);
-        GradientChecks checks = new GradientChecks(store, kernels, false, null);
+        GradientChecks checks = new GradientChecks(store, kernels, false, null, v16 -> { });
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> checks.check(pairs(v, 1, 2, 3), ""));
         assertEquals("Gradient for variable 'dense/kernel' has shape [3], expected [2] (the variable's shape)", e.getMessage());

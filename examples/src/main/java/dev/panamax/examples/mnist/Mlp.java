@@ -1,6 +1,8 @@
 package dev.panamax.examples.mnist;
 
 import dev.panamax.optimizers.Optimizer;
+import dev.panamax.tensor.DType;
+import dev.panamax.tensor.HalfFloats;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
 import java.util.ArrayList;
@@ -18,6 +20,9 @@ import org.ejml.dense.row.CommonOps_FDRM;
  *
  * <p>Images are one flat row-major array, {@code layerSizes[0]} floats per example; labels are
  * class indices in {@code [0, layerSizes[last])}. Single-threaded and deterministic.
+ *
+ * <p>With {@link #storeWeightsIn} the parameters are bfloat16 or float16 variables instead (Java
+ * {@code short[]}s), and each forward pass computes in float32 on their widened values.
  */
 public final class Mlp {
 
@@ -32,8 +37,11 @@ public final class Mlp {
     private final FMatrixRMaj[] biases;
     private final FMatrixRMaj[] kernelGrads;
     private final FMatrixRMaj[] biasGrads;
-    private final List<Variable> variables;
+    private List<Variable> variables;
     private final List<Tensor> gradients;
+    /** The 16-bit weights, parallel to {@link #variables}, or null when the float32 matrices are the variables. */
+    private short[][] halfWeights;
+    private DType weightDtype = DType.FLOAT32;
 
     private Workspace trainSpace;
     private Workspace evalSpace;
@@ -83,6 +91,44 @@ public final class Mlp {
         }
         this.variables = List.copyOf(vars);
         this.gradients = List.copyOf(grads);
+    }
+
+    /**
+     * Makes the parameters {@code dtype} variables ({@code BFLOAT16} or {@code FLOAT16}), each
+     * the current float32 value rounded to nearest: the optimizer then updates 16-bit weights
+     * directly (with float32 gradients), and the network computes on their float32 widening, which
+     * is exact. Call before training; {@link #variables()} returns the new variables.
+     */
+    public void storeWeightsIn(DType dtype) {
+        if (!dtype.isHalf()) {
+            throw new IllegalArgumentException("storeWeightsIn takes bfloat16 or float16, got " + dtype.kerasName());
+        }
+        List<Variable> half = new ArrayList<>(variables.size());
+        halfWeights = new short[variables.size()][];
+        for (int v = 0; v < variables.size(); v++) {
+            Variable f = variables.get(v);
+            float[] values = f.value().toFloatArray();
+            short[] bits = new short[values.length];
+            for (int i = 0; i < values.length; i++) {
+                bits[i] = dtype == DType.BFLOAT16 ? HalfFloats.toBfloat16(values[i]) : HalfFloats.toFloat16(values[i]);
+            }
+            halfWeights[v] = bits;
+            half.add(new Variable(f.name(), Tensor.wrap(bits, dtype, f.shape())));
+        }
+        variables = List.copyOf(half);
+        weightDtype = dtype;
+        widenWeights();
+    }
+
+    /** Copies the 16-bit weights, widened, into the float32 matrices the passes compute with. */
+    private void widenWeights() {
+        for (int v = 0; v < halfWeights.length; v++) {
+            float[] target = v % 2 == 0 ? kernels[v / 2].data : biases[v / 2].data;
+            short[] bits = halfWeights[v];
+            for (int i = 0; i < bits.length; i++) {
+                target[i] = weightDtype == DType.BFLOAT16 ? HalfFloats.bfloat16ToFloat(bits[i]) : HalfFloats.float16ToFloat(bits[i]);
+            }
+        }
     }
 
     /** The layer sizes given to the constructor (a copy). */
@@ -283,6 +329,9 @@ public final class Mlp {
     private double forward(Workspace ws, float[] images, byte[] labels, int from, int to, boolean training) {
         int rows = to - from;
         int in = sizes[0];
+        if (halfWeights != null) {
+            widenWeights();
+        }
         System.arraycopy(images, from * in, ws.acts[0].data, 0, rows * in);
         for (int i = 0; i < layers; i++) {
             FMatrixRMaj z = ws.acts[i + 1];

@@ -3,6 +3,7 @@ package dev.panamax.examples.mnist;
 import dev.panamax.distributed.Collective;
 import dev.panamax.kernels.KernelProvider;
 import dev.panamax.optimizers.Optimizer;
+import dev.panamax.tensor.DType;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -85,6 +86,17 @@ public final class MnistTrainer implements Callable<Integer> {
             description = "Stores the optimizer's slots in this dtype (SGD with momentum, Adam, AdamW, Lion); the weights"
                     + " stay float32 (default: float32).")
     String slotDtype;
+
+    @Option(names = "--variable-dtype", paramLabel = "bfloat16|float16|float32",
+            description = "Stores the weights in this dtype, updated directly by the optimizer (SGD with momentum, Adam,"
+                    + " AdamW, Lion), which computes in float32; the slots follow unless --slot-dtype is given"
+                    + " (default: float32).")
+    String variableDtype;
+
+    @Option(names = "--stochastic-rounding", paramLabel = "SEED",
+            description = "Rounds 16-bit weights stochastically, with random bits from this seed (needs --variable-dtype"
+                    + " bfloat16 or float16).")
+    Long stochasticRounding;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the weights, the shuffling, the shifts and"
             + " the dropout masks (default: ${DEFAULT-VALUE}).")
@@ -235,7 +247,8 @@ public final class MnistTrainer implements Callable<Integer> {
         System.setProperty("java.awt.headless", "true");
         String option = compare != null ? "--compare" : "--optimizer";
         List<String> texts = OptimizerChoice.texts(optimizer, compare);
-        OptimizerChoice choice = new OptimizerChoice(learningRate, clipnorm, threads, schedule, epochs, slotDtype);
+        OptimizerChoice choice = new OptimizerChoice(learningRate, clipnorm, threads, schedule, epochs, slotDtype,
+                stochasticRounding);
         choice.check(option, texts);
         // A child JVM of --workers, or a worker of a group the caller formed (trainAsWorker): no plot,
         // and only worker 0 of a caller's group prints.
@@ -263,7 +276,8 @@ public final class MnistTrainer implements Callable<Integer> {
         out.println(RunHeader.machine(threads != null ? threads : Runtime.getRuntime().availableProcessors(), seed));
         out.flush();
 
-        Training.Settings settings = new Training.Settings(layers, epochs, batchSize, seed, l2, dropout, shift);
+        Training.Settings settings = new Training.Settings(layers, epochs, batchSize, seed, l2, dropout, shift,
+                variableDtype == null ? DType.FLOAT32 : DType.fromKerasName(variableDtype));
         int stepsPerEpoch = (trainCount + batchSize - 1) / batchSize;
         List<String> labels = new ArrayList<>();
         try (Workers workers = this.group != null ? Workers.of(this.group) : Workers.childRank() != null ? Workers.joinAsChild()

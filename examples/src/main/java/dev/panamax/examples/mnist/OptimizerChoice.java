@@ -24,8 +24,10 @@ import java.util.Map;
  * @param epochs       the length of the run, which a cosine schedule spans
  * @param slotDtype    the dtype the optimizer's slots are stored in ({@code bfloat16},
  *                     {@code float16}), or null for the variables' float32
+ * @param stochasticRoundingSeed the seed of the stochastic rounding of 16-bit weights, or null
  */
-record OptimizerChoice(Double learningRate, Double clipnorm, Integer threads, String schedule, int epochs, String slotDtype) {
+record OptimizerChoice(Double learningRate, Double clipnorm, Integer threads, String schedule, int epochs, String slotDtype,
+                       Long stochasticRoundingSeed) {
 
     /** ExponentialDecay's rate per epoch: 0.9, so 10 epochs end at about a third of the start. */
     static final double DECAY_PER_EPOCH = 0.9;
@@ -102,16 +104,24 @@ record OptimizerChoice(Double learningRate, Double clipnorm, Integer threads, St
         }
     }
 
-    /** {@code o} made again from its config with {@code "slot_dtypes"} set, when {@code --slot-dtype} is given. */
+    /**
+     * {@code o} made again from its config with Panamax's {@code "slot_dtypes"} and
+     * {@code "stochastic_rounding_seed"} set, when {@code --slot-dtype} or {@code --stochastic-rounding} is given.
+     */
     private Optimizer withSlotDtype(String option, Optimizer o) {
-        if (slotDtype == null) {
+        if (slotDtype == null && stochasticRoundingSeed == null) {
             return o;
         }
         try (o) {
             Map<String, Object> serialized = Optimizers.serialize(o);
             @SuppressWarnings("unchecked")
             Map<String, Object> config = new LinkedHashMap<>((Map<String, Object>) serialized.get("config"));
-            config.put("slot_dtypes", slotDtype);
+            if (slotDtype != null) {
+                config.put("slot_dtypes", slotDtype);
+            }
+            if (stochasticRoundingSeed != null) {
+                config.put("stochastic_rounding_seed", stochasticRoundingSeed);
+            }
             Map<String, Object> again = new LinkedHashMap<>(serialized);
             again.put("config", config);
             return Optimizers.deserialize(again);

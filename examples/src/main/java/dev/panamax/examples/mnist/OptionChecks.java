@@ -70,6 +70,10 @@ final class OptionChecks {
         oneOf("--schedule", o.schedule, SCHEDULES);
         oneOf("--kernels", o.kernels, KERNELS);
         oneOf("--slot-dtype", o.slotDtype, SLOT_DTYPES);
+        oneOf("--variable-dtype", o.variableDtype, SLOT_DTYPES);
+        if (o.stochasticRounding != null && (o.variableDtype == null || o.variableDtype.equals("float32"))) {
+            throw new UsageException("--stochastic-rounding rounds 16-bit weights: give --variable-dtype bfloat16 or float16 too");
+        }
         if (o.name != null && !FILE_NAME.matcher(o.name).matches()) {
             throw new UsageException("--name must be a file name of at most 120 letters, digits and . _ + = -"
                     + " (no directory; --out says where), got '" + o.name + "'");

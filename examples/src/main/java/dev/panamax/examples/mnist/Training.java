@@ -2,6 +2,7 @@ package dev.panamax.examples.mnist;
 
 import dev.panamax.distributed.Collective;
 import dev.panamax.optimizers.Optimizer;
+import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Tensor;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -20,8 +21,14 @@ final class Training {
      *
      * @param layers    the MLP's sizes, input to output
      * @param shift     the largest offset in pixels of the augmentation, 0 for none
+     * @param weights   the dtype of the weights: float32, or bfloat16 or float16 updated directly
      */
-    record Settings(int[] layers, int epochs, int batchSize, long seed, double l2, double dropout, int shift) {
+    record Settings(int[] layers, int epochs, int batchSize, long seed, double l2, double dropout, int shift, DType weights) {
+
+        /** Settings with float32 weights. */
+        Settings(int[] layers, int epochs, int batchSize, long seed, double l2, double dropout, int shift) {
+            this(layers, epochs, batchSize, seed, l2, dropout, shift, DType.FLOAT32);
+        }
     }
 
     private static final long REDRAW_NANOS = 100_000_000L;
@@ -50,6 +57,9 @@ final class Training {
         int n = train.count();
         int pixels = train.rows() * train.cols();
         Mlp mlp = new Mlp(s.layers(), s.seed());
+        if (s.weights().isHalf()) {
+            mlp.storeWeightsIn(s.weights());
+        }
         mlp.setL2(s.l2());
         // Each worker drops units of its own examples: its own stream (worker 0's is the one of a single process).
         mlp.setDropout(s.dropout(), s.seed() + 1 + rank * 0x9E3779B97F4A7C15L);

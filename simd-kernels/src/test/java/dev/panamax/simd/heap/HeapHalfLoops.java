@@ -41,4 +41,20 @@ public final class HeapHalfLoops implements HalfLoops {
             VectorMemory.store(HalfLanes.toFloat16(VectorMemory.loadF(floats, from + j)), halves, to + j);
         }
     }
+
+    @Override
+    public void toBfloat16Stochastic(MemorySegment floats, long from, MemorySegment halves, long to, int n, int key) {
+        for (int j = 0; j < n; j += SimdLanes.FS.length()) {
+            VectorMemory.store(HalfLanes.toBfloat16Stochastic(VectorMemory.loadF(floats, from + j), HalfLanes.random(key, from + j)),
+                    halves, to + j);
+        }
+    }
+
+    @Override
+    public void toFloat16Stochastic(MemorySegment floats, long from, MemorySegment halves, long to, int n, int key) {
+        for (int j = 0; j < n; j += SimdLanes.FS.length()) {
+            VectorMemory.store(HalfLanes.toFloat16Stochastic(VectorMemory.loadF(floats, from + j), HalfLanes.random(key, from + j)),
+                    halves, to + j);
+        }
+    }
 }

@@ -1,0 +1,182 @@
+package dev.panamax.simd;
+
+import static dev.panamax.simd.SimdLanes.*;
+import static dev.panamax.simd.VectorMemory.*;
+
+import dev.panamax.kernels.AdamCoefficients;
+import dev.panamax.kernels.LionCoefficients;
+import dev.panamax.kernels.ScalarMixedPrecision;
+import dev.panamax.kernels.VariableRounding;
+import dev.panamax.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * SIMD kernels of bfloat16 and float16 variables (float32 gradient; each slot float32, bfloat16 or
+ * float16), bit for bit {@link ScalarMixedPrecision}: the variable is loaded as 16-bit lanes and
+ * widened in registers, the float32 formula runs, and the new value is rounded in registers, to
+ * nearest or stochastically ({@link HalfLanes#random}, the same bits as
+ * {@link VariableRounding#random} for each element's index). The loops follow
+ * {@link SimdHalfSlots}' layout for C2's inlining budget: our calls early, the variable rounded
+ * and stored before the slots, the 16-bit slots (always off-heap) read and written with the JDK's
+ * segment methods directly; the variable itself goes through {@link VectorMemory}, as it may wrap
+ * a {@code short[]}.
+ */
+final class SimdHalfVariables {
+
+    private static final int FLOAT32 = 0;
+    private static final int BFLOAT16 = 1;
+    private static final int FLOAT16 = 2;
+
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private SimdHalfVariables() {
+    }
+
+    private static int kind(DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> FLOAT32;
+            case BFLOAT16 -> BFLOAT16;
+            case FLOAT16 -> FLOAT16;
+            default -> throw new IllegalArgumentException("A mixed-precision kernel stores float32, bfloat16 or float16, got "
+                    + dtype.kerasName());
+        };
+    }
+
+    private static ShortVector loadH(MemorySegment slot, long i) {
+        return ShortVector.fromMemorySegment(HS, slot, i * Short.BYTES, ORDER);
+    }
+
+    /** As {@link SimdHalfSlots}: none when there is no 16-bit species. */
+    private static int vectorEnd(long from, long to) {
+        return HS == null ? 0 : FS.loopBound(span(from, to));
+    }
+
+    /** The 16-bit variable's new value {@code w} rounded as {@code stochastic} says, for the elements from {@code i}. */
+    private static ShortVector round(FloatVector w, boolean bfloat16, boolean stochastic, int key, long i) {
+        if (bfloat16) {
+            return stochastic ? HalfLanes.toBfloat16Stochastic(w, HalfLanes.random(key, i)) : HalfLanes.toBfloat16(w);
+        }
+        return stochastic ? HalfLanes.toFloat16Stochastic(w, HalfLanes.random(key, i)) : HalfLanes.toFloat16(w);
+    }
+
+    static void adam(DType varType, DType mType, DType vType, DType vhatType, VariableRounding rounding, MemorySegment var,
+                     MemorySegment m, MemorySegment v, MemorySegment vhat, MemorySegment grad, long from, long to,
+                     AdamCoefficients c) {
+        float alpha = (float) c.alpha();
+        float oneMinusBeta1 = (float) c.oneMinusBeta1();
+        float oneMinusBeta2 = (float) c.oneMinusBeta2();
+        float epsilon = (float) c.epsilon();
+        float wd = (float) c.weightDecay();
+        float wdLr = (float) c.decayLearningRate();
+        long vectorTo = from;
+        if (vhat == null) {
+            adam(varType == DType.BFLOAT16, rounding.stochastic(), rounding.key(), kind(mType), kind(vType), var, m, v, grad, from,
+                    to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
+            vectorTo += vectorEnd(from, to);
+        }
+        // AMSGrad's third slot is left to the reference loop: with a 16-bit variable it would not
+        // fit the inlining budget of a vector body.
+        ScalarMixedPrecision.adam(varType, mType, vType, vhatType, rounding, var, m, v, vhat, grad, vectorTo, to, alpha,
+                oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
+    }
+
+    private static void adam(boolean bfloat16, boolean stochastic, int key, int mKind, int vKind, MemorySegment var,
+                             MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to, float alpha,
+                             float oneMinusBeta1, float oneMinusBeta2, float epsilon, boolean decays, float wd, float wdLr) {
+        for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector g = loadF(grad, i);
+            FloatVector w = bfloat16 ? HalfLanes.bfloat16ToFloat(loadS(var, i)) : HalfLanes.float16ToFloat(loadS(var, i));
+            FloatVector mi = mKind == FLOAT32 ? loadF(m, i)
+                    : mKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : HalfLanes.float16ToFloat(loadH(m, i));
+            FloatVector vi = vKind == FLOAT32 ? loadF(v, i)
+                    : vKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(v, i)) : HalfLanes.float16ToFloat(loadH(v, i));
+            mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
+            vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
+            FloatVector denominator = vi.lanewise(VectorOperators.SQRT).add(epsilon);
+            if (decays) {
+                w = w.sub(w.mul(wd).mul(wdLr));
+            }
+            store(round(w.sub(mi.mul(alpha).div(denominator)), bfloat16, stochastic, key, i), var, i);
+            if (mKind == FLOAT32) {
+                store(mi, m, i);
+            } else {
+                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mi) : HalfLanes.toFloat16(mi)).intoMemorySegment(m, i * Short.BYTES, ORDER);
+            }
+            if (vKind == FLOAT32) {
+                store(vi, v, i);
+            } else {
+                (vKind == BFLOAT16 ? HalfLanes.toBfloat16(vi) : HalfLanes.toFloat16(vi)).intoMemorySegment(v, i * Short.BYTES, ORDER);
+            }
+        }
+    }
+
+    static void kerasMomentum(DType varType, DType accumType, VariableRounding rounding, MemorySegment var, MemorySegment accum,
+                              MemorySegment grad, long from, long to, double lr, double momentum, boolean nesterov) {
+        kerasMomentum(varType == DType.BFLOAT16, rounding.stochastic(), rounding.key(), kind(accumType), var, accum, grad, from, to,
+                (float) lr, (float) momentum, nesterov);
+        ScalarMixedPrecision.kerasMomentum(varType, accumType, rounding, var, accum, grad, from + vectorEnd(from, to), to,
+                (float) lr, (float) momentum, nesterov);
+    }
+
+    private static void kerasMomentum(boolean bfloat16, boolean stochastic, int key, int accumKind, MemorySegment var,
+                                      MemorySegment accum, MemorySegment grad, long from, long to, float lr, float momentum,
+                                      boolean nesterov) {
+        for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector g = loadF(grad, i);
+            FloatVector w = bfloat16 ? HalfLanes.bfloat16ToFloat(loadS(var, i)) : HalfLanes.float16ToFloat(loadS(var, i));
+            FloatVector a = (accumKind == FLOAT32 ? loadF(accum, i)
+                    : accumKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(accum, i)) : HalfLanes.float16ToFloat(loadH(accum, i)))
+                    .mul(momentum).sub(g.mul(lr));
+            FloatVector step = nesterov ? a.mul(momentum).sub(g.mul(lr)) : a;
+            store(round(w.add(step), bfloat16, stochastic, key, i), var, i);
+            if (accumKind == FLOAT32) {
+                store(a, accum, i);
+            } else {
+                (accumKind == BFLOAT16 ? HalfLanes.toBfloat16(a) : HalfLanes.toFloat16(a)).intoMemorySegment(accum, i * Short.BYTES, ORDER);
+            }
+        }
+    }
+
+    static void lion(DType varType, DType mType, VariableRounding rounding, MemorySegment var, MemorySegment m, MemorySegment grad,
+                     long from, long to, LionCoefficients c) {
+        float lr = (float) c.lr();
+        float b1 = (float) c.beta1();
+        float c1 = (float) c.oneMinusBeta1();
+        float b2 = (float) c.beta2();
+        float c2 = (float) c.oneMinusBeta2();
+        lion(varType == DType.BFLOAT16, rounding.stochastic(), rounding.key(), kind(mType), var, m, grad, from, to, lr, b1, c1, b2,
+                c2);
+        ScalarMixedPrecision.lion(varType, mType, rounding, var, m, grad, from + vectorEnd(from, to), to, lr, b1, c1, b2, c2);
+    }
+
+    private static void lion(boolean bfloat16, boolean stochastic, int key, int mKind, MemorySegment var, MemorySegment m,
+                             MemorySegment grad, long from, long to, float lr, float b1, float c1, float b2, float c2) {
+        FloatVector zero = FloatVector.zero(FS);
+        FloatVector one = FloatVector.broadcast(FS, 1f);
+        FloatVector minusOne = FloatVector.broadcast(FS, -1f);
+        for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector g = loadF(grad, i);
+            FloatVector w = bfloat16 ? HalfLanes.bfloat16ToFloat(loadS(var, i)) : HalfLanes.float16ToFloat(loadS(var, i));
+            FloatVector mi = mKind == FLOAT32 ? loadF(m, i)
+                    : mKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : HalfLanes.float16ToFloat(loadH(m, i));
+            FloatVector d = mi.mul(b1).add(g.mul(c1));
+            // TF's Sign: +-1, +0 at either zero, the NaN itself at NaN.
+            FloatVector s = zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f))
+                    .blend(d, d.test(VectorOperators.IS_NAN));
+            store(round(w.sub(s.mul(lr)), bfloat16, stochastic, key, i), var, i);
+            FloatVector mNext = mi.mul(b2).add(g.mul(c2));
+            if (mKind == FLOAT32) {
+                store(mNext, m, i);
+            } else {
+                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mNext) : HalfLanes.toFloat16(mNext)).intoMemorySegment(m, i * Short.BYTES, ORDER);
+            }
+        }
+    }
+}
