@@ -7,7 +7,9 @@ import dev.panamax.optimizers.Lion;
 import dev.panamax.optimizers.Optimizer;
 import dev.panamax.optimizers.SGD;
 import dev.panamax.tensor.DType;
+import dev.panamax.tensor.HalfFloats;
 import dev.panamax.tensor.Tensor;
+import dev.panamax.tensor.Variable;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -37,16 +40,19 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Slots in bfloat16 against float32, in rounds as {@link ProductPathBenchmark} times them (every
- * contender once per round, in a shuffled order). Contenders:
+ * The 16-bit forms against float32, in rounds as {@link ProductPathBenchmark} times them (every
+ * contender once per round, in a shuffled order). A form is either bfloat16 slots of a float32
+ * variable, or a bfloat16 variable (with its slots in bfloat16 and stochastic rounding) and a
+ * float32 gradient. Contenders:
  * <ul>
  *   <li>{@code probe32}: {@link BandwidthProbe} on the float32 algorithm's arrays (the float32 limit);
- *   <li>{@code probe16}: the same pass with the slots as 16-bit arrays (a float32 variable and
- *   gradient, one short add per slot element): the limit for the 16-bit form's own bytes;
+ *   <li>{@code probe16}: the same pass over the 16-bit form's arrays (one add per element of each
+ *   16-bit array): the limit for the 16-bit form's own bytes;
  *   <li>{@code java16}: that pass as a plain Java loop over {@code float[]} and {@code short[]};
  *   <li>{@code step32}: {@code applyGradients} of the float32 optimizer on off-heap tensors;
- *   <li>{@code step16}: the same with {@code slotDtype(BFLOAT16)};
- *   <li>{@code wrapped16}: the same on {@code Tensor.wrap(float[])} variables (slots on {@code short[]}).
+ *   <li>{@code step16}: the same in the 16-bit form;
+ *   <li>{@code wrapped16}: the same on a variable that wraps a {@code float[]} (a {@code short[]}
+ *   for a bfloat16 variable) and a wrapped gradient; 16-bit slots are off-heap.
  * </ul>
  * {@link HalfSlotsReport} gives each 16-bit step as a share of its own limit and its speed-up over float32.
  */
@@ -60,19 +66,25 @@ public class HalfSlotsBenchmark {
 
     static final List<String> CONTENDERS = List.of("probe32", "probe16", "java16", "step32", "step16", "wrapped16");
 
-    /** The algorithms with 16-bit slot kernels. */
+    /** The algorithms with 16-bit kernels, with bfloat16 slots, or with a bfloat16 variable and slots. */
     public enum Form {
-        ADAM(Algorithm.ADAM, 2, dtype -> Adam.builder().learningRate(1e-3).slotDtype(dtype)),
-        MOMENTUM(Algorithm.MOMENTUM, 1, dtype -> SGD.builder().learningRate(0.01).momentum(0.9).slotDtype(dtype)),
-        LION(Algorithm.LION, 1, dtype -> Lion.builder().learningRate(1e-4).slotDtype(dtype));
+        ADAM(Algorithm.ADAM, 2, false, dtype -> Adam.builder().learningRate(1e-3).slotDtype(dtype)),
+        MOMENTUM(Algorithm.MOMENTUM, 1, false, dtype -> SGD.builder().learningRate(0.01).momentum(0.9).slotDtype(dtype)),
+        LION(Algorithm.LION, 1, false, dtype -> Lion.builder().learningRate(1e-4).slotDtype(dtype)),
+        ADAM_VARIABLE(Algorithm.ADAM, 2, true, dtype -> Adam.builder().learningRate(1e-3).stochasticRounding(1)),
+        MOMENTUM_VARIABLE(Algorithm.MOMENTUM, 1, true, dtype -> SGD.builder().learningRate(0.01).momentum(0.9).stochasticRounding(1)),
+        LION_VARIABLE(Algorithm.LION, 1, true, dtype -> Lion.builder().learningRate(1e-4).stochasticRounding(1));
 
         final Algorithm algorithm;
         final int slots;
+        /** Whether the 16-bit form has a bfloat16 variable (its slots follow it), not only bfloat16 slots. */
+        final boolean halfVariable;
         private final Function<DType, Optimizer.Builder<?>> builder;
 
-        Form(Algorithm algorithm, int slots, Function<DType, Optimizer.Builder<?>> builder) {
+        Form(Algorithm algorithm, int slots, boolean halfVariable, Function<DType, Optimizer.Builder<?>> builder) {
             this.algorithm = algorithm;
             this.slots = slots;
+            this.halfVariable = halfVariable;
             this.builder = builder;
         }
 
@@ -80,13 +92,22 @@ public class HalfSlotsBenchmark {
             return builder.apply(slotDtype).threads(threads).build();
         }
 
-        /** Bytes a 16-bit-slot step moves per element: the variable read and written, the gradient read, each slot read and written. */
+        /**
+         * Bytes a step of the 16-bit form moves per element: the variable read and written, the
+         * (float32) gradient read, each slot read and written.
+         */
         long halfBytesPerElement() {
-            return 3L * Float.BYTES + 2L * slots * Short.BYTES;
+            return (halfVariable ? 2L * Short.BYTES : 2L * Float.BYTES) + Float.BYTES + 2L * slots * Short.BYTES;
+        }
+
+        /** The form as the report names it. */
+        String label() {
+            return RooflineReport.name(algorithm) + (halfVariable ? ", bfloat16 variable and slots, stochastic rounding"
+                    : ", bfloat16 slots");
         }
     }
 
-    @Param({"ADAM", "MOMENTUM", "LION"})
+    @Param({"ADAM", "MOMENTUM", "LION", "ADAM_VARIABLE", "MOMENTUM_VARIABLE", "LION_VARIABLE"})
     public Form form;
 
     @Param({"16777216", "67108864"})
@@ -112,16 +133,20 @@ public class HalfSlotsBenchmark {
         MemorySegment[] probe32 = form.algorithm.allocate(arena, DType.FLOAT32, size);
         contenders[0] = () -> BandwidthProbe.step(form.algorithm, DType.FLOAT32, probe32, size, executor);
         MemorySegment[] probe16 = new MemorySegment[2 + form.slots];
-        probe16[0] = arena.allocate((long) size * Float.BYTES, 64);
+        probe16[0] = arena.allocate((long) size * (form.halfVariable ? Short.BYTES : Float.BYTES), 64);
         probe16[1] = arena.allocate((long) size * Float.BYTES, 64);
         for (int s = 0; s < form.slots; s++) {
             probe16[2 + s] = arena.allocate((long) size * Short.BYTES, 64);
         }
-        contenders[1] = () -> executor.forEach(size, (from, to) -> Probe16.probe16(probe16, from, to));
-        float[] javaVar = new float[size];
+        boolean halfVariable = form.halfVariable;
+        contenders[1] = () -> executor.forEach(size, (from, to) -> Probe16.probe16(probe16, halfVariable, from, to));
+        float[] javaVar = halfVariable ? null : new float[size];
+        short[] javaHalfVar = halfVariable ? new short[size] : null;
         float[] javaGrad = new float[size];
         short[][] javaSlots = new short[form.slots][size];
-        contenders[2] = () -> executor.forEach(size, (from, to) -> java16(javaVar, javaGrad, javaSlots, (int) from, (int) to));
+        contenders[2] = halfVariable
+                ? () -> executor.forEach(size, (from, to) -> java16(javaHalfVar, javaGrad, javaSlots, (int) from, (int) to))
+                : () -> executor.forEach(size, (from, to) -> java16(javaVar, javaGrad, javaSlots, (int) from, (int) to));
         contenders[3] = step(DType.FLOAT32, false);
         contenders[4] = step(DType.BFLOAT16, false);
         contenders[5] = step(DType.BFLOAT16, true);
@@ -137,8 +162,11 @@ public class HalfSlotsBenchmark {
         private static final ByteOrder ORDER = ByteOrder.nativeOrder();
         private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-        /** One pass of the 16-bit form's traffic: var += grad, every slot element + 1, in one loop. */
-        static void probe16(MemorySegment[] s, long from, long to) {
+        /**
+         * One pass of the 16-bit form's traffic in one loop: var += grad (a 16-bit variable adds
+         * the gradient's top 16 bits), every slot element + 1.
+         */
+        static void probe16(MemorySegment[] s, boolean halfVariable, long from, long to) {
             MemorySegment var = s[0];
             MemorySegment grad = s[1];
             MemorySegment a = s[2];
@@ -146,7 +174,13 @@ public class HalfSlotsBenchmark {
             long i = from;
             for (long bound = from + FS.loopBound(to - from); i < bound; i += FS.length()) {
                 FloatVector g = FloatVector.fromMemorySegment(FS, grad, i * Float.BYTES, ORDER);
-                FloatVector.fromMemorySegment(FS, var, i * Float.BYTES, ORDER).add(g).intoMemorySegment(var, i * Float.BYTES, ORDER);
+                if (halfVariable) {
+                    ShortVector top = (ShortVector) g.reinterpretAsInts().lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2S, HS, 0);
+                    ShortVector.fromMemorySegment(HS, var, i * Short.BYTES, ORDER).add(top).intoMemorySegment(var, i * Short.BYTES, ORDER);
+                } else {
+                    FloatVector.fromMemorySegment(FS, var, i * Float.BYTES, ORDER).add(g).intoMemorySegment(var, i * Float.BYTES, ORDER);
+                }
                 ShortVector.fromMemorySegment(HS, a, i * Short.BYTES, ORDER).add((short) 1).intoMemorySegment(a, i * Short.BYTES, ORDER);
                 if (b != null) {
                     ShortVector.fromMemorySegment(HS, b, i * Short.BYTES, ORDER).add((short) 1)
@@ -154,7 +188,25 @@ public class HalfSlotsBenchmark {
                 }
             }
             for (; i < to; i++) {
-                var.setAtIndex(F, i, var.getAtIndex(F, i) + grad.getAtIndex(F, i));
+                if (halfVariable) {
+                    var.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) (var.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i)
+                            + (Float.floatToRawIntBits(grad.getAtIndex(F, i)) >>> 16)));
+                } else {
+                    var.setAtIndex(F, i, var.getAtIndex(F, i) + grad.getAtIndex(F, i));
+                }
+            }
+        }
+    }
+
+    /** The plain Java pass of a 16-bit variable's form: var += the gradient's top 16 bits, every slot element + 1. */
+    private static void java16(short[] var, float[] grad, short[][] slots, int from, int to) {
+        short[] a = slots[0];
+        short[] b = slots.length > 1 ? slots[1] : null;
+        for (int i = from; i < to; i++) {
+            var[i] += (short) (Float.floatToRawIntBits(grad[i]) >>> 16);
+            a[i] += 1;
+            if (b != null) {
+                b[i] += 1;
             }
         }
     }
@@ -177,17 +229,40 @@ public class HalfSlotsBenchmark {
         }
     }
 
-    /** {@code applyGradients} of the form's optimizer with slots in {@code slotDtype}, after its warm-up (as {@link ProductPathBenchmark}'s). */
+    /**
+     * {@code applyGradients} of the form's optimizer with slots in {@code slotDtype} (a bfloat16
+     * form with a 16-bit variable: on a bfloat16 variable), after its warm-up (as
+     * {@link ProductPathBenchmark}'s).
+     */
     private Runnable step(DType slotDtype, boolean wrapped) {
-        ProductPathBenchmark.warmUp(form.optimizer(slotDtype, threads),
-                ProductPathBenchmark.variable(wrapped, (int) ChunkedExecutor.CHUNK), warmUpSteps);
-        GradientAndVariable pair = ProductPathBenchmark.variable(wrapped, size);
+        boolean half = form.halfVariable && slotDtype == DType.BFLOAT16;
+        ProductPathBenchmark.warmUp(form.optimizer(slotDtype, threads), half ? halfVariable(wrapped, (int) ChunkedExecutor.CHUNK)
+                : ProductPathBenchmark.variable(wrapped, (int) ChunkedExecutor.CHUNK), warmUpSteps);
+        GradientAndVariable pair = half ? halfVariable(wrapped, size) : ProductPathBenchmark.variable(wrapped, size);
         tensors.add(pair.variable().value());
         tensors.add((Tensor) pair.gradient());
         Optimizer optimizer = form.optimizer(slotDtype, threads);
         optimizers.add(optimizer);
         List<GradientAndVariable> pairs = List.of(pair);
         return () -> optimizer.applyGradients(pairs);
+    }
+
+    /** A bfloat16 variable of {@code n} elements (off-heap, or on a {@code short[]}) and its float32 gradient. */
+    private static GradientAndVariable halfVariable(boolean wrapped, int n) {
+        Tensor value;
+        Tensor gradient;
+        if (wrapped) {
+            short[] bits = new short[n];
+            Arrays.fill(bits, HalfFloats.toBfloat16(0.5f));
+            value = Tensor.wrap(bits, DType.BFLOAT16, n);
+            float[] g = new float[n];
+            Arrays.fill(g, 1e-3f);
+            gradient = Tensor.wrap(g, n);
+        } else {
+            value = Tensor.full(DType.BFLOAT16, 0.5, n);
+            gradient = Tensor.full(DType.FLOAT32, 1e-3, n);
+        }
+        return new GradientAndVariable(gradient, new Variable("bench/half", value));
     }
 
     /** Nanoseconds each contender spent in one iteration, and the rounds it ran. */

@@ -39,9 +39,9 @@ final class HalfSlotsReport {
             return "";
         }
         StringBuilder out = new StringBuilder();
-        out.append("| algorithm | elements | threads | bytes per element, float32 → bfloat16 slots | limit GB/s "
-                + "| `applyGradients`, bfloat16 slots, off-heap, of its limit | wrapped `float[]`, of its limit "
-                + "| speed-up over float32 slots, off-heap | float32 slots, of their limit |\n");
+        out.append("| 16-bit form | elements | threads | bytes per element, float32 → 16-bit | limit GB/s "
+                + "| `applyGradients`, 16-bit, off-heap, of its limit | wrapped arrays, of its limit "
+                + "| speed-up over float32, off-heap | float32, of its limit |\n");
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         List<String> keys = new ArrayList<>(trials.keySet());
         keys.sort((a, b) -> {
@@ -60,7 +60,7 @@ final class HalfSlotsReport {
             long bytes16 = form.halfBytesPerElement();
             Sample limit = acrossRuns(runs, t -> i -> bytes16 * size * t.get("rounds")[i] / limit16(t, i));
             out.append(String.format(Locale.ROOT, "| %s | %s | %s | %d → %d | %.1f | %s | %s | %s | %s |%n",
-                    RooflineReport.name(form.algorithm), RooflineReport.elements(size), k[2], bytes32, bytes16, limit.median(),
+                    form.label(), RooflineReport.elements(size), k[2], bytes32, bytes16, limit.median(),
                     percent(acrossRuns(runs, t -> i -> limit16(t, i) / t.get("step16")[i])),
                     percent(acrossRuns(runs, t -> i -> limit16(t, i) / t.get("wrapped16")[i])),
                     times(acrossRuns(runs, t -> i -> t.get("step32")[i] / t.get("step16")[i])),

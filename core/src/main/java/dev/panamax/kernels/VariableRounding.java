@@ -6,7 +6,7 @@ import dev.panamax.tensor.HalfFloats;
 /**
  * How a kernel rounds the new value of a bfloat16 or float16 variable, computed in float32: to
  * nearest, ties to even ({@link #NEAREST}), or stochastically with 32 random bits per element
- * ({@link HalfFloats#toBfloat16Stochastic}). The random bits are a hash of the element's index in
+ * ({@link HalfFloats#toBfloat16Stochastic}). The random bits are a mix of the element's index in
  * the variable and of {@code key}, itself a hash of the seed, the step and the variable
  * ({@link #stochastic}): no generator state, so every backend, chunking and thread count gives the
  * same bits, and a step run again after a restore gives them again.
@@ -28,18 +28,23 @@ public record VariableRounding(boolean stochastic, int key) {
         return new VariableRounding(true, (int) (h ^ h >>> 32));
     }
 
+    /** The Weyl sequence's step: 2^32 divided by the golden ratio, odd. */
+    public static final int GOLDEN = 0x9E37_79B9;
+
+    /** The multiplier of {@link #random}'s mix (MurmurHash3's first finalizer constant). */
+    public static final int MIX = 0x85EB_CA6B;
+
     /**
-     * The random bits of element {@code i}: murmur3's 32-bit finalizer of the element's low 32 bits,
-     * spread by the golden ratio, plus {@code key}. (A variable beyond 2^32 elements repeats its
-     * stream every 2^32 elements.)
+     * The random bits of element {@code i}: {@code x = i * GOLDEN + key} (a Weyl sequence over the
+     * element's low 32 bits), then {@code (x ^ x >>> 16) * MIX}, whose top bits, the ones the
+     * roundings use first, depend on every bit of {@code x}. Few operations on purpose: the SIMD
+     * kernels compute this for every element inside loops whose size C2 limits (see
+     * {@code SimdHalfVariables}). (A variable beyond 2^32 elements repeats its stream every 2^32
+     * elements.)
      */
     public static int random(int key, long i) {
-        int h = (int) i * 0x9E37_79B9 + key;
-        h ^= h >>> 16;
-        h *= 0x85EB_CA6B;
-        h ^= h >>> 13;
-        h *= 0xC2B2_AE35;
-        return h ^ h >>> 16;
+        int x = (int) i * GOLDEN + key;
+        return (x ^ x >>> 16) * MIX;
     }
 
     /** {@code x} rounded to {@code dtype} (bfloat16 or float16) this way, as element {@code i} of a variable. */

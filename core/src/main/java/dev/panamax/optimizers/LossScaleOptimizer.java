@@ -219,6 +219,12 @@ public final class LossScaleOptimizer extends Optimizer {
     }
 
     /** Keras 3's {@code get_config()}: exactly its four keys, the inner optimizer in Keras 3's serialized form. */
+    /** The wrapper checks the variables before its inner optimizer does: a 16-bit one is fine when the inner optimizer updates it. */
+    @Override
+    boolean updatesHalfVariables() {
+        return inner.updatesHalfVariables();
+    }
+
     @Override
     Map<String, Object> keras3Config() {
         Map<String, Object> config = new LinkedHashMap<>();

@@ -250,4 +250,36 @@ class HalfPrecisionVariablesTest {
         }
         assertArrayEquals(a, b);
     }
+
+    @Test
+    void lossScaleOptimizerStepsAFloat16VariableAndSkipsAnOverflow() {
+        // float16 training as Keras 3 runs it: the loss is scaled (here by 2^15) so that small
+        // gradients survive the float16 backward pass, and the wrapper divides them back before the
+        // inner optimizer's step; a gradient that overflowed skips the step and halves the scale.
+        int n = 8;
+        short[] w = halfData(DType.FLOAT16, 4, 1, n);
+        short[] expected = w.clone();
+        Variable v = new Variable("w", Tensor.wrap(w, DType.FLOAT16, n));
+        float[] g = data(400, 1e-3, n);
+        float[] scaled = new float[n];
+        for (int i = 0; i < n; i++) {
+            scaled[i] = g[i] * 0x1p15f;
+        }
+        try (LossScaleOptimizer lso = LossScaleOptimizer.builder(SGD.builder().keras3(true).learningRate(0.5).momentum(0.5).build())
+                .initialScale(0x1p15).build()) {
+            lso.apply(List.of(Tensor.wrap(scaled)), List.of(v));
+            for (int i = 0; i < n; i++) {
+                // SGD's first step with momentum: accum = -g * lr, var += accum; g is scaled back exactly (a power of two).
+                float accum = 0 * 0.5f - g[i] * 0.5f;
+                expected[i] = round(DType.FLOAT16, widen(DType.FLOAT16, expected[i]) + accum);
+            }
+            assertArrayEquals(expected, w);
+            float[] overflow = scaled.clone();
+            overflow[3] = Float.POSITIVE_INFINITY;
+            lso.apply(List.of(Tensor.wrap(overflow)), List.of(v));
+            assertArrayEquals(expected, w, "a step with a non-finite gradient changes nothing");
+            assertEquals(0x1p14, lso.getDynamicScale());
+            assertEquals(1, lso.getIterations());
+        }
+    }
 }

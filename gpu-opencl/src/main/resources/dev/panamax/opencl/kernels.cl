@@ -806,15 +806,11 @@ ushort float_to_float16(float f) {
     return sign | (ushort) ((magnitude - (112u << 23) + 0xFFFu + ((magnitude >> 13) & 1u)) >> 13);
 }
 
-// VariableRounding.random: murmur3's 32-bit finalizer of the element's low 32 bits, spread by the
-// golden ratio, plus the key.
+// VariableRounding.random: the Weyl value x = i * GOLDEN + key over the element's low 32 bits,
+// then (x ^ x >> 16) * MIX.
 uint random_bits(uint key, size_t i) {
-    uint h = (uint) i * 0x9E3779B9u + key;
-    h ^= h >> 16;
-    h *= 0x85EBCA6Bu;
-    h ^= h >> 13;
-    h *= 0xC2B2AE35u;
-    return h ^ (h >> 16);
+    uint x = (uint) i * 0x9E3779B9u + key;
+    return (x ^ (x >> 16)) * 0x85EBCA6Bu;
 }
 
 // HalfFloats.toBfloat16Stochastic: the random top 16 bits added to the 16 dropped bits.

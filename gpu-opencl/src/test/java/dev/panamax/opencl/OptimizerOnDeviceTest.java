@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamax.optimizers.Adam;
 import dev.panamax.tensor.DType;
+import dev.panamax.tensor.HalfFloats;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
 import java.util.List;
@@ -84,6 +85,38 @@ class OptimizerOnDeviceTest {
                 assertArrayEquals(host.getSlot(hostVar, "m").toFloatArray(), m.toFloatArray());
                 assertArrayEquals(host.getSlot(hostVar, "v").toFloatArray(), v.toFloatArray());
                 assertEquals(DType.FLOAT16, v.dtype());
+            }
+        }
+    }
+
+    @Test
+    void aBfloat16VariableRoundedStochasticallyOnTheDeviceGivesTheHostsBits() {
+        int n = 3001;
+        short[] w = new short[n];
+        float[] g = new float[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = HalfFloats.toBfloat16((float) Math.sin(i) * 2);
+            g[i] = (float) Math.cos(i * 0.7) * 0.3f;
+        }
+        try (OpenClKernels kernels = OpenClKernels.create(OpenCl.defaultDevice());
+             Tensor onDevice = OpenClStorage.toDevice(kernels.queue(), Tensor.wrap(w.clone(), DType.BFLOAT16, n));
+             Tensor deviceGradient = OpenClStorage.toDevice(kernels.queue(), Tensor.of(g.clone(), n));
+             Tensor hostGradient = Tensor.of(g.clone(), n);
+             Adam device = Adam.builder().learningRate(0.01).stochasticRounding(5).build();
+             Adam host = Adam.builder().learningRate(0.01).stochasticRounding(5).build()) {
+            Tensor onHost = Tensor.wrap(w, DType.BFLOAT16, n);
+            Variable deviceVar = new Variable("w", onDevice);
+            Variable hostVar = new Variable("w", onHost);
+            for (int step = 0; step < 3; step++) {
+                device.apply(List.of(deviceGradient), List.of(deviceVar));
+                host.apply(List.of(hostGradient), List.of(hostVar));
+            }
+            assertEquals(DType.BFLOAT16, device.getSlot(deviceVar, "m").dtype());
+            try (Tensor back = OpenClStorage.toHost(onDevice);
+                 Tensor m = OpenClStorage.toHost(device.getSlot(deviceVar, "m"))) {
+                assertEquals(DType.BFLOAT16, back.dtype());
+                assertArrayEquals(onHost.toFloatArray(), back.toFloatArray());
+                assertArrayEquals(host.getSlot(hostVar, "m").toFloatArray(), m.toFloatArray());
             }
         }
     }

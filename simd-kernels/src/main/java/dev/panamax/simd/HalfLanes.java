@@ -3,6 +3,7 @@ package dev.panamax.simd;
 import static dev.panamax.simd.SimdLanes.HS;
 import static dev.panamax.simd.SimdLanes.IS;
 
+import dev.panamax.kernels.VariableRounding;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -92,14 +93,17 @@ final class HalfLanes {
     }
 
     /**
-     * {@code VariableRounding.random(key, i + lane)} in each lane: the random bits of the
-     * {@code FS.length()} elements from element {@code i}.
+     * {@code i * GOLDEN} in each lane {@code i}: with {@code (int) from * GOLDEN + key} added, the
+     * Weyl sequence that {@code VariableRounding.random} mixes, for the elements from {@code from}.
+     * Loop-invariant: a kernel makes it once, before its loop.
      */
-    static IntVector random(int key, long i) {
-        IntVector h = IntVector.zero(IS).addIndex(1).add((int) i).mul(0x9E37_79B9).add(key);
-        h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85EB_CA6B);
-        h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xC2B2_AE35);
-        return h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
+    static IntVector weylLanes() {
+        return IntVector.zero(IS).addIndex(1).mul(VariableRounding.GOLDEN);
+    }
+
+    /** {@code VariableRounding.random} of each lane's Weyl value {@code x}. */
+    static IntVector random(IntVector x) {
+        return x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16)).mul(VariableRounding.MIX);
     }
 
     /** {@code HalfFloats.toBfloat16Stochastic} lane by lane, with the random bits {@code random}. */

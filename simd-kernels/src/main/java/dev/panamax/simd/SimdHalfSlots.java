@@ -38,27 +38,27 @@ import jdk.incubator.vector.VectorOperators;
 final class SimdHalfSlots {
 
     /** A slot's storage, as an int the loop tests: float32, bfloat16 or float16. */
-    private static final int FLOAT32 = 0;
-    private static final int BFLOAT16 = 1;
-    private static final int FLOAT16 = 2;
+    static final int FLOAT32 = 0;
+    static final int BFLOAT16 = 1;
+    static final int FLOAT16 = 2;
 
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private SimdHalfSlots() {
     }
 
-    private static int kind(DType dtype) {
+    static int kind(DType dtype) {
         return switch (dtype) {
             case FLOAT32 -> FLOAT32;
             case BFLOAT16 -> BFLOAT16;
             case FLOAT16 -> FLOAT16;
-            default -> throw new IllegalArgumentException("A slot of a float32 variable is float32, bfloat16 or float16, got "
+            default -> throw new IllegalArgumentException("A mixed-precision kernel stores float32, bfloat16 or float16, got "
                     + dtype.kerasName());
         };
     }
 
     /** FS.length() 16-bit elements of an off-heap slot from element {@code i}. */
-    private static ShortVector loadH(MemorySegment slot, long i) {
+    static ShortVector loadH(MemorySegment slot, long i) {
         return ShortVector.fromMemorySegment(HS, slot, i * Short.BYTES, ORDER);
     }
 
@@ -67,7 +67,7 @@ final class SimdHalfSlots {
      * None when the float species is 64 bits: there is no 32-bit species for its 16-bit lanes
      * ({@link SimdLanes#HS} is null).
      */
-    private static int vectorEnd(long from, long to) {
+    static int vectorEnd(long from, long to) {
         return HS == null ? 0 : FS.loopBound(span(from, to));
     }
 

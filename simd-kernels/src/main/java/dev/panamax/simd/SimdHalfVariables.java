@@ -1,5 +1,6 @@
 package dev.panamax.simd;
 
+import static dev.panamax.simd.SimdHalfSlots.*;
 import static dev.panamax.simd.SimdLanes.*;
 import static dev.panamax.simd.VectorMemory.*;
 
@@ -9,9 +10,10 @@ import dev.panamax.kernels.ScalarMixedPrecision;
 import dev.panamax.kernels.VariableRounding;
 import dev.panamax.tensor.DType;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -23,44 +25,27 @@ import jdk.incubator.vector.VectorOperators;
  * {@link SimdHalfSlots}' layout for C2's inlining budget: our calls early, the variable rounded
  * and stored before the slots, the 16-bit slots (always off-heap) read and written with the JDK's
  * segment methods directly; the variable itself goes through {@link VectorMemory}, as it may wrap
- * a {@code short[]}.
+ * a {@code short[]}. With the variable's widening and rounding in the body, a bfloat16 slot's
+ * rounding no longer fits: calling {@link HalfLanes#toBfloat16} there left it out of the
+ * compilation and boxed its vector (Adam with bfloat16 variable and slots: 6.6 ms against 1.7 ms
+ * for 4M elements on one thread), so it is written out in the loop, JDK calls only. A float16
+ * slot still calls {@link HalfLanes#toFloat16} and may run slower.
  */
 final class SimdHalfVariables {
-
-    private static final int FLOAT32 = 0;
-    private static final int BFLOAT16 = 1;
-    private static final int FLOAT16 = 2;
-
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private SimdHalfVariables() {
     }
 
-    private static int kind(DType dtype) {
-        return switch (dtype) {
-            case FLOAT32 -> FLOAT32;
-            case BFLOAT16 -> BFLOAT16;
-            case FLOAT16 -> FLOAT16;
-            default -> throw new IllegalArgumentException("A mixed-precision kernel stores float32, bfloat16 or float16, got "
-                    + dtype.kerasName());
-        };
-    }
-
-    private static ShortVector loadH(MemorySegment slot, long i) {
-        return ShortVector.fromMemorySegment(HS, slot, i * Short.BYTES, ORDER);
-    }
-
-    /** As {@link SimdHalfSlots}: none when there is no 16-bit species. */
-    private static int vectorEnd(long from, long to) {
-        return HS == null ? 0 : FS.loopBound(span(from, to));
-    }
-
-    /** The 16-bit variable's new value {@code w} rounded as {@code stochastic} says, for the elements from {@code i}. */
-    private static ShortVector round(FloatVector w, boolean bfloat16, boolean stochastic, int key, long i) {
-        if (bfloat16) {
-            return stochastic ? HalfLanes.toBfloat16Stochastic(w, HalfLanes.random(key, i)) : HalfLanes.toBfloat16(w);
+    /**
+     * The 16-bit variable's new value {@code w} rounded as {@code stochastic} says, for the
+     * elements from {@code i}; {@code weyl} is {@link HalfLanes#weylLanes}.
+     */
+    private static ShortVector round(FloatVector w, boolean bfloat16, boolean stochastic, IntVector weyl, int key, long i) {
+        if (!stochastic) {
+            return bfloat16 ? HalfLanes.toBfloat16(w) : HalfLanes.toFloat16(w);
         }
-        return stochastic ? HalfLanes.toFloat16Stochastic(w, HalfLanes.random(key, i)) : HalfLanes.toFloat16(w);
+        IntVector random = HalfLanes.random(weyl.add((int) i * VariableRounding.GOLDEN + key));
+        return bfloat16 ? HalfLanes.toBfloat16Stochastic(w, random) : HalfLanes.toFloat16Stochastic(w, random);
     }
 
     static void adam(DType varType, DType mType, DType vType, DType vhatType, VariableRounding rounding, MemorySegment var,
@@ -87,6 +72,7 @@ final class SimdHalfVariables {
     private static void adam(boolean bfloat16, boolean stochastic, int key, int mKind, int vKind, MemorySegment var,
                              MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to, float alpha,
                              float oneMinusBeta1, float oneMinusBeta2, float epsilon, boolean decays, float wd, float wdLr) {
+        IntVector weyl = HalfLanes.weylLanes();
         for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
             long i = from + j;
             FloatVector g = loadF(grad, i);
@@ -101,16 +87,36 @@ final class SimdHalfVariables {
             if (decays) {
                 w = w.sub(w.mul(wd).mul(wdLr));
             }
-            store(round(w.sub(mi.mul(alpha).div(denominator)), bfloat16, stochastic, key, i), var, i);
+            store(round(w.sub(mi.mul(alpha).div(denominator)), bfloat16, stochastic, weyl, key, i), var, i);
+            // The slots' bfloat16 rounding is HalfLanes.toBfloat16 written out: past the variable's
+            // rounding C2 no longer inlines a call of ours here (see the class comment).
             if (mKind == FLOAT32) {
                 store(mi, m, i);
+            } else if (mKind == BFLOAT16) {
+                IntVector bits = mi.reinterpretAsInts();
+                IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
+                VectorMask<Float> nan = mi.compare(VectorOperators.NE, mi);
+                if (nan.anyTrue()) {
+                    rounded = rounded.blend(bits.or(0x7FFF_FFFF).lanewise(VectorOperators.XOR, 0x003F_FFFF), nan.cast(IS));
+                }
+                rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0)
+                        .reinterpretAsShorts().intoMemorySegment(m, i * Short.BYTES, ORDER);
             } else {
-                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mi) : HalfLanes.toFloat16(mi)).intoMemorySegment(m, i * Short.BYTES, ORDER);
+                HalfLanes.toFloat16(mi).intoMemorySegment(m, i * Short.BYTES, ORDER);
             }
             if (vKind == FLOAT32) {
                 store(vi, v, i);
+            } else if (vKind == BFLOAT16) {
+                IntVector bits = vi.reinterpretAsInts();
+                IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
+                VectorMask<Float> nan = vi.compare(VectorOperators.NE, vi);
+                if (nan.anyTrue()) {
+                    rounded = rounded.blend(bits.or(0x7FFF_FFFF).lanewise(VectorOperators.XOR, 0x003F_FFFF), nan.cast(IS));
+                }
+                rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0)
+                        .reinterpretAsShorts().intoMemorySegment(v, i * Short.BYTES, ORDER);
             } else {
-                (vKind == BFLOAT16 ? HalfLanes.toBfloat16(vi) : HalfLanes.toFloat16(vi)).intoMemorySegment(v, i * Short.BYTES, ORDER);
+                HalfLanes.toFloat16(vi).intoMemorySegment(v, i * Short.BYTES, ORDER);
             }
         }
     }
@@ -126,6 +132,7 @@ final class SimdHalfVariables {
     private static void kerasMomentum(boolean bfloat16, boolean stochastic, int key, int accumKind, MemorySegment var,
                                       MemorySegment accum, MemorySegment grad, long from, long to, float lr, float momentum,
                                       boolean nesterov) {
+        IntVector weyl = HalfLanes.weylLanes();
         for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
             long i = from + j;
             FloatVector g = loadF(grad, i);
@@ -134,7 +141,7 @@ final class SimdHalfVariables {
                     : accumKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(accum, i)) : HalfLanes.float16ToFloat(loadH(accum, i)))
                     .mul(momentum).sub(g.mul(lr));
             FloatVector step = nesterov ? a.mul(momentum).sub(g.mul(lr)) : a;
-            store(round(w.add(step), bfloat16, stochastic, key, i), var, i);
+            store(round(w.add(step), bfloat16, stochastic, weyl, key, i), var, i);
             if (accumKind == FLOAT32) {
                 store(a, accum, i);
             } else {
@@ -160,6 +167,7 @@ final class SimdHalfVariables {
         FloatVector zero = FloatVector.zero(FS);
         FloatVector one = FloatVector.broadcast(FS, 1f);
         FloatVector minusOne = FloatVector.broadcast(FS, -1f);
+        IntVector weyl = HalfLanes.weylLanes();
         for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
             long i = from + j;
             FloatVector g = loadF(grad, i);
@@ -170,12 +178,22 @@ final class SimdHalfVariables {
             // TF's Sign: +-1, +0 at either zero, the NaN itself at NaN.
             FloatVector s = zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f))
                     .blend(d, d.test(VectorOperators.IS_NAN));
-            store(round(w.sub(s.mul(lr)), bfloat16, stochastic, key, i), var, i);
+            store(round(w.sub(s.mul(lr)), bfloat16, stochastic, weyl, key, i), var, i);
             FloatVector mNext = mi.mul(b2).add(g.mul(c2));
+            // HalfLanes.toBfloat16 written out, as in adam's loop.
             if (mKind == FLOAT32) {
                 store(mNext, m, i);
+            } else if (mKind == BFLOAT16) {
+                IntVector bits = mNext.reinterpretAsInts();
+                IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
+                VectorMask<Float> nan = mNext.compare(VectorOperators.NE, mNext);
+                if (nan.anyTrue()) {
+                    rounded = rounded.blend(bits.or(0x7FFF_FFFF).lanewise(VectorOperators.XOR, 0x003F_FFFF), nan.cast(IS));
+                }
+                rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0)
+                        .reinterpretAsShorts().intoMemorySegment(m, i * Short.BYTES, ORDER);
             } else {
-                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mNext) : HalfLanes.toFloat16(mNext)).intoMemorySegment(m, i * Short.BYTES, ORDER);
+                HalfLanes.toFloat16(mNext).intoMemorySegment(m, i * Short.BYTES, ORDER);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.panamax.simd;
 
+import dev.panamax.kernels.VariableRounding;
 import java.lang.foreign.MemorySegment;
 
 /** {@link HalfLoops} on off-heap segments (this package's VectorMemory). */
@@ -41,7 +42,7 @@ final class OffHeapHalfLoops implements HalfLoops {
     @Override
     public void toBfloat16Stochastic(MemorySegment floats, long from, MemorySegment halves, long to, int n, int key) {
         for (int j = 0; j < n; j += SimdLanes.FS.length()) {
-            VectorMemory.store(HalfLanes.toBfloat16Stochastic(VectorMemory.loadF(floats, from + j), HalfLanes.random(key, from + j)),
+            VectorMemory.store(HalfLanes.toBfloat16Stochastic(VectorMemory.loadF(floats, from + j), HalfLanes.random(HalfLanes.weylLanes().add((int) (from + j) * VariableRounding.GOLDEN + key))),
                     halves, to + j);
         }
     }
@@ -49,7 +50,7 @@ final class OffHeapHalfLoops implements HalfLoops {
     @Override
     public void toFloat16Stochastic(MemorySegment floats, long from, MemorySegment halves, long to, int n, int key) {
         for (int j = 0; j < n; j += SimdLanes.FS.length()) {
-            VectorMemory.store(HalfLanes.toFloat16Stochastic(VectorMemory.loadF(floats, from + j), HalfLanes.random(key, from + j)),
+            VectorMemory.store(HalfLanes.toFloat16Stochastic(VectorMemory.loadF(floats, from + j), HalfLanes.random(HalfLanes.weylLanes().add((int) (from + j) * VariableRounding.GOLDEN + key))),
                     halves, to + j);
         }
     }

@@ -22,7 +22,9 @@ import org.ejml.dense.row.CommonOps_FDRM;
  * class indices in {@code [0, layerSizes[last])}. Single-threaded and deterministic.
  *
  * <p>With {@link #storeWeightsIn} the parameters are bfloat16 or float16 variables instead (Java
- * {@code short[]}s), and each forward pass computes in float32 on their widened values.
+ * {@code short[]}s), and each forward pass computes in float32 on their widened values. With
+ * {@link #computeIn} the network follows a Keras mixed precision policy instead: float32
+ * variables, layers that compute in bfloat16 or float16.
  */
 public final class Mlp {
 
@@ -42,6 +44,10 @@ public final class Mlp {
     /** The 16-bit weights, parallel to {@link #variables}, or null when the float32 matrices are the variables. */
     private short[][] halfWeights;
     private DType weightDtype = DType.FLOAT32;
+    /** Under a mixed policy ({@link #computeIn}): the float32 variables' arrays, parallel to {@link #variables}; else null. */
+    private float[][] masterWeights;
+    private DType computeDtype = DType.FLOAT32;
+    private float lossScale = 1f;
 
     private Workspace trainSpace;
     private Workspace evalSpace;
@@ -118,6 +124,58 @@ public final class Mlp {
         variables = List.copyOf(half);
         weightDtype = dtype;
         widenWeights();
+    }
+
+    /**
+     * Keras's {@code mixed_bfloat16} or {@code mixed_float16} policy: the variables stay float32
+     * (new arrays, so {@link #variables()} returns new variables), and the layers compute in
+     * {@code dtype}: each pass reads the weights cast to it, each layer's output and each
+     * gradient flowing back is rounded to it, as a 16-bit matmul's output would be (with float32
+     * accumulation, as TensorFlow's are on CPUs and GPUs); the softmax and the loss stay float32
+     * (Keras's advice for the output layer), and the variables' gradients are the 16-bit ones
+     * widened. float16's narrow range makes small gradients vanish unless the loss is scaled
+     * ({@link #setLossScale}). Call before training.
+     */
+    public void computeIn(DType dtype) {
+        if (!dtype.isHalf()) {
+            throw new IllegalArgumentException("computeIn takes bfloat16 or float16, got " + dtype.kerasName());
+        }
+        if (halfWeights != null) {
+            throw new IllegalStateException("the weights are stored in " + weightDtype.kerasName() + ": a mixed policy keeps them float32");
+        }
+        List<Variable> master = new ArrayList<>(variables.size());
+        masterWeights = new float[variables.size()][];
+        for (int v = 0; v < variables.size(); v++) {
+            Variable f = variables.get(v);
+            masterWeights[v] = f.value().toFloatArray();
+            master.add(new Variable(f.name(), Tensor.wrap(masterWeights[v], f.shape())));
+        }
+        variables = List.copyOf(master);
+        computeDtype = dtype;
+    }
+
+    /**
+     * The factor the loss is multiplied by before the backward pass ({@code LossScaleOptimizer}'s
+     * current scale), so that the gradients come out multiplied by it; 1 by default.
+     */
+    public void setLossScale(double scale) {
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException("the loss scale must be finite and > 0, got " + scale);
+        }
+        this.lossScale = (float) scale;
+    }
+
+    /** {@code n} elements of {@code a} rounded to the compute dtype (nothing under float32). */
+    private void roundToCompute(float[] a, int n) {
+        if (computeDtype == DType.BFLOAT16) {
+            for (int i = 0; i < n; i++) {
+                a[i] = HalfFloats.bfloat16ToFloat(HalfFloats.toBfloat16(a[i]));
+            }
+        } else if (computeDtype == DType.FLOAT16) {
+            for (int i = 0; i < n; i++) {
+                a[i] = HalfFloats.float16ToFloat(HalfFloats.toFloat16(a[i]));
+            }
+        }
     }
 
     /** Copies the 16-bit weights, widened, into the float32 matrices the passes compute with. */
@@ -229,7 +287,7 @@ public final class Mlp {
                 Arrays.fill(kernelGrads[i].data, 0f);
                 Arrays.fill(biasGrads[i].data, 0f);
                 if (withPenalty && l2 > 0) {
-                    CommonOps_FDRM.addEquals(kernelGrads[i], (float) (2 * l2), kernels[i]);
+                    CommonOps_FDRM.addEquals(kernelGrads[i], (float) (2 * l2) * lossScale, kernels[i]);
                     lossSum += batchRows * l2 * sumOfSquares(kernels[i]);
                 }
             }
@@ -256,18 +314,23 @@ public final class Mlp {
             int label = labels[from + r];
             for (int c = 0; c < classes; c++) {
                 float g = p[base + c] - (c == label ? 1f : 0f);
-                dz.data[base + c] = g * inv;
+                dz.data[base + c] = lossScale == 1f ? g * inv : g * inv * lossScale;
             }
         }
+        // Into the 16-bit output layer, the gradient is 16-bit (under a mixed policy).
+        roundToCompute(dz.data, rows * classes);
         for (int i = layers - 1; i >= 0; i--) {
             FMatrixRMaj delta = ws.deltas[i + 1];
             CommonOps_FDRM.multTransA(ws.acts[i], delta, kernelGrads[i]);
+            roundToCompute(kernelGrads[i].data, kernelGrads[i].data.length);
             if (withPenalty && l2 > 0) {
-                // Keras's kernel_regularizer=L2(l2): loss += l2 * sum(W^2), so dW += 2 * l2 * W.
-                CommonOps_FDRM.addEquals(kernelGrads[i], (float) (2 * l2), kernels[i]);
+                // Keras's kernel_regularizer=L2(l2): loss += l2 * sum(W^2), so dW += 2 * l2 * W
+                // (times the loss scale, which multiplies the whole loss).
+                CommonOps_FDRM.addEquals(kernelGrads[i], (float) (2 * l2) * lossScale, kernels[i]);
                 lossSum += batchRows * l2 * sumOfSquares(kernels[i]);
             }
             columnSums(delta, biasGrads[i]);
+            roundToCompute(biasGrads[i].data, biasGrads[i].data.length);
             if (i > 0) {
                 FMatrixRMaj prev = ws.deltas[i];
                 CommonOps_FDRM.multTransB(delta, kernels[i], prev);
@@ -280,6 +343,7 @@ public final class Mlp {
                 for (int k = 0; k < n; k++) {
                     d[k] = a[k] > 0f ? d[k] * scale : 0f;
                 }
+                roundToCompute(d, n);
             }
         }
         return lossSum;
@@ -332,7 +396,15 @@ public final class Mlp {
         if (halfWeights != null) {
             widenWeights();
         }
+        if (masterWeights != null) {
+            for (int v = 0; v < masterWeights.length; v++) {
+                float[] target = v % 2 == 0 ? kernels[v / 2].data : biases[v / 2].data;
+                System.arraycopy(masterWeights[v], 0, target, 0, target.length);
+                roundToCompute(target, target.length);
+            }
+        }
         System.arraycopy(images, from * in, ws.acts[0].data, 0, rows * in);
+        roundToCompute(ws.acts[0].data, rows * in);
         for (int i = 0; i < layers; i++) {
             FMatrixRMaj z = ws.acts[i + 1];
             CommonOps_FDRM.mult(ws.acts[i], kernels[i], z);
@@ -353,6 +425,7 @@ public final class Mlp {
                     zd[k] = dropoutRandom.nextDouble() < dropout ? 0f : zd[k] * scale;
                 }
             }
+            roundToCompute(zd, rows * out);
         }
         // Numerically stable softmax and cross-entropy, row by row.
         int classes = sizes[layers];

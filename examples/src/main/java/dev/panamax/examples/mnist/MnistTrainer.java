@@ -93,6 +93,12 @@ public final class MnistTrainer implements Callable<Integer> {
                     + " (default: float32).")
     String variableDtype;
 
+    @Option(names = "--policy", paramLabel = "float32|mixed_bfloat16|mixed_float16",
+            description = "Keras's dtype policy: mixed_* keeps the weights float32 and computes the layers in bfloat16 or"
+                    + " float16; mixed_float16 also wraps the optimizer in a LossScaleOptimizer, as Keras 3 does"
+                    + " (default: float32).")
+    String policy;
+
     @Option(names = "--stochastic-rounding", paramLabel = "SEED",
             description = "Rounds 16-bit weights stochastically, with random bits from this seed (needs --variable-dtype"
                     + " bfloat16 or float16).")
@@ -208,6 +214,12 @@ public final class MnistTrainer implements Callable<Integer> {
         return cmd;
     }
 
+    /** The dtype the layers compute in under {@code --policy}. */
+    private DType computeDtype() {
+        return policy == null || policy.equals("float32") ? DType.FLOAT32
+                : policy.equals("mixed_bfloat16") ? DType.BFLOAT16 : DType.FLOAT16;
+    }
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -248,7 +260,7 @@ public final class MnistTrainer implements Callable<Integer> {
         String option = compare != null ? "--compare" : "--optimizer";
         List<String> texts = OptimizerChoice.texts(optimizer, compare);
         OptimizerChoice choice = new OptimizerChoice(learningRate, clipnorm, threads, schedule, epochs, slotDtype,
-                stochasticRounding);
+                stochasticRounding, variableDtype, policy);
         choice.check(option, texts);
         // A child JVM of --workers, or a worker of a group the caller formed (trainAsWorker): no plot,
         // and only worker 0 of a caller's group prints.
@@ -272,12 +284,14 @@ public final class MnistTrainer implements Callable<Integer> {
         int[] layers = layers(all.rows() * all.cols());
         PrintWriter out = quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : spec.commandLine().getOut();
         out.println(RunHeader.data(trainCount, count - trainCount, data != null ? data.toString() : "shipped",
-                layers, batchSize, epochs, shift, l2, dropout));
+                layers, batchSize, epochs, shift, l2, dropout)
+                + (variableDtype != null && !variableDtype.equals("float32") ? ", " + variableDtype + " weights" : "")
+                + (computeDtype().isHalf() ? ", policy " + policy : ""));
         out.println(RunHeader.machine(threads != null ? threads : Runtime.getRuntime().availableProcessors(), seed));
         out.flush();
 
         Training.Settings settings = new Training.Settings(layers, epochs, batchSize, seed, l2, dropout, shift,
-                variableDtype == null ? DType.FLOAT32 : DType.fromKerasName(variableDtype));
+                variableDtype == null ? DType.FLOAT32 : DType.fromKerasName(variableDtype), computeDtype());
         int stepsPerEpoch = (trainCount + batchSize - 1) / batchSize;
         List<String> labels = new ArrayList<>();
         try (Workers workers = this.group != null ? Workers.of(this.group) : Workers.childRank() != null ? Workers.joinAsChild()

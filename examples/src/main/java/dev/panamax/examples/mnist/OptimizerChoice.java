@@ -1,10 +1,14 @@
 package dev.panamax.examples.mnist;
 
 import dev.panamax.optimizers.Hyperparameter;
+import dev.panamax.optimizers.LossScaleOptimizer;
 import dev.panamax.optimizers.Optimizer;
 import dev.panamax.optimizers.Optimizers;
 import dev.panamax.schedules.CosineDecay;
 import dev.panamax.schedules.ExponentialDecay;
+import dev.panamax.tensor.DType;
+import dev.panamax.tensor.Tensor;
+import dev.panamax.tensor.Variable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,9 +29,13 @@ import java.util.Map;
  * @param slotDtype    the dtype the optimizer's slots are stored in ({@code bfloat16},
  *                     {@code float16}), or null for the variables' float32
  * @param stochasticRoundingSeed the seed of the stochastic rounding of 16-bit weights, or null
+ * @param weights      the dtype of the weights, {@code bfloat16} or {@code float16}, or null for float32
+ * @param policy       Keras's dtype policy, {@code mixed_float16} (the optimizer, made a Keras 3 one,
+ *                     is wrapped in a {@link LossScaleOptimizer}, as Keras 3's {@code compile} does)
+ *                     or another, or null
  */
 record OptimizerChoice(Double learningRate, Double clipnorm, Integer threads, String schedule, int epochs, String slotDtype,
-                       Long stochasticRoundingSeed) {
+                       Long stochasticRoundingSeed, String weights, String policy) {
 
     /** ExponentialDecay's rate per epoch: 0.9, so 10 epochs end at about a third of the start. */
     static final double DECAY_PER_EPOCH = 0.9;
@@ -60,7 +68,46 @@ record OptimizerChoice(Double learningRate, Double clipnorm, Integer threads, St
                 throw new UsageException("--compare takes optimizer names separated by commas, got JSON ('" + text
                         + "'); pass one serialized optimizer with --optimizer");
             }
-            create(option, text, 1).close();
+            try (Optimizer o = create(option, text, 1)) {
+                checkUpdatesWeights(option, o);
+            }
+        }
+    }
+
+    /**
+     * {@code o} (closed) as Keras 3 trains a {@code mixed_float16} model: a Keras 3 optimizer (read
+     * again from its Keras 3 config when it is a TF2 one) in a {@link LossScaleOptimizer}.
+     */
+    private Optimizer lossScaled(String option, Optimizer o) {
+        Optimizer inner = o;
+        if (!o.isKeras3()) {
+            try (o) {
+                inner = Optimizers.deserialize(Optimizers.serializeKeras3(o));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--policy mixed_float16 with " + option + ": " + firstLine(e.getMessage()));
+            }
+            if (threads != null) {
+                inner.setThreads(threads);
+            }
+        }
+        try {
+            return LossScaleOptimizer.builder(inner).build();
+        } catch (RuntimeException e) {
+            inner.close();
+            throw new UsageException("--policy mixed_float16 with " + option + ": " + firstLine(e.getMessage()));
+        }
+    }
+
+    /** With 16-bit weights: builds a copy of {@code o} on one such weight, so that an optimizer that cannot update it fails now. */
+    private void checkUpdatesWeights(String option, Optimizer o) {
+        if (weights == null || weights.equals("float32")) {
+            return;
+        }
+        try (Optimizer copy = Optimizers.deserialize(Optimizers.serialize(o));
+             Tensor weight = Tensor.zeros(DType.fromKerasName(weights), 1)) {
+            copy.build(List.of(new Variable("dense/kernel", weight)));
+        } catch (RuntimeException e) {
+            throw new UsageException("--variable-dtype " + weights + " with " + option + ": " + firstLine(e.getMessage()));
         }
     }
 
@@ -83,7 +130,7 @@ record OptimizerChoice(Double learningRate, Double clipnorm, Integer threads, St
                         ? new CosineDecay(start, (double) stepsPerEpoch * epochs)
                         : new ExponentialDecay(start, stepsPerEpoch, DECAY_PER_EPOCH));
             }
-            return o;
+            return "mixed_float16".equals(policy) ? lossScaled(option, o) : o;
         } catch (RuntimeException e) {
             o.close();
             throw e;

@@ -28,6 +28,9 @@ final class OptionChecks {
     static final List<String> KERNELS = List.of("scalar", "simd");
     static final List<String> SLOT_DTYPES = List.of("bfloat16", "float16", "float32");
 
+    /** Keras's dtype policies the MLP follows. */
+    static final List<String> POLICIES = List.of("float32", "mixed_bfloat16", "mixed_float16");
+
     /** A file name without a directory, safe in every shell and file system. */
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+=-]{0,119}");
 
@@ -71,6 +74,11 @@ final class OptionChecks {
         oneOf("--kernels", o.kernels, KERNELS);
         oneOf("--slot-dtype", o.slotDtype, SLOT_DTYPES);
         oneOf("--variable-dtype", o.variableDtype, SLOT_DTYPES);
+        oneOf("--policy", o.policy, POLICIES);
+        if (o.policy != null && o.policy.startsWith("mixed") && o.variableDtype != null && !o.variableDtype.equals("float32")) {
+            throw new UsageException("--policy " + o.policy + " keeps the weights float32 (the layers compute in 16 bits);"
+                    + " leave --variable-dtype out, or the policy");
+        }
         if (o.stochasticRounding != null && (o.variableDtype == null || o.variableDtype.equals("float32"))) {
             throw new UsageException("--stochastic-rounding rounds 16-bit weights: give --variable-dtype bfloat16 or float16 too");
         }

@@ -1,6 +1,7 @@
 package dev.panamax.examples.mnist;
 
 import dev.panamax.distributed.Collective;
+import dev.panamax.optimizers.LossScaleOptimizer;
 import dev.panamax.optimizers.Optimizer;
 import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Tensor;
@@ -22,12 +23,15 @@ final class Training {
      * @param layers    the MLP's sizes, input to output
      * @param shift     the largest offset in pixels of the augmentation, 0 for none
      * @param weights   the dtype of the weights: float32, or bfloat16 or float16 updated directly
+     * @param compute   the dtype the layers compute in: float32, or bfloat16 or float16 under Keras's
+     *                  mixed policy (float32 weights)
      */
-    record Settings(int[] layers, int epochs, int batchSize, long seed, double l2, double dropout, int shift, DType weights) {
+    record Settings(int[] layers, int epochs, int batchSize, long seed, double l2, double dropout, int shift, DType weights,
+                    DType compute) {
 
-        /** Settings with float32 weights. */
+        /** Settings with float32 weights, computing in float32. */
         Settings(int[] layers, int epochs, int batchSize, long seed, double l2, double dropout, int shift) {
-            this(layers, epochs, batchSize, seed, l2, dropout, shift, DType.FLOAT32);
+            this(layers, epochs, batchSize, seed, l2, dropout, shift, DType.FLOAT32, DType.FLOAT32);
         }
     }
 
@@ -59,6 +63,9 @@ final class Training {
         Mlp mlp = new Mlp(s.layers(), s.seed());
         if (s.weights().isHalf()) {
             mlp.storeWeightsIn(s.weights());
+        }
+        if (s.compute().isHalf()) {
+            mlp.computeIn(s.compute());
         }
         mlp.setL2(s.l2());
         // Each worker drops units of its own examples: its own stream (worker 0's is the one of a single process).
@@ -94,6 +101,10 @@ final class Training {
             double lossSum = 0;
             for (int from = 0; from < n; from += s.batchSize()) {
                 int to = Math.min(n, from + s.batchSize());
+                if (optimizer instanceof LossScaleOptimizer lso) {
+                    // Keras 3's scale_loss: the backward pass starts from the loss times the current scale.
+                    mlp.setLossScale(lso.getDynamicScale());
+                }
                 double loss = workers == null ? mlp.trainBatch(images, labels, from, to, optimizer)
                         : dataParallelStep(mlp, images, labels, from, to, optimizer, workers);
                 if (!Double.isFinite(loss)) {

@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panamax.optimizers.Adam;
+import dev.panamax.tensor.DType;
 import dev.panamax.tensor.Tensor;
 import dev.panamax.tensor.Variable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.ejml.data.FMatrixRMaj;
@@ -372,5 +374,60 @@ class MlpTest {
         Mlp.Evaluation after = mlp.evaluate(images, labels, 0, 200);
         assertEquals(before.loss(), after.loss());
         assertEquals(before.accuracy(), after.accuracy());
+    }
+
+    @Test
+    void bfloat16WeightsAreWhatTheOptimizerUpdatesAndWhatTheNetworkReads() {
+        Object[] data = separable(200, DIM, CLASSES, 6);
+        float[] images = (float[]) data[0];
+        byte[] labels = (byte[]) data[1];
+        Mlp mlp = new Mlp(new int[] {DIM, 16, CLASSES}, 8);
+        mlp.storeWeightsIn(DType.BFLOAT16);
+        for (Variable v : mlp.variables()) {
+            assertEquals(DType.BFLOAT16, v.dtype());
+        }
+        try (Adam adam = Adam.builder().learningRate(1e-2).stochasticRounding(3).build()) {
+            double before = mlp.evaluate(images, labels, 0, labels.length).loss();
+            train(mlp, adam, images, labels);
+            assertTrue(mlp.evaluate(images, labels, 0, labels.length).loss() < before / 5);
+        }
+        // The network reads the weights exactly: its kernel equals the widened bfloat16 variable.
+        float[] widened = mlp.variables().get(0).value().toFloatArray();
+        assertArrayEquals(widened, Arrays.copyOf(mlp.kernel(0).data, widened.length));
+        assertThrows(IllegalStateException.class, () -> mlp.computeIn(DType.FLOAT16));
+    }
+
+    @Test
+    void aMixedFloat16PolicyLosesSmallGradientsUnlessTheLossIsScaled() {
+        Object[] data = separable(64, DIM, CLASSES, 7);
+        float[] images = (float[]) data[0];
+        byte[] labels = (byte[]) data[1];
+        Mlp full = new Mlp(new int[] {DIM, 16, CLASSES}, 8);
+        Mlp half = new Mlp(new int[] {DIM, 16, CLASSES}, 8);
+        half.computeIn(DType.FLOAT16);
+        assertEquals(DType.FLOAT32, half.variables().get(0).dtype(), "the variables stay float32");
+        // A batch of 64 rows: the output gradients are 1/64 of the softmax's, and float16 keeps
+        // values down to 2^-24; with 2^-20 of the loss, most of them vanish.
+        full.computeGradientShare(images, labels, 0, 64, 64 << 20, true);
+        half.computeGradientShare(images, labels, 0, 64, 64 << 20, true);
+        float[] g32 = full.gradients().get(0).toFloatArray();
+        float[] g16 = half.gradients().get(0).toFloatArray();
+        assertTrue(zeros(g16) > zeros(g32) + g32.length / 4, zeros(g16) + " of " + g16.length + " zero in float16");
+        // Scaled by 2^20 the backward pass is the one of a 64-row batch (2^20 times larger), bit for bit.
+        half.setLossScale(0x1p20);
+        half.computeGradientShare(images, labels, 0, 64, 64 << 20, true);
+        Mlp reference = new Mlp(new int[] {DIM, 16, CLASSES}, 8);
+        reference.computeIn(DType.FLOAT16);
+        reference.computeGradientShare(images, labels, 0, 64, 64, true);
+        assertArrayEquals(reference.gradients().get(0).toFloatArray(), half.gradients().get(0).toFloatArray());
+        assertThrows(IllegalArgumentException.class, () -> half.setLossScale(0));
+    }
+
+    private static int zeros(float[] a) {
+        int n = 0;
+        for (float f : a) {
+            n += f == 0f ? 1 : 0;
+        }
+        return n;
     }
 }

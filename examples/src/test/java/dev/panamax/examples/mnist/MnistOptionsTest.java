@@ -59,6 +59,18 @@ class MnistOptionsTest {
                 bad(List.of("--slot-dtype", "half"), "--slot-dtype must be one of bfloat16, float16, float32, got 'half'"),
                 bad(List.of("--optimizer", "rmsprop", "--slot-dtype", "bfloat16"),
                         "--slot-dtype bfloat16 with --optimizer: RMSprop cannot store its slots in another dtype"),
+                bad(List.of("--variable-dtype", "int8"), "--variable-dtype must be one of bfloat16, float16, float32, got 'int8'"),
+                bad(List.of("--optimizer", "rmsprop", "--variable-dtype", "bfloat16"),
+                        "--variable-dtype bfloat16 with --optimizer: Variable 'dense/kernel' has dtype bfloat16: RMSprop updates"
+                                + " float32 and float64 variables"),
+                bad(List.of("--policy", "fp16"), "--policy must be one of float32, mixed_bfloat16, mixed_float16, got 'fp16'"),
+                bad(List.of("--policy", "mixed_bfloat16", "--variable-dtype", "bfloat16"),
+                        "--policy mixed_bfloat16 keeps the weights float32 (the layers compute in 16 bits); leave"
+                                + " --variable-dtype out, or the policy"),
+                bad(List.of("--stochastic-rounding", "3"),
+                        "--stochastic-rounding rounds 16-bit weights: give --variable-dtype bfloat16 or float16 too"),
+                bad(List.of("--variable-dtype", "float32", "--stochastic-rounding", "3"),
+                        "--stochastic-rounding rounds 16-bit weights: give --variable-dtype bfloat16 or float16 too"),
                 bad(List.of("--batch-size", "81"), "--batch-size must be in 1..80 (the training digits), got 81"),
                 bad(List.of("--batch-size", "0"), "--batch-size must be >= 1, got 0"),
                 bad(List.of("--limit", "3"), "--limit must be >= 10", "got 3"),

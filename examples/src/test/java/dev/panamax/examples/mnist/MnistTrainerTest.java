@@ -98,6 +98,46 @@ class MnistTrainerTest {
     }
 
     @Test
+    void bfloat16WeightsWithStochasticRoundingTrainAndAreInTheHeader() {
+        Result half = execute("--epochs", "2", "--limit", "1000", "--threads", "1", "--variable-dtype", "bfloat16",
+                "--stochastic-rounding", "5", "--out", tmp.toString());
+        Result nearest = execute("--epochs", "2", "--limit", "1000", "--threads", "1", "--variable-dtype", "bfloat16",
+                "--out", tmp.toString());
+        Result full = execute("--epochs", "2", "--limit", "1000", "--threads", "1", "--out", tmp.toString());
+        assertEquals(0, half.exitCode(), half.err());
+        assertTrue(half.out().lines().findFirst().orElseThrow().endsWith(", bfloat16 weights"), half.out());
+        assertTrue(half.out().contains("\"stochastic_rounding_seed\":5"), half.out());
+        MnistTrainer.Run h = half.trainer().runs.get(0);
+        MnistTrainer.Run n = nearest.trainer().runs.get(0);
+        MnistTrainer.Run f = full.trainer().runs.get(0);
+        assertTrue(h.evalLoss()[1] < h.initialEvalLoss(), half.out());
+        // bfloat16 weights and their rounding change the bits of the run, not its course.
+        assertNotEquals(f.evalLoss()[1], h.evalLoss()[1]);
+        assertNotEquals(n.evalLoss()[1], h.evalLoss()[1]);
+        assertEquals(f.evalLoss()[1], h.evalLoss()[1], 0.1);
+    }
+
+    @Test
+    void mixedPoliciesTrainAndMixedFloat16ScalesTheLoss() {
+        Result bf16 = execute("--epochs", "2", "--limit", "1000", "--threads", "1", "--policy", "mixed_bfloat16", "--out",
+                tmp.toString());
+        Result f16 = execute("--epochs", "2", "--limit", "1000", "--threads", "1", "--policy", "mixed_float16", "--out",
+                tmp.toString());
+        Result full = execute("--epochs", "2", "--limit", "1000", "--threads", "1", "--out", tmp.toString());
+        assertEquals(0, bf16.exitCode(), bf16.err());
+        assertEquals(0, f16.exitCode(), f16.err());
+        assertTrue(bf16.out().lines().findFirst().orElseThrow().endsWith(", policy mixed_bfloat16"), bf16.out());
+        assertTrue(f16.out().contains("optimizer: {\"module\":\"keras.optimizers\",\"class_name\":\"LossScaleOptimizer\""),
+                f16.out());
+        MnistTrainer.Run b = bf16.trainer().runs.get(0);
+        MnistTrainer.Run h = f16.trainer().runs.get(0);
+        MnistTrainer.Run f = full.trainer().runs.get(0);
+        assertNotEquals(f.evalLoss()[1], b.evalLoss()[1]);
+        assertEquals(f.evalLoss()[1], b.evalLoss()[1], 0.1);
+        assertEquals(f.evalLoss()[1], h.evalLoss()[1], 0.1);
+    }
+
+    @Test
     void theHeaderNamesTheScheduleAndTheVectorWidth() {
         Result r = execute("--epochs", "1", "--limit", "100", "--lr", "0.002", "--schedule", "cosine",
                 "--batch-size", "16", "--out", tmp.toString());

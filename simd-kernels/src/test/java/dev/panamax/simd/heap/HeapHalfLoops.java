@@ -1,6 +1,7 @@
 package dev.panamax.simd.heap;
 
 import dev.panamax.simd.HalfLoops;
+import dev.panamax.kernels.VariableRounding;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -45,7 +46,7 @@ public final class HeapHalfLoops implements HalfLoops {
     @Override
     public void toBfloat16Stochastic(MemorySegment floats, long from, MemorySegment halves, long to, int n, int key) {
         for (int j = 0; j < n; j += SimdLanes.FS.length()) {
-            VectorMemory.store(HalfLanes.toBfloat16Stochastic(VectorMemory.loadF(floats, from + j), HalfLanes.random(key, from + j)),
+            VectorMemory.store(HalfLanes.toBfloat16Stochastic(VectorMemory.loadF(floats, from + j), HalfLanes.random(HalfLanes.weylLanes().add((int) (from + j) * VariableRounding.GOLDEN + key))),
                     halves, to + j);
         }
     }
@@ -53,7 +54,7 @@ public final class HeapHalfLoops implements HalfLoops {
     @Override
     public void toFloat16Stochastic(MemorySegment floats, long from, MemorySegment halves, long to, int n, int key) {
         for (int j = 0; j < n; j += SimdLanes.FS.length()) {
-            VectorMemory.store(HalfLanes.toFloat16Stochastic(VectorMemory.loadF(floats, from + j), HalfLanes.random(key, from + j)),
+            VectorMemory.store(HalfLanes.toFloat16Stochastic(VectorMemory.loadF(floats, from + j), HalfLanes.random(HalfLanes.weylLanes().add((int) (from + j) * VariableRounding.GOLDEN + key))),
                     halves, to + j);
         }
     }
