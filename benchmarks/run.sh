@@ -40,7 +40,8 @@ case "$mode" in
       # A program with both kinds of tensor: off-heap and wrapped steps in the same rounds.
       jmh "paths-mixed-run$run" ProductPathBenchmark -p algorithm=ADAM,MOMENTUM,RMSPROP -p size=16777216 -p memory=mixed \
         "${timing[@]}" "$@"
-      # Slots in bfloat16 against float32 (Adam, momentum, Lion), and against their own limit.
+      # The 16-bit forms against float32 (Adam, momentum, Lion; bfloat16 slots, and bfloat16 variables
+      # with their slots and stochastic rounding), and against their own limit.
       jmh "half-slots-run$run" HalfSlotsBenchmark "${timing[@]}" "$@"
     done
     # SIMD against scalar at 1M elements, 1 thread.
