@@ -34,7 +34,8 @@ class HalfPrecisionSlotsTest {
         return data(seed, scale, N);
     }
 
-    private static float[] data(long seed, double scale, int n) {
+    /** {@code n} Gaussian floats of standard deviation {@code scale} (shared with {@link HalfPrecisionVariablesTest}). */
+    static float[] data(long seed, double scale, int n) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {

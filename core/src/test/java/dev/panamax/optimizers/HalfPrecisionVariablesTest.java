@@ -39,12 +39,7 @@ class HalfPrecisionVariablesTest {
     }
 
     private static float[] data(long seed, double scale, int n) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = (float) (r.nextGaussian() * scale);
-        }
-        return out;
+        return HalfPrecisionSlotsTest.data(seed, scale, n);
     }
 
     private static float widen(DType dtype, short h) {
