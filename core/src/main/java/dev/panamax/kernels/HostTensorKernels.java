@@ -228,9 +228,13 @@ public final class HostTensorKernels implements TensorKernels {
     }
 
     @Override
-    public void gradientDescent(Tensor var, Tensor grad, double lr) {
+    public void gradientDescent(Tensor var, Tensor grad, double lr, VariableRounding rounding) {
         MemorySegment w = s(var);
         MemorySegment g = s(grad);
+        if (var.dtype().isHalf()) {
+            each(var, (from, to) -> k.gradientDescentMixed(var.dtype(), rounding, w, g, from, to, lr));
+            return;
+        }
         each(var, (from, to) -> k.gradientDescent(var.dtype(), w, g, from, to, lr));
     }
 

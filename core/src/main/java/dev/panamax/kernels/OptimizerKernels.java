@@ -123,6 +123,14 @@ public interface OptimizerKernels {
                    AdamCoefficients c);
 
     /**
+     * The mixed form of {@link #gradientDescent}: a float32 gradient and a 16-bit (or float32)
+     * variable, widened, moved in float32 and rounded back as {@code rounding} says (see
+     * {@link #adamMixed}). Modified: var. Not modified: grad.
+     */
+    void gradientDescentMixed(DType varDtype, VariableRounding rounding, MemorySegment var, MemorySegment grad, long from,
+                              long to, double lr);
+
+    /**
      * The mixed form of {@link #kerasMomentum}: a float32 gradient, the variable and {@code accum}
      * each in its own dtype (see {@link #adamMixed}). Modified: var, accum. Not modified: grad.
      */

@@ -170,6 +170,12 @@ public final class ScalarKernels implements OptimizerKernels {
     }
 
     @Override
+    public void gradientDescentMixed(DType varDtype, VariableRounding rounding, MemorySegment var, MemorySegment grad, long from,
+                                     long to, double lr) {
+        ScalarMixedPrecision.gradientDescent(varDtype, rounding, var, grad, from, to, (float) lr);
+    }
+
+    @Override
     public void kerasMomentumMixed(DType varDtype, DType accumDtype, VariableRounding rounding, MemorySegment var,
                                    MemorySegment accum, MemorySegment grad, long from, long to, double lr, double momentum,
                                    boolean nesterov) {

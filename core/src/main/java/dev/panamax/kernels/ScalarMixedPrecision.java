@@ -85,6 +85,14 @@ public final class ScalarMixedPrecision {
         }
     }
 
+    /** {@link OptimizerKernels#gradientDescentMixed}: {@link ScalarBasics#gradientDescentFloat}'s formula. */
+    public static void gradientDescent(DType varType, VariableRounding rounding, MemorySegment var, MemorySegment grad, long from,
+                                       long to, float lr) {
+        for (long i = from; i < to; i++) {
+            storeVariable(varType, rounding, var, i, load(varType, var, i) - grad.getAtIndex(F, i) * lr);
+        }
+    }
+
     /** {@link OptimizerKernels#kerasMomentumMixed}: {@link ScalarBasics#kerasMomentumFloat}'s formula. */
     public static void kerasMomentum(DType varType, DType accumType, VariableRounding rounding, MemorySegment var, MemorySegment accum, MemorySegment grad, long from,
                                      long to, float lr, float momentum, boolean nesterov) {

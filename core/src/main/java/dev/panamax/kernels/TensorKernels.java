@@ -88,7 +88,12 @@ public interface TensorKernels {
                         double epsilon);
 
     /** {@link OptimizerKernels#gradientDescent} over every element of the tensors (the formula is there). */
-    void gradientDescent(Tensor var, Tensor grad, double lr);
+    default void gradientDescent(Tensor var, Tensor grad, double lr) {
+        gradientDescent(var, grad, lr, VariableRounding.NEAREST);
+    }
+
+    /** {@link #gradientDescent}, or its mixed form ({@link OptimizerKernels#gradientDescentMixed}); see {@link #lion}. */
+    void gradientDescent(Tensor var, Tensor grad, double lr, VariableRounding rounding);
 
     /** {@link OptimizerKernels#kerasMomentum} over every element of the tensors (the formula is there). */
     default void kerasMomentum(Tensor var, Tensor accum, Tensor grad, double lr, double momentum, boolean nesterov) {

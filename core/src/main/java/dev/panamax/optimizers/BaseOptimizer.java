@@ -129,8 +129,8 @@ abstract class BaseOptimizer implements AutoCloseable {
     final void checkHalfVariable(Variable v) {
         String what = "Variable '" + v.name() + "' has dtype " + v.dtype().kerasName() + ": ";
         if (!updatesHalfVariables()) {
-            throw new UnsupportedOperationException(what + name + " updates float32 and float64 variables; SGD with momentum,"
-                    + " Adam, AdamW and Lion also update bfloat16 and float16 ones. Or keep the variable in float32 (as Keras's"
+            throw new UnsupportedOperationException(what + name + " updates float32 and float64 variables; SGD, Adam, AdamW"
+                    + " and Lion also update bfloat16 and float16 ones. Or keep the variable in float32 (as Keras's"
                     + " mixed precision policies do) and store the optimizer's slots in " + v.dtype().kerasName()
                     + " with slotDtype");
         }

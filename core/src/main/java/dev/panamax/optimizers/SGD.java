@@ -91,12 +91,6 @@ public final class SGD extends Optimizer {
         return List.of("momentum");
     }
 
-    /** Plain SGD (no momentum) runs the float32 and float64 gradient-descent kernel only. */
-    @Override
-    boolean updatesHalfVariables() {
-        return hasMomentum;
-    }
-
     @Override
     protected Map<String, String> keras211SlotNames() {
         return Map.of("momentum", "m");
@@ -122,7 +116,7 @@ public final class SGD extends Optimizer {
             // Sparse: ResourceScatterAdd of (-grad) * lr, one row at a time, duplicates included
             // (var + (-g) * lr is exactly var - g * lr).
             return withSparse((variable, value, gradient) -> {
-                tensorKernels(value).gradientDescent(value, gradient, learningRate);
+                tensorKernels(value).gradientDescent(value, gradient, learningRate, rounding(variable));
             }, (variable, value, g) -> {
                 for (int i = 0; i < g.count(); i++) {
                     kernels(value).gradientDescent(dtype, g.touchedRow(value, i), g.valueRow(i), 0, g.rowLength(), learningRate);

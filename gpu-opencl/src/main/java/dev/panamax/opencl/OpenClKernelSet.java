@@ -33,7 +33,8 @@ final class OpenClKernelSet implements AutoCloseable {
             "square_axpy", "adam_from_moments", "adamax_rows", "rmsprop_momentum_rows", "ftrl_rows");
 
     /** The kernels of float32 variables with 16-bit slots, in the float32 program only (PANAMAX_SLOTS16). */
-    static final List<String> SLOTS16_KERNEL_NAMES = List.of("adam_16bit_slots", "keras_momentum_16bit_slots", "lion_16bit_slots");
+    static final List<String> SLOTS16_KERNEL_NAMES = List.of("adam_16bit_slots", "gradient_descent_16bit", "keras_momentum_16bit_slots",
+            "lion_16bit_slots");
 
     /**
      * Work-items per chunk of a sum of squares: one per accumulator of the reference's blocked

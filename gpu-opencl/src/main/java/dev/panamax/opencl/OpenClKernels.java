@@ -243,6 +243,13 @@ public final class OpenClKernels implements AutoCloseable {
                 var, m, v, amsgrad ? vhat : var, grad);
     }
 
+    /** See {@link OptimizerKernels#gradientDescentMixed}. */
+    public void gradientDescentMixed(DType varDtype, VariableRounding rounding, OpenClBuffer var, OpenClBuffer grad, long from,
+                                     long to, double lr) {
+        run(kernel(DType.FLOAT32, "gradient_descent_16bit"), new DType[] {varDtype, DType.FLOAT32}, from, to,
+                s -> rounding(s.real(lr), varDtype, rounding), var, grad);
+    }
+
     /** See {@link OptimizerKernels#kerasMomentumMixed}. */
     public void kerasMomentumMixed(DType varDtype, DType accumDtype, VariableRounding rounding, OpenClBuffer var,
                                    OpenClBuffer accum, OpenClBuffer grad, long from, long to, double lr, double momentum,

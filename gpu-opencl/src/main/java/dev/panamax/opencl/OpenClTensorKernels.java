@@ -231,9 +231,13 @@ public final class OpenClTensorKernels implements TensorKernels {
     }
 
     @Override
-    public void gradientDescent(Tensor var, Tensor grad, double lr) {
-        Args a = new Args(var).add("grad", grad).start();
-        kernels.gradientDescent(a.dtype, a.b(0), a.b(1), 0, a.size, lr);
+    public void gradientDescent(Tensor var, Tensor grad, double lr, VariableRounding rounding) {
+        Args a = new Args(var, true).add("grad", grad).start();
+        if (var.dtype() != a.dtype) {
+            kernels.gradientDescentMixed(var.dtype(), rounding, a.b(0), a.b(1), 0, a.size, lr);
+        } else {
+            kernels.gradientDescent(a.dtype, a.b(0), a.b(1), 0, a.size, lr);
+        }
         a.done();
     }
 

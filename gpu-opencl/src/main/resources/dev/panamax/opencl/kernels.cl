@@ -898,6 +898,12 @@ __kernel void adam_16bit_slots(__global uchar *var, __global uchar *m, __global 
     store_variable(var_kind, stochastic, key, var, i, w - (mi * alpha) / denominator);
 }
 
+__kernel void gradient_descent_16bit(__global uchar *var, __global const float *grad, ulong from, ulong n, float lr,
+                                     int var_kind, int stochastic, uint key) {
+    ELEMENT_INDEX_OR_RETURN
+    store_variable(var_kind, stochastic, key, var, i, load_slot(var_kind, var, i) - grad[i] * lr);
+}
+
 __kernel void keras_momentum_16bit_slots(__global uchar *var, __global uchar *accum, __global const float *grad, ulong from,
                                          ulong n, float lr, float momentum, int nesterov, int accum_kind, int var_kind,
                                          int stochastic, uint key) {

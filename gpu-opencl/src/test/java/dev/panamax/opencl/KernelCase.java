@@ -141,6 +141,9 @@ enum KernelCase {
     /** A 16-bit variable rounded stochastically, float32 accum: arrays var, accum, grad. */
     KERAS_MOMENTUM_HALF_VARIABLE("kerasMomentumMixed", "hss", KERAS_MOMENTUM.scalars, (t, a, from, to, p) -> args(t, DType.FLOAT32,
             new VariableRounding(true, KernelCase.ROUNDING_KEY), a[0], a[1], a[2], from, to, p[0], p[1], false)),
+    /** A 16-bit variable rounded stochastically: arrays var (the case's type), grad (float32). */
+    GRADIENT_DESCENT_HALF_VARIABLE("gradientDescentMixed", "hs", GRADIENT_DESCENT.scalars, (t, a, from, to, p) -> args(t,
+            new VariableRounding(true, KernelCase.ROUNDING_KEY), a[0], a[1], from, to, p[0])),
     /** A 16-bit variable and m, rounded to nearest: arrays var, m (the case's type), grad. */
     LION_HALF_VARIABLE("lionMixed", "hhs", KernelCase::lionScalars,
             (t, a, from, to, p) -> args(t, t, VariableRounding.NEAREST, a[0], a[1], a[2], from, to, lion(p))),

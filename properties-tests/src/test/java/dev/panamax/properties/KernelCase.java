@@ -454,6 +454,24 @@ enum KernelCase {
             return 0;
         }
     },
+    /** A 16-bit variable rounded stochastically: arrays var (the case's type), grad (float32); the last scalar is the key. */
+    GRADIENT_DESCENT_HALF_VARIABLE("gradientDescentMixed", 2) {
+        @Override
+        DType[] arrayTypes(DType t) {
+            return new DType[] {t, DType.FLOAT32};
+        }
+
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return new double[] {PropertyData.scalar(r, DType.FLOAT32, 1e-4, 1), r.nextInt()};
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.gradientDescentMixed(t, new VariableRounding(true, (int) p[1]), s[0], s[1], from, to, p[0]);
+            return 0;
+        }
+    },
     /** A 16-bit variable and m rounded to nearest: arrays var, m (the case's type), grad. */
     LION_HALF_VARIABLE("lionMixed", 3) {
         @Override

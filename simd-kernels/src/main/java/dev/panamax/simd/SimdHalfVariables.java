@@ -121,6 +121,23 @@ final class SimdHalfVariables {
         }
     }
 
+    static void gradientDescent(DType varType, VariableRounding rounding, MemorySegment var, MemorySegment grad, long from,
+                                long to, double lr) {
+        gradientDescent(varType == DType.BFLOAT16, rounding.stochastic(), rounding.key(), var, grad, from, to, (float) lr);
+        ScalarMixedPrecision.gradientDescent(varType, rounding, var, grad, from + vectorEnd(from, to), to, (float) lr);
+    }
+
+    private static void gradientDescent(boolean bfloat16, boolean stochastic, int key, MemorySegment var, MemorySegment grad,
+                                        long from, long to, float lr) {
+        IntVector weyl = HalfLanes.weylLanes();
+        for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
+            long i = from + j;
+            FloatVector g = loadF(grad, i);
+            FloatVector w = bfloat16 ? HalfLanes.bfloat16ToFloat(loadS(var, i)) : HalfLanes.float16ToFloat(loadS(var, i));
+            store(round(w.sub(g.mul(lr)), bfloat16, stochastic, weyl, key, i), var, i);
+        }
+    }
+
     static void kerasMomentum(DType varType, DType accumType, VariableRounding rounding, MemorySegment var, MemorySegment accum,
                               MemorySegment grad, long from, long to, double lr, double momentum, boolean nesterov) {
         kerasMomentum(varType == DType.BFLOAT16, rounding.stochastic(), rounding.key(), kind(accumType), var, accum, grad, from, to,

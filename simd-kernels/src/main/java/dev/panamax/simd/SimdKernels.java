@@ -199,6 +199,16 @@ public final class SimdKernels implements OptimizerKernels {
     }
 
     @Override
+    public void gradientDescentMixed(DType varDtype, VariableRounding rounding, MemorySegment var, MemorySegment grad, long from,
+                                     long to, double lr) {
+        if (varDtype == DType.FLOAT32) {
+            SimdBasics.gradientDescent(varDtype, var, grad, from, to, lr);
+        } else {
+            SimdHalfVariables.gradientDescent(varDtype, rounding, var, grad, from, to, lr);
+        }
+    }
+
+    @Override
     public void kerasMomentumMixed(DType varDtype, DType accumDtype, VariableRounding rounding, MemorySegment var,
                                    MemorySegment accum, MemorySegment grad, long from, long to, double lr, double momentum,
                                    boolean nesterov) {

@@ -88,8 +88,8 @@ public final class MnistTrainer implements Callable<Integer> {
     String slotDtype;
 
     @Option(names = "--variable-dtype", paramLabel = "bfloat16|float16|float32",
-            description = "Stores the weights in this dtype, updated directly by the optimizer (SGD with momentum, Adam,"
-                    + " AdamW, Lion), which computes in float32; the slots follow unless --slot-dtype is given"
+            description = "Stores the weights in this dtype, updated directly by the optimizer (SGD, Adam, AdamW,"
+                    + " Lion), which computes in float32; the slots follow unless --slot-dtype is given"
                     + " (default: float32).")
     String variableDtype;
 

@@ -62,7 +62,7 @@ class MnistOptionsTest {
                 bad(List.of("--variable-dtype", "int8"), "--variable-dtype must be one of bfloat16, float16, float32, got 'int8'"),
                 bad(List.of("--optimizer", "rmsprop", "--variable-dtype", "bfloat16"),
                         "--variable-dtype bfloat16 with --optimizer: Variable 'dense/kernel' has dtype bfloat16: RMSprop updates"
-                                + " float32 and float64 variables"),
+                                + " float32 and float64 variables; SGD, Adam, AdamW and Lion"),
                 bad(List.of("--policy", "fp16"), "--policy must be one of float32, mixed_bfloat16, mixed_float16, got 'fp16'"),
                 bad(List.of("--policy", "mixed_bfloat16", "--variable-dtype", "bfloat16"),
                         "--policy mixed_bfloat16 keeps the weights float32 (the layers compute in 16 bits); leave"
