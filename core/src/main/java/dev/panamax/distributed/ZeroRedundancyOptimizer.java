@@ -276,6 +276,12 @@ public final class ZeroRedundancyOptimizer implements AutoCloseable {
                 throw new IllegalArgumentException(where + ": the variable and its gradient must be host tensors, got devices '"
                         + v.value().storage().device() + "' and '" + t.storage().device() + "'");
             }
+            if (v.dtype().isHalf()) {
+                // Its shard's stochastic rounding would key on the variable's position in one rank's
+                // optimizer, and the all-gather moves the variable's own dtype: not built yet.
+                throw new UnsupportedOperationException(where + " is " + v.dtype().kerasName() + ": ZeroRedundancyOptimizer"
+                        + " shards float32 and float64 variables (16-bit slots are fine, see slotDtype)");
+            }
             if (t.dtype() != v.dtype() || !t.hasSameShape(v.value())) {
                 throw new IllegalArgumentException(where + " has a gradient of dtype " + t.dtype().kerasName() + " and shape "
                         + java.util.Arrays.toString(t.shape()) + ", expected " + v.dtype().kerasName() + " and "

@@ -320,6 +320,11 @@ class ZeroRedundancyOptimizerTest {
                     () -> zero.applyGradients(List.of(new GradientAndVariable(gb, b), new GradientAndVariable(wrongShape, w))));
             assertEquals("Variable 'embedding' on rank 0 has a gradient of dtype float32 and shape [4], expected float32 and [2, 2]"
                     + " (the variable's)", e.getMessage());
+            Variable half = new Variable("half", Tensor.wrap(new short[2], DType.BFLOAT16, 2));
+            UnsupportedOperationException u = assertThrows(UnsupportedOperationException.class,
+                    () -> zero.applyGradients(List.of(new GradientAndVariable(gb, b), new GradientAndVariable(gb, half))));
+            assertEquals("Variable 'half' on rank 0 is bfloat16: ZeroRedundancyOptimizer shards float32 and float64 variables"
+                    + " (16-bit slots are fine, see slotDtype)", u.getMessage());
             assertArrayEquals(new float[] {1f, 2f}, b.value().toFloatArray(), "nothing written");
             assertEquals(0, zero.getIterations());
             zero.applyGradients(List.of(new GradientAndVariable(gw, w), new GradientAndVariable(gb, b)));
