@@ -194,7 +194,7 @@ abstract class AdaptiveMoments extends Optimizer {
     private VariableUpdate dense(AdamCoefficients c) {
         return (variable, value, gradient) -> {
             Double decay = decaysInUpdate(variable) ? fusedWeightDecay(variable) : null;
-            DType t = computeDtype(value.dtype());
+            DType t = HalfVariableRounding.computeDtype(value.dtype());
             AdamCoefficients withDecay = decay == null ? c : c.withWeightDecay(t.round(decay), learningRate(t));
             tensorKernels(value).adam(value, getSlot(variable, momentum), getSlot(variable, velocity),
                     amsgrad ? getSlot(variable, velocityHat) : null, gradient, withDecay, rounding(variable));

@@ -51,8 +51,8 @@ abstract class BaseOptimizer implements AutoCloseable {
     final boolean skipNonFiniteSteps;
     /** The slots stored in 16-bit types ({@link OptimizerOptions#slotDtype}). */
     final SlotDtypes slotDtypes;
-    /** The seed of the stochastic rounding of 16-bit variables, or null: they round to nearest. */
-    final Long stochasticRoundingSeed;
+    /** How 16-bit variables round ({@link OptimizerOptions#stochasticRounding}). */
+    final HalfVariableRounding halfRounding;
     /** Steps skipped for non-finite gradients ({@link OptimizerOptions#skipNonFiniteSteps}). */
     private long skippedSteps;
     boolean closed;
@@ -82,7 +82,6 @@ abstract class BaseOptimizer implements AutoCloseable {
         KerasArguments.rejectClipWithTransformers("clipvalue", b.clipvalue, b.gradientTransformers);
         KerasArguments.rejectClipWithTransformers("global_clipnorm", b.globalClipnorm, b.gradientTransformers);
         this.slotDtypes = SlotDtypes.resolve(defaultName, halfPrecisionSlots(b.keras3), b.allSlotsDtype, b.slotDtypes);
-        this.stochasticRoundingSeed = b.stochasticRoundingSeed;
         this.initialDecay = b.decay;
         this.clipnorm = b.clipnorm;
         this.clipvalue = b.clipvalue;
@@ -94,6 +93,7 @@ abstract class BaseOptimizer implements AutoCloseable {
         this.lookup = new TensorKernelsLookup(new HostTensorKernels(kernels, executor));
         // Keras 3 paths start with the optimizer's name; unnamed, Keras 3's default (snake case of the class).
         this.store = new OptimizerVariables(b.name != null ? b.name : OptimizerConfig.snakeCase(defaultName));
+        this.halfRounding = new HalfVariableRounding(b.stochasticRoundingSeed, store);
         this.hyperparameters = new Hyperparameters(name);
         this.step = new Step(this, b, store, hyperparameters, lookup);
         this.skipNonFiniteSteps = b.skipNonFiniteSteps;
@@ -122,42 +122,9 @@ abstract class BaseOptimizer implements AutoCloseable {
         return !halfPrecisionSlots(keras3).isEmpty();
     }
 
-    /**
-     * The checks of a bfloat16 or float16 variable, before anything is written: this algorithm
-     * updates it, and no stage that reads or writes the variable in its own dtype is on.
-     */
-    final void checkHalfVariable(Variable v) {
-        String what = "Variable '" + v.name() + "' has dtype " + v.dtype().kerasName() + ": ";
-        if (!updatesHalfVariables()) {
-            throw new UnsupportedOperationException(what + name + " updates float32 and float64 variables; SGD, Adam, AdamW"
-                    + " and Lion also update bfloat16 and float16 ones. Or keep the variable in float32 (as Keras's"
-                    + " mixed precision policies do) and store the optimizer's slots in " + v.dtype().kerasName()
-                    + " with slotDtype");
-        }
-        if (step.ema != null) {
-            throw new UnsupportedOperationException(what + "use_ema keeps averages of float32 and float64 variables only");
-        }
-        if (step.accumulation != null) {
-            throw new UnsupportedOperationException(what + "gradient_accumulation_steps accumulates the gradients of float32"
-                    + " and float64 variables only");
-        }
-        if (step.weightDecay != null && !decaysInUpdate(v)) {
-            throw new UnsupportedOperationException(what + "weight_decay on a 16-bit variable runs inside the fused kernels"
-                    + " of Adam and AdamW only");
-        }
-    }
-
-    /** The dtype a variable of {@code dtype} is computed in: float32 for the 16-bit ones, else its own. */
-    static DType computeDtype(DType dtype) {
-        return dtype.isHalf() ? DType.FLOAT32 : dtype;
-    }
-
-    /** How the update rounds {@code variable}'s new value: stochastically when it is 16-bit and a seed is set. */
+    /** How the update rounds {@code variable}'s new value ({@link HalfVariableRounding}). */
     final VariableRounding rounding(Variable variable) {
-        if (stochasticRoundingSeed == null || !variable.dtype().isHalf()) {
-            return VariableRounding.NEAREST;
-        }
-        return VariableRounding.stochastic(stochasticRoundingSeed, store.iterations(), store.position(variable));
+        return halfRounding.of(variable);
     }
 
     /** Whether a slot is stored in a 16-bit type: then sparse gradients take the dense path. */

@@ -101,8 +101,8 @@ final class OptimizerConfig {
         if (o.slotDtypes.isSet()) {
             config.put(SlotDtypes.CONFIG_KEY, o.slotDtypes.config());
         }
-        if (o.stochasticRoundingSeed != null) {
-            config.put(STOCHASTIC_ROUNDING_KEY, o.stochasticRoundingSeed);
+        if (o.halfRounding.seed() != null) {
+            config.put(STOCHASTIC_ROUNDING_KEY, o.halfRounding.seed());
         }
     }
 

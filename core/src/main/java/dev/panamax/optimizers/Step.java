@@ -50,7 +50,7 @@ final class Step implements AutoCloseable {
         this.hyperparameters = hyperparameters;
         this.kernels = kernels;
         this.buffers = new GradientBuffers(kernels);
-        this.checks = new GradientChecks(store, kernels, b.keras3, optimizer.slotDtypes.halfTypeName(), optimizer::checkHalfVariable);
+        this.checks = new GradientChecks(store, kernels, b.keras3, optimizer.slotDtypes.halfTypeName(), this::checkHalfVariable);
         this.finiteGradients = new FiniteGradients(kernels);
         this.update = new UpdateVariables(optimizer, buffers);
         this.lossScale = b.lossScaleFactor != null ? new ScaleLoss(b.lossScaleFactor, buffers, kernels) : null;
@@ -60,6 +60,31 @@ final class Step implements AutoCloseable {
         boolean overwriting = b.emaOverwriteFrequency != null && b.emaOverwriteFrequency != 0;
         this.ema = b.useEma
                 ? new MovingAverage(b.emaMomentum, overwriting ? b.emaOverwriteFrequency : null, b.keras211, store, kernels) : null;
+    }
+
+    /**
+     * The checks of a bfloat16 or float16 variable, before anything is written: the algorithm
+     * updates it, and no stage that reads or writes the variable in its own dtype is on.
+     */
+    private void checkHalfVariable(Variable v) {
+        String what = "Variable '" + v.name() + "' has dtype " + v.dtype().kerasName() + ": ";
+        if (!optimizer.updatesHalfVariables()) {
+            throw new UnsupportedOperationException(what + optimizer.getName() + " updates float32 and float64 variables; SGD,"
+                    + " Adam, AdamW and Lion also update bfloat16 and float16 ones. Or keep the variable in float32 (as Keras's"
+                    + " mixed precision policies do) and store the optimizer's slots in " + v.dtype().kerasName()
+                    + " with slotDtype");
+        }
+        if (ema != null) {
+            throw new UnsupportedOperationException(what + "use_ema keeps averages of float32 and float64 variables only");
+        }
+        if (accumulation != null) {
+            throw new UnsupportedOperationException(what + "gradient_accumulation_steps accumulates the gradients of float32"
+                    + " and float64 variables only");
+        }
+        if (weightDecay != null && !optimizer.decaysInUpdate(v)) {
+            throw new UnsupportedOperationException(what + "weight_decay on a 16-bit variable runs inside the fused kernels"
+                    + " of Adam and AdamW only");
+        }
     }
 
     /** Whether any of Keras 3's stages is on. */

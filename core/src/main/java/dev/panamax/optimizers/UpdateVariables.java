@@ -42,7 +42,7 @@ final class UpdateVariables implements AutoCloseable {
      */
     void apply(Variable variable, Tensor value, Gradient gradient) {
         // A 16-bit variable's update computes in float32: its coefficients are float32's.
-        VariableUpdate update = updates.computeIfAbsent(BaseOptimizer.computeDtype(variable.dtype()), t -> optimizer.prepare(t, optimizer.decayedLearningRate(t)));
+        VariableUpdate update = updates.computeIfAbsent(HalfVariableRounding.computeDtype(variable.dtype()), t -> optimizer.prepare(t, optimizer.decayedLearningRate(t)));
         if (gradient instanceof Tensor dense) {
             update.apply(variable, value, dense);
             return;
