@@ -49,6 +49,20 @@ final class HalfLanes {
         return (ShortVector) rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0);
     }
 
+    /**
+     * {@link #toBfloat16(FloatVector)} with the NaN test made by the caller: {@code mayHoldNaN} is
+     * false only when no lane is NaN. A kernel tests its updated variable once, as a NaN in any of
+     * its slots reaches it through every operation, instead of each slot it rounds.
+     */
+    static ShortVector toBfloat16(FloatVector f, boolean mayHoldNaN) {
+        IntVector bits = f.reinterpretAsInts();
+        IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
+        if (mayHoldNaN) {
+            rounded = rounded.blend(bits.or(0x7FFF_FFFF).lanewise(VectorOperators.XOR, 0x003F_FFFF), f.compare(VectorOperators.NE, f).cast(IS));
+        }
+        return (ShortVector) rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0);
+    }
+
     /** The float32 of each float16 lane (exact; a NaN keeps its payload and becomes quiet). */
     static FloatVector float16ToFloat(ShortVector h) {
         IntVector wide = (IntVector) h.convertShape(VectorOperators.S2I, IS, 0); // sign-extended
@@ -113,6 +127,16 @@ final class HalfLanes {
         VectorMask<Float> nan = f.compare(VectorOperators.NE, f);
         if (nan.anyTrue()) {
             rounded = rounded.blend(bits.or(0x7FFF_FFFF).lanewise(VectorOperators.XOR, 0x003F_FFFF), nan.cast(IS));
+        }
+        return (ShortVector) rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0);
+    }
+
+    /** {@link #toBfloat16Stochastic(FloatVector, IntVector)} with the caller's NaN test, as {@link #toBfloat16(FloatVector, boolean)}. */
+    static ShortVector toBfloat16Stochastic(FloatVector f, IntVector random, boolean mayHoldNaN) {
+        IntVector bits = f.reinterpretAsInts();
+        IntVector rounded = bits.add(random.lanewise(VectorOperators.LSHR, 16));
+        if (mayHoldNaN) {
+            rounded = rounded.blend(bits.or(0x7FFF_FFFF).lanewise(VectorOperators.XOR, 0x003F_FFFF), f.compare(VectorOperators.NE, f).cast(IS));
         }
         return (ShortVector) rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0);
     }

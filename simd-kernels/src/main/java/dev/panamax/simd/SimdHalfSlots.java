@@ -108,16 +108,19 @@ final class SimdHalfSlots {
             if (decays) {
                 w = w.sub(w.mul(wd).mul(wdLr));
             }
-            VectorMemory.store(w.sub(mi.mul(alpha).div(denominator)), var, i);
+            FloatVector updated = w.sub(mi.mul(alpha).div(denominator));
+            VectorMemory.store(updated, var, i);
+            // A NaN in a slot makes the update NaN, so one test of it serves every bfloat16 rounding.
+            boolean nan = updated.compare(VectorOperators.NE, updated).anyTrue();
             if (mKind == FLOAT32) {
                 VectorMemory.store(mi, m, i);
             } else {
-                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mi) : HalfLanes.toFloat16(mi)).intoMemorySegment(m, i * Short.BYTES, ORDER);
+                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mi, nan) : HalfLanes.toFloat16(mi)).intoMemorySegment(m, i * Short.BYTES, ORDER);
             }
             if (vKind == FLOAT32) {
                 VectorMemory.store(vi, v, i);
             } else {
-                (vKind == BFLOAT16 ? HalfLanes.toBfloat16(vi) : HalfLanes.toFloat16(vi)).intoMemorySegment(v, i * Short.BYTES, ORDER);
+                (vKind == BFLOAT16 ? HalfLanes.toBfloat16(vi, nan) : HalfLanes.toFloat16(vi)).intoMemorySegment(v, i * Short.BYTES, ORDER);
             }
         }
     }
@@ -143,21 +146,24 @@ final class SimdHalfSlots {
             if (decays) {
                 w = w.sub(w.mul(wd).mul(wdLr));
             }
-            VectorMemory.store(w.sub(mi.mul(alpha).div(denominator)), var, i);
+            FloatVector updated = w.sub(mi.mul(alpha).div(denominator));
+            VectorMemory.store(updated, var, i);
+            // A NaN in a slot makes the update NaN, so one test of it serves every bfloat16 rounding.
+            boolean nan = updated.compare(VectorOperators.NE, updated).anyTrue();
             if (mKind == FLOAT32) {
                 VectorMemory.store(mi, m, i);
             } else {
-                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mi) : HalfLanes.toFloat16(mi)).intoMemorySegment(m, i * Short.BYTES, ORDER);
+                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mi, nan) : HalfLanes.toFloat16(mi)).intoMemorySegment(m, i * Short.BYTES, ORDER);
             }
             if (vKind == FLOAT32) {
                 VectorMemory.store(vi, v, i);
             } else {
-                (vKind == BFLOAT16 ? HalfLanes.toBfloat16(vi) : HalfLanes.toFloat16(vi)).intoMemorySegment(v, i * Short.BYTES, ORDER);
+                (vKind == BFLOAT16 ? HalfLanes.toBfloat16(vi, nan) : HalfLanes.toFloat16(vi)).intoMemorySegment(v, i * Short.BYTES, ORDER);
             }
             if (vhatKind == FLOAT32) {
                 VectorMemory.store(denominatorSquare, vhat, i);
             } else {
-                (vhatKind == BFLOAT16 ? HalfLanes.toBfloat16(denominatorSquare) : HalfLanes.toFloat16(denominatorSquare)).intoMemorySegment(vhat, i * Short.BYTES, ORDER);
+                (vhatKind == BFLOAT16 ? HalfLanes.toBfloat16(denominatorSquare, nan) : HalfLanes.toFloat16(denominatorSquare)).intoMemorySegment(vhat, i * Short.BYTES, ORDER);
             }
         }
     }

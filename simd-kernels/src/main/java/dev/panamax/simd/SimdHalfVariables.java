@@ -38,14 +38,16 @@ final class SimdHalfVariables {
 
     /**
      * The 16-bit variable's new value {@code w} rounded as {@code stochastic} says, for the
-     * elements from {@code i}; {@code weyl} is {@link HalfLanes#weylLanes}.
+     * elements from {@code i}; {@code weyl} is {@link HalfLanes#weylLanes}; {@code nan} is false
+     * only when no lane of {@code w} is NaN.
      */
-    private static ShortVector round(FloatVector w, boolean bfloat16, boolean stochastic, IntVector weyl, int key, long i) {
+    private static ShortVector round(FloatVector w, boolean bfloat16, boolean stochastic, IntVector weyl, int key, long i,
+                                     boolean nan) {
         if (!stochastic) {
-            return bfloat16 ? HalfLanes.toBfloat16(w) : HalfLanes.toFloat16(w);
+            return bfloat16 ? HalfLanes.toBfloat16(w, nan) : HalfLanes.toFloat16(w);
         }
         IntVector random = HalfLanes.random(weyl.add((int) i * VariableRounding.GOLDEN + key));
-        return bfloat16 ? HalfLanes.toBfloat16Stochastic(w, random) : HalfLanes.toFloat16Stochastic(w, random);
+        return bfloat16 ? HalfLanes.toBfloat16Stochastic(w, random, nan) : HalfLanes.toFloat16Stochastic(w, random);
     }
 
     static void adam(DType varType, DType mType, DType vType, DType vhatType, VariableRounding rounding, MemorySegment var,
@@ -87,7 +89,10 @@ final class SimdHalfVariables {
             if (decays) {
                 w = w.sub(w.mul(wd).mul(wdLr));
             }
-            store(round(w.sub(mi.mul(alpha).div(denominator)), bfloat16, stochastic, weyl, key, i), var, i);
+            FloatVector updated = w.sub(mi.mul(alpha).div(denominator));
+            // A NaN in a slot makes the update NaN, so this one test serves every rounding below.
+            boolean nan = updated.compare(VectorOperators.NE, updated).anyTrue();
+            store(round(updated, bfloat16, stochastic, weyl, key, i, nan), var, i);
             // The slots' bfloat16 rounding is HalfLanes.toBfloat16 written out: past the variable's
             // rounding C2 no longer inlines a call of ours here (see the class comment).
             if (mKind == FLOAT32) {
@@ -95,9 +100,9 @@ final class SimdHalfVariables {
             } else if (mKind == BFLOAT16) {
                 IntVector bits = mi.reinterpretAsInts();
                 IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
-                VectorMask<Float> nan = mi.compare(VectorOperators.NE, mi);
-                if (nan.anyTrue()) {
-                    rounded = rounded.blend(bits.or(0x7FFF_FFFF).lanewise(VectorOperators.XOR, 0x003F_FFFF), nan.cast(IS));
+                if (nan) {
+                    rounded = rounded.blend(bits.or(0x7FFF_FFFF).lanewise(VectorOperators.XOR, 0x003F_FFFF),
+                            mi.compare(VectorOperators.NE, mi).cast(IS));
                 }
                 rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0)
                         .reinterpretAsShorts().intoMemorySegment(m, i * Short.BYTES, ORDER);
@@ -109,9 +114,9 @@ final class SimdHalfVariables {
             } else if (vKind == BFLOAT16) {
                 IntVector bits = vi.reinterpretAsInts();
                 IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
-                VectorMask<Float> nan = vi.compare(VectorOperators.NE, vi);
-                if (nan.anyTrue()) {
-                    rounded = rounded.blend(bits.or(0x7FFF_FFFF).lanewise(VectorOperators.XOR, 0x003F_FFFF), nan.cast(IS));
+                if (nan) {
+                    rounded = rounded.blend(bits.or(0x7FFF_FFFF).lanewise(VectorOperators.XOR, 0x003F_FFFF),
+                            vi.compare(VectorOperators.NE, vi).cast(IS));
                 }
                 rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0)
                         .reinterpretAsShorts().intoMemorySegment(v, i * Short.BYTES, ORDER);
@@ -134,7 +139,9 @@ final class SimdHalfVariables {
             long i = from + j;
             FloatVector g = loadF(grad, i);
             FloatVector w = bfloat16 ? HalfLanes.bfloat16ToFloat(loadS(var, i)) : HalfLanes.float16ToFloat(loadS(var, i));
-            store(round(w.sub(g.mul(lr)), bfloat16, stochastic, weyl, key, i), var, i);
+            FloatVector updated = w.sub(g.mul(lr));
+            boolean nan = updated.compare(VectorOperators.NE, updated).anyTrue();
+            store(round(updated, bfloat16, stochastic, weyl, key, i, nan), var, i);
         }
     }
 
@@ -158,11 +165,14 @@ final class SimdHalfVariables {
                     : accumKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(accum, i)) : HalfLanes.float16ToFloat(loadH(accum, i)))
                     .mul(momentum).sub(g.mul(lr));
             FloatVector step = nesterov ? a.mul(momentum).sub(g.mul(lr)) : a;
-            store(round(w.add(step), bfloat16, stochastic, weyl, key, i), var, i);
+            FloatVector updated = w.add(step);
+            // A NaN in the accumulator makes the update NaN: one test for both roundings.
+            boolean nan = updated.compare(VectorOperators.NE, updated).anyTrue();
+            store(round(updated, bfloat16, stochastic, weyl, key, i, nan), var, i);
             if (accumKind == FLOAT32) {
                 store(a, accum, i);
             } else {
-                (accumKind == BFLOAT16 ? HalfLanes.toBfloat16(a) : HalfLanes.toFloat16(a)).intoMemorySegment(accum, i * Short.BYTES, ORDER);
+                (accumKind == BFLOAT16 ? HalfLanes.toBfloat16(a, nan) : HalfLanes.toFloat16(a)).intoMemorySegment(accum, i * Short.BYTES, ORDER);
             }
         }
     }
@@ -195,7 +205,11 @@ final class SimdHalfVariables {
             // TF's Sign: +-1, +0 at either zero, the NaN itself at NaN.
             FloatVector s = zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f))
                     .blend(d, d.test(VectorOperators.IS_NAN));
-            store(round(w.sub(s.mul(lr)), bfloat16, stochastic, weyl, key, i), var, i);
+            FloatVector updated = w.sub(s.mul(lr));
+            // The momentum keeps its own NaN test below: with beta_2 = 0 an infinite momentum
+            // gives a NaN momentum (inf * 0) but a finite update.
+            boolean updatedNaN = updated.compare(VectorOperators.NE, updated).anyTrue();
+            store(round(updated, bfloat16, stochastic, weyl, key, i, updatedNaN), var, i);
             FloatVector mNext = mi.mul(b2).add(g.mul(c2));
             // HalfLanes.toBfloat16 written out, as in adam's loop.
             if (mKind == FLOAT32) {

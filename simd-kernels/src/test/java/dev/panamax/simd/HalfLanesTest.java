@@ -54,27 +54,40 @@ class HalfLanesTest {
         }
     }
 
+    /** The formats, and bfloat16 narrowed with the NaN test made by the caller (the kernels' shared test). */
     enum Format {
-        BFLOAT16, FLOAT16;
+        BFLOAT16, FLOAT16, BFLOAT16_CALLER_TESTED;
 
         short narrow(float f) {
-            return this == BFLOAT16 ? HalfFloats.toBfloat16(f) : HalfFloats.toFloat16(f);
+            return this == FLOAT16 ? HalfFloats.toFloat16(f) : HalfFloats.toBfloat16(f);
         }
 
         float widen(short h) {
-            return this == BFLOAT16 ? HalfFloats.bfloat16ToFloat(h) : HalfFloats.float16ToFloat(h);
+            return this == FLOAT16 ? HalfFloats.float16ToFloat(h) : HalfFloats.bfloat16ToFloat(h);
+        }
+
+        short narrowStochastic(float f, int random) {
+            return this == FLOAT16 ? HalfFloats.toFloat16Stochastic(f, random) : HalfFloats.toBfloat16Stochastic(f, random);
         }
 
         void narrow(HalfLoops loops, MemorySegment floats, long from, MemorySegment halves, long to, int n) {
-            if (this == BFLOAT16) {
-                loops.toBfloat16(floats, from, halves, to, n);
-            } else {
-                loops.toFloat16(floats, from, halves, to, n);
+            switch (this) {
+                case BFLOAT16 -> loops.toBfloat16(floats, from, halves, to, n);
+                case FLOAT16 -> loops.toFloat16(floats, from, halves, to, n);
+                case BFLOAT16_CALLER_TESTED -> loops.toBfloat16CallerTested(floats, from, halves, to, n);
+            }
+        }
+
+        void narrowStochastic(HalfLoops loops, MemorySegment floats, long from, MemorySegment halves, long to, int n, int key) {
+            switch (this) {
+                case BFLOAT16 -> loops.toBfloat16Stochastic(floats, from, halves, to, n, key);
+                case FLOAT16 -> loops.toFloat16Stochastic(floats, from, halves, to, n, key);
+                case BFLOAT16_CALLER_TESTED -> loops.toBfloat16StochasticCallerTested(floats, from, halves, to, n, key);
             }
         }
 
         void widen(HalfLoops loops, MemorySegment halves, long from, MemorySegment floats, long to, int n) {
-            if (this == BFLOAT16) {
+            if (this != FLOAT16) {
                 loops.bfloat16ToFloat(halves, from, floats, to, n);
             } else {
                 loops.float16ToFloat(halves, from, floats, to, n);
@@ -236,18 +249,13 @@ class HalfLanesTest {
                 MemorySegment.copy(values, 0, floats, F, 0, values.length);
                 for (int from = 0; from < n; from += chunk(memory)) {
                     int count = Math.min(chunk(memory), n - from);
-                    if (format == Format.BFLOAT16) {
-                        memory.loops.toBfloat16Stochastic(floats, from, halves, from, count, key);
-                    } else {
-                        memory.loops.toFloat16Stochastic(floats, from, halves, from, count, key);
-                    }
+                    format.narrowStochastic(memory.loops, floats, from, halves, from, count, key);
                 }
                 MemorySegment.copy(halves, S, 0, got, 0, got.length);
             }
             for (int i = 0; i < values.length; i++) {
                 int r = VariableRounding.random(key, i);
-                short expected = format == Format.BFLOAT16 ? HalfFloats.toBfloat16Stochastic(values[i], r)
-                        : HalfFloats.toFloat16Stochastic(values[i], r);
+                short expected = format.narrowStochastic(values[i], r);
                 if (got[i] != expected) {
                     fail(String.format("%s stochastic narrowing on %s of 0x%08x (%s), random 0x%08x: 0x%04x, expected 0x%04x"
                             + " (seed %d)", format, memory, all[i], values[i], r, got[i] & 0xFFFF, expected & 0xFFFF, SEED));

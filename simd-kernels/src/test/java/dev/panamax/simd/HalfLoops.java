@@ -26,4 +26,14 @@ public interface HalfLoops {
 
     /** As {@link #toBfloat16Stochastic}, to float16. */
     void toFloat16Stochastic(MemorySegment floats, long from, MemorySegment halves, long to, int n, int key);
+
+    /**
+     * {@link #toBfloat16} through {@code HalfLanes.toBfloat16(f, mayHoldNaN)}: the flag is set for
+     * every vector with a NaN lane and for every other vector without one, as a kernel's shared
+     * test sets it for a NaN in another vector.
+     */
+    void toBfloat16CallerTested(MemorySegment floats, long from, MemorySegment halves, long to, int n);
+
+    /** {@link #toBfloat16Stochastic} through the overload with the caller's NaN test, flagged as {@link #toBfloat16CallerTested}. */
+    void toBfloat16StochasticCallerTested(MemorySegment floats, long from, MemorySegment halves, long to, int n, int key);
 }

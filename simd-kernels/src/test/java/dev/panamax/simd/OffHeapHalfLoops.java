@@ -2,6 +2,9 @@ package dev.panamax.simd;
 
 import dev.panamax.kernels.VariableRounding;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 
 /** {@link HalfLoops} on off-heap segments (this package's VectorMemory). */
 final class OffHeapHalfLoops implements HalfLoops {
@@ -52,6 +55,25 @@ final class OffHeapHalfLoops implements HalfLoops {
         for (int j = 0; j < n; j += SimdLanes.FS.length()) {
             VectorMemory.store(HalfLanes.toFloat16Stochastic(VectorMemory.loadF(floats, from + j), HalfLanes.random(HalfLanes.weylLanes().add((int) (from + j) * VariableRounding.GOLDEN + key))),
                     halves, to + j);
+        }
+    }
+
+    @Override
+    public void toBfloat16CallerTested(MemorySegment floats, long from, MemorySegment halves, long to, int n) {
+        for (int j = 0; j < n; j += SimdLanes.FS.length()) {
+            FloatVector f = VectorMemory.loadF(floats, from + j);
+            boolean nan = f.compare(VectorOperators.NE, f).anyTrue() || (j / SimdLanes.FS.length()) % 2 == 1;
+            VectorMemory.store(HalfLanes.toBfloat16(f, nan), halves, to + j);
+        }
+    }
+
+    @Override
+    public void toBfloat16StochasticCallerTested(MemorySegment floats, long from, MemorySegment halves, long to, int n, int key) {
+        for (int j = 0; j < n; j += SimdLanes.FS.length()) {
+            FloatVector f = VectorMemory.loadF(floats, from + j);
+            boolean nan = f.compare(VectorOperators.NE, f).anyTrue() || (j / SimdLanes.FS.length()) % 2 == 1;
+            IntVector random = HalfLanes.random(HalfLanes.weylLanes().add((int) (from + j) * VariableRounding.GOLDEN + key));
+            VectorMemory.store(HalfLanes.toBfloat16Stochastic(f, random, nan), halves, to + j);
         }
     }
 }
