@@ -15,7 +15,8 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * SIMD kernels of float32 variables whose slots are stored in 16 bits, bit for bit
+ * SIMD kernels of float32 variables whose slots are stored in 16 bits (Adam and Lion: bfloat16;
+ * float16 slots and AMSGrad run in {@link SimdStagedHalf}), bit for bit
  * {@link ScalarMixedPrecision}: a 16-bit slot is loaded as half as many bytes, widened in registers
  * ({@link HalfLanes}), computed on in float32 and rounded back in registers before its store. Each
  * slot's storage is a loop-invariant test inside one loop, as the optional slots of the float32
@@ -57,6 +58,18 @@ final class SimdHalfSlots {
         };
     }
 
+    /**
+     * Whether a slot of a fused Adam or Lion loop is bfloat16 rather than float32: float16 slots
+     * run in {@link SimdStagedHalf}.
+     */
+    static boolean bfloat16(DType slotType) {
+        if (slotType != DType.FLOAT32 && slotType != DType.BFLOAT16) {
+            throw new IllegalArgumentException("A fused Adam or Lion loop stores float32 or bfloat16 slots, got "
+                    + slotType.kerasName());
+        }
+        return slotType == DType.BFLOAT16;
+    }
+
     /** FS.length() 16-bit elements of an off-heap slot from element {@code i}. */
     static ShortVector loadH(MemorySegment slot, long i) {
         return ShortVector.fromMemorySegment(HS, slot, i * Short.BYTES, ORDER);
@@ -71,37 +84,30 @@ final class SimdHalfSlots {
         return HS == null ? 0 : FS.loopBound(span(from, to));
     }
 
-    static void adam(DType mType, DType vType, DType vhatType, MemorySegment var, MemorySegment m, MemorySegment v,
-                     MemorySegment vhat, MemorySegment grad, long from, long to, AdamCoefficients c) {
+    static void adam(DType mType, DType vType, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad, long from,
+                     long to, AdamCoefficients c) {
         float alpha = (float) c.alpha();
         float oneMinusBeta1 = (float) c.oneMinusBeta1();
         float oneMinusBeta2 = (float) c.oneMinusBeta2();
         float epsilon = (float) c.epsilon();
         float wd = (float) c.weightDecay();
         float wdLr = (float) c.decayLearningRate();
-        if (vhat == null) {
-            adam(kind(mType), kind(vType), var, m, v, grad, from, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd,
-                    wdLr);
-        } else {
-            amsgrad(kind(mType), kind(vType), kind(vhatType), var, m, v, vhat, grad, from, to, alpha, oneMinusBeta1, oneMinusBeta2,
-                    epsilon, c.decays(), wd, wdLr);
-        }
-        ScalarMixedPrecision.adam(DType.FLOAT32, mType, vType, vhatType, VariableRounding.NEAREST, var, m, v, vhat, grad, from + vectorEnd(from, to), to, alpha, oneMinusBeta1,
-                oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
+        adam(bfloat16(mType), bfloat16(vType), var, m, v, grad, from, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(),
+                wd, wdLr);
+        ScalarMixedPrecision.adam(DType.FLOAT32, mType, vType, null, VariableRounding.NEAREST, var, m, v, null, grad,
+                from + vectorEnd(from, to), to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
     }
 
-    /** Adam without AMSGrad (AMSGrad's third slot would not fit the inlining budget of this loop's body). */
-    private static void adam(int mKind, int vKind, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad,
+    /** Adam with float32 or bfloat16 moments (AMSGrad's third slot would not fit this body's budget). */
+    private static void adam(boolean mBfloat16, boolean vBfloat16, MemorySegment var, MemorySegment m, MemorySegment v, MemorySegment grad,
                              long from, long to, float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon,
                              boolean decays, float wd, float wdLr) {
         for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
             long i = from + j;
             FloatVector g = loadF(grad, i);
             FloatVector w = loadF(var, i);
-            FloatVector mi = mKind == FLOAT32 ? loadF(m, i)
-                    : mKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : HalfLanes.float16ToFloat(loadH(m, i));
-            FloatVector vi = vKind == FLOAT32 ? loadF(v, i)
-                    : vKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(v, i)) : HalfLanes.float16ToFloat(loadH(v, i));
+            FloatVector mi = mBfloat16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : loadF(m, i);
+            FloatVector vi = vBfloat16 ? HalfLanes.bfloat16ToFloat(loadH(v, i)) : loadF(v, i);
             mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
             vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
             FloatVector denominator = vi.lanewise(VectorOperators.SQRT).add(epsilon);
@@ -112,58 +118,15 @@ final class SimdHalfSlots {
             VectorMemory.store(updated, var, i);
             // A NaN in a slot makes the update NaN, so one test of it serves every bfloat16 rounding.
             boolean nan = updated.compare(VectorOperators.NE, updated).anyTrue();
-            if (mKind == FLOAT32) {
+            if (mBfloat16) {
+                HalfLanes.toBfloat16(mi, nan).intoMemorySegment(m, i * Short.BYTES, ORDER);
+            } else {
                 VectorMemory.store(mi, m, i);
-            } else {
-                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mi, nan) : HalfLanes.toFloat16(mi)).intoMemorySegment(m, i * Short.BYTES, ORDER);
             }
-            if (vKind == FLOAT32) {
+            if (vBfloat16) {
+                HalfLanes.toBfloat16(vi, nan).intoMemorySegment(v, i * Short.BYTES, ORDER);
+            } else {
                 VectorMemory.store(vi, v, i);
-            } else {
-                (vKind == BFLOAT16 ? HalfLanes.toBfloat16(vi, nan) : HalfLanes.toFloat16(vi)).intoMemorySegment(v, i * Short.BYTES, ORDER);
-            }
-        }
-    }
-
-    /** Adam with AMSGrad's {@code vhat = max(vhat, v)} in the denominator. */
-    private static void amsgrad(int mKind, int vKind, int vhatKind, MemorySegment var, MemorySegment m, MemorySegment v,
-                                MemorySegment vhat, MemorySegment grad, long from, long to, float alpha, float oneMinusBeta1,
-                                float oneMinusBeta2, float epsilon, boolean decays, float wd, float wdLr) {
-        for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
-            long i = from + j;
-            FloatVector g = loadF(grad, i);
-            FloatVector w = loadF(var, i);
-            FloatVector mi = mKind == FLOAT32 ? loadF(m, i)
-                    : mKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : HalfLanes.float16ToFloat(loadH(m, i));
-            FloatVector vi = vKind == FLOAT32 ? loadF(v, i)
-                    : vKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(v, i)) : HalfLanes.float16ToFloat(loadH(v, i));
-            FloatVector vhatBefore = vhatKind == FLOAT32 ? loadF(vhat, i)
-                    : vhatKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(vhat, i)) : HalfLanes.float16ToFloat(loadH(vhat, i));
-            mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
-            vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
-            FloatVector denominatorSquare = vhatBefore.max(vi);
-            FloatVector denominator = denominatorSquare.lanewise(VectorOperators.SQRT).add(epsilon);
-            if (decays) {
-                w = w.sub(w.mul(wd).mul(wdLr));
-            }
-            FloatVector updated = w.sub(mi.mul(alpha).div(denominator));
-            VectorMemory.store(updated, var, i);
-            // A NaN in a slot makes the update NaN, so one test of it serves every bfloat16 rounding.
-            boolean nan = updated.compare(VectorOperators.NE, updated).anyTrue();
-            if (mKind == FLOAT32) {
-                VectorMemory.store(mi, m, i);
-            } else {
-                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mi, nan) : HalfLanes.toFloat16(mi)).intoMemorySegment(m, i * Short.BYTES, ORDER);
-            }
-            if (vKind == FLOAT32) {
-                VectorMemory.store(vi, v, i);
-            } else {
-                (vKind == BFLOAT16 ? HalfLanes.toBfloat16(vi, nan) : HalfLanes.toFloat16(vi)).intoMemorySegment(v, i * Short.BYTES, ORDER);
-            }
-            if (vhatKind == FLOAT32) {
-                VectorMemory.store(denominatorSquare, vhat, i);
-            } else {
-                (vhatKind == BFLOAT16 ? HalfLanes.toBfloat16(denominatorSquare, nan) : HalfLanes.toFloat16(denominatorSquare)).intoMemorySegment(vhat, i * Short.BYTES, ORDER);
             }
         }
     }
@@ -200,11 +163,11 @@ final class SimdHalfSlots {
         float c1 = (float) c.oneMinusBeta1();
         float b2 = (float) c.beta2();
         float c2 = (float) c.oneMinusBeta2();
-        lion(kind(mType), var, m, grad, from, to, lr, b1, c1, b2, c2);
+        lion(bfloat16(mType), var, m, grad, from, to, lr, b1, c1, b2, c2);
         ScalarMixedPrecision.lion(DType.FLOAT32, mType, VariableRounding.NEAREST, var, m, grad, from + vectorEnd(from, to), to, lr, b1, c1, b2, c2);
     }
 
-    private static void lion(int mKind, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, float lr,
+    private static void lion(boolean mBfloat16, MemorySegment var, MemorySegment m, MemorySegment grad, long from, long to, float lr,
                              float b1, float c1, float b2, float c2) {
         FloatVector zero = FloatVector.zero(FS);
         FloatVector one = FloatVector.broadcast(FS, 1f);
@@ -213,18 +176,17 @@ final class SimdHalfSlots {
             long i = from + j;
             FloatVector g = loadF(grad, i);
             FloatVector w = loadF(var, i);
-            FloatVector mi = mKind == FLOAT32 ? loadF(m, i)
-                    : mKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : HalfLanes.float16ToFloat(loadH(m, i));
+            FloatVector mi = mBfloat16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : loadF(m, i);
             FloatVector d = mi.mul(b1).add(g.mul(c1));
             // TF's Sign: +-1, +0 at either zero, the NaN itself at NaN.
             FloatVector s = zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f))
                     .blend(d, d.test(VectorOperators.IS_NAN));
             VectorMemory.store(w.sub(s.mul(lr)), var, i);
             FloatVector mNext = mi.mul(b2).add(g.mul(c2));
-            if (mKind == FLOAT32) {
-                VectorMemory.store(mNext, m, i);
+            if (mBfloat16) {
+                HalfLanes.toBfloat16(mNext).intoMemorySegment(m, i * Short.BYTES, ORDER);
             } else {
-                (mKind == BFLOAT16 ? HalfLanes.toBfloat16(mNext) : HalfLanes.toFloat16(mNext)).intoMemorySegment(m, i * Short.BYTES, ORDER);
+                VectorMemory.store(mNext, m, i);
             }
         }
     }

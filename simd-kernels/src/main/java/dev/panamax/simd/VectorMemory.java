@@ -1,5 +1,6 @@
 package dev.panamax.simd;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
@@ -23,6 +24,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorMemory {
 
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    /** Each thread's scratch ({@link #scratch}), freed by the garbage collector after its thread. */
+    private static final ThreadLocal<MemorySegment> SCRATCH = new ThreadLocal<>();
 
     private VectorMemory() {
     }
@@ -58,5 +62,18 @@ final class VectorMemory {
 
     static void store(ShortVector v, MemorySegment s, long element) {
         v.intoMemorySegment(s, element * Short.BYTES, ORDER);
+    }
+
+    /**
+     * This thread's float32 scratch of at least {@code floats} elements, off-heap as the segments
+     * this copy reads; its contents are whatever the thread's last kernel left there.
+     */
+    static MemorySegment scratch(int floats) {
+        MemorySegment s = SCRATCH.get();
+        if (s == null || s.byteSize() < (long) floats * Float.BYTES) {
+            s = Arena.ofAuto().allocate((long) floats * Float.BYTES, 64);
+            SCRATCH.set(s);
+        }
+        return s;
     }
 }

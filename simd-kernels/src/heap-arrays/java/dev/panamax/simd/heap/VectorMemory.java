@@ -14,6 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorMemory {
 
+    /** Each thread's scratch ({@link #scratch}). */
+    private static final ThreadLocal<MemorySegment> SCRATCH = new ThreadLocal<>();
+
     private VectorMemory() {
     }
 
@@ -74,5 +77,18 @@ final class VectorMemory {
      */
     private static int index(MemorySegment s, long element, int log2ElementBytes) {
         return (int) element + (int) (s.address() >>> log2ElementBytes);
+    }
+
+    /**
+     * This thread's float32 scratch of at least {@code floats} elements, on a {@code float[]} as
+     * the segments this copy reads; its contents are whatever the thread's last kernel left there.
+     */
+    static MemorySegment scratch(int floats) {
+        MemorySegment s = SCRATCH.get();
+        if (s == null || s.byteSize() < (long) floats * Float.BYTES) {
+            s = MemorySegment.ofArray(new float[floats]);
+            SCRATCH.set(s);
+        }
+        return s;
     }
 }
