@@ -100,11 +100,9 @@ public final class AllReduceGradients implements GradientTransformer {
     }
 
     private static Tensor heapZeros(DType dtype, long[] shape) {
-        int n = Math.toIntExact(Tensor.elementCount(shape));
-        return switch (dtype) {
-            case FLOAT32 -> Tensor.wrap(new float[n], shape);
-            case FLOAT64 -> Tensor.wrap(new double[n], shape);
-            default -> throw new IllegalArgumentException("Sparse gradient values must be float32 or float64, got " + dtype.kerasName());
-        };
+        if (dtype != DType.FLOAT32 && dtype != DType.FLOAT64) {
+            throw new IllegalArgumentException("Sparse gradient values must be float32 or float64, got " + dtype.kerasName());
+        }
+        return Tensor.heapZeros(dtype, shape);
     }
 }
