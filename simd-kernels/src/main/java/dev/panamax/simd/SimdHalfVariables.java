@@ -28,8 +28,9 @@ import jdk.incubator.vector.VectorOperators;
  * a {@code short[]}. With the variable's widening and rounding in the body, a bfloat16 slot's
  * rounding no longer fits: calling {@link HalfLanes#toBfloat16} there left it out of the
  * compilation and boxed its vector (Adam with bfloat16 variable and slots: 6.6 ms against 1.7 ms
- * for 4M elements on one thread), so it is written out in the loop, JDK calls only. A float16
- * slot still calls {@link HalfLanes#toFloat16} and may run slower.
+ * for 4M elements on one thread), so it is written out in the loop, JDK calls only. Adam and
+ * Lion reach these loops with a bfloat16 variable and bfloat16 or float32 slots only: a float16
+ * operand and AMSGrad run in {@link SimdStagedHalf}. SGD and momentum take every combination here.
  */
 final class SimdHalfVariables {
 
@@ -65,8 +66,8 @@ final class SimdHalfVariables {
                     to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
             vectorTo += vectorEnd(from, to);
         }
-        // AMSGrad's third slot is left to the reference loop: with a 16-bit variable it would not
-        // fit the inlining budget of a vector body.
+        // AMSGrad runs in SimdStagedHalf; a vhat here would take the reference loop (a third slot
+        // and the variable do not fit the inlining budget of one vector body).
         ScalarMixedPrecision.adam(varType, mType, vType, vhatType, rounding, var, m, v, vhat, grad, vectorTo, to, alpha,
                 oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
     }

@@ -191,8 +191,8 @@ public final class SimdKernels implements OptimizerKernels {
     public void adamMixed(DType varDtype, DType mDtype, DType vDtype, DType vhatDtype, VariableRounding rounding, MemorySegment var,
                           MemorySegment m, MemorySegment v, MemorySegment vhat, MemorySegment grad, long from, long to,
                           AdamCoefficients c) {
-        if (varDtype == DType.FLOAT32 && (vhat != null || mDtype == DType.FLOAT16 || vDtype == DType.FLOAT16)) {
-            SimdStagedHalf.adam(mDtype, vDtype, vhatDtype, var, m, v, vhat, grad, from, to, c);
+        if (vhat != null || varDtype == DType.FLOAT16 || mDtype == DType.FLOAT16 || vDtype == DType.FLOAT16) {
+            SimdStagedHalf.adam(varDtype, mDtype, vDtype, vhatDtype, rounding, var, m, v, vhat, grad, from, to, c);
         } else if (varDtype == DType.FLOAT32) {
             SimdHalfSlots.adam(mDtype, vDtype, var, m, v, grad, from, to, c);
         } else {
@@ -224,8 +224,8 @@ public final class SimdKernels implements OptimizerKernels {
     @Override
     public void lionMixed(DType varDtype, DType mDtype, VariableRounding rounding, MemorySegment var, MemorySegment m,
                           MemorySegment grad, long from, long to, LionCoefficients c) {
-        if (varDtype == DType.FLOAT32 && mDtype == DType.FLOAT16) {
-            SimdStagedHalf.lion(mDtype, var, m, grad, from, to, c);
+        if (varDtype == DType.FLOAT16 || mDtype == DType.FLOAT16) {
+            SimdStagedHalf.lion(varDtype, mDtype, rounding, var, m, grad, from, to, c);
         } else if (varDtype == DType.FLOAT32) {
             SimdHalfSlots.lion(mDtype, var, m, grad, from, to, c);
         } else {
