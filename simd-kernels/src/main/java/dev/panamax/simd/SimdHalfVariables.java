@@ -51,25 +51,19 @@ final class SimdHalfVariables {
         return bfloat16 ? HalfLanes.toBfloat16Stochastic(w, random, nan) : HalfLanes.toFloat16Stochastic(w, random);
     }
 
-    static void adam(DType varType, DType mType, DType vType, DType vhatType, VariableRounding rounding, MemorySegment var,
-                     MemorySegment m, MemorySegment v, MemorySegment vhat, MemorySegment grad, long from, long to,
-                     AdamCoefficients c) {
+    /** Adam without AMSGrad, which runs in {@link SimdStagedHalf}. */
+    static void adam(DType varType, DType mType, DType vType, VariableRounding rounding, MemorySegment var, MemorySegment m,
+                     MemorySegment v, MemorySegment grad, long from, long to, AdamCoefficients c) {
         float alpha = (float) c.alpha();
         float oneMinusBeta1 = (float) c.oneMinusBeta1();
         float oneMinusBeta2 = (float) c.oneMinusBeta2();
         float epsilon = (float) c.epsilon();
         float wd = (float) c.weightDecay();
         float wdLr = (float) c.decayLearningRate();
-        long vectorTo = from;
-        if (vhat == null) {
-            adam(varType == DType.BFLOAT16, rounding.stochastic(), rounding.key(), kind(mType), kind(vType), var, m, v, grad, from,
-                    to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
-            vectorTo += vectorEnd(from, to);
-        }
-        // AMSGrad runs in SimdStagedHalf; a vhat here would take the reference loop (a third slot
-        // and the variable do not fit the inlining budget of one vector body).
-        ScalarMixedPrecision.adam(varType, mType, vType, vhatType, rounding, var, m, v, vhat, grad, vectorTo, to, alpha,
-                oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
+        adam(varType == DType.BFLOAT16, rounding.stochastic(), rounding.key(), kind(mType), kind(vType), var, m, v, grad, from, to,
+                alpha, oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
+        ScalarMixedPrecision.adam(varType, mType, vType, null, rounding, var, m, v, null, grad, from + vectorEnd(from, to), to,
+                alpha, oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
     }
 
     private static void adam(boolean bfloat16, boolean stochastic, int key, int mKind, int vKind, MemorySegment var,

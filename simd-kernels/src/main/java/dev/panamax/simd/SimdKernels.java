@@ -196,7 +196,7 @@ public final class SimdKernels implements OptimizerKernels {
         } else if (varDtype == DType.FLOAT32) {
             SimdHalfSlots.adam(mDtype, vDtype, var, m, v, grad, from, to, c);
         } else {
-            SimdHalfVariables.adam(varDtype, mDtype, vDtype, vhatDtype, rounding, var, m, v, vhat, grad, from, to, c);
+            SimdHalfVariables.adam(varDtype, mDtype, vDtype, rounding, var, m, v, grad, from, to, c);
         }
     }
 
