@@ -51,7 +51,14 @@ final class SimdHalfVariables {
         return bfloat16 ? HalfLanes.toBfloat16Stochastic(w, random, nan) : HalfLanes.toFloat16Stochastic(w, random);
     }
 
-    /** Adam without AMSGrad, which runs in {@link SimdStagedHalf}. */
+    /** Adam and Lion take a bfloat16 variable here: a float16 one runs in {@link SimdStagedHalf}. */
+    private static void requireBfloat16(DType varType) {
+        if (varType != DType.BFLOAT16) {
+            throw new IllegalArgumentException("A fused Adam or Lion loop updates a bfloat16 variable, got " + varType.kerasName());
+        }
+    }
+
+    /** Adam without AMSGrad, which runs in {@link SimdStagedHalf}, on a bfloat16 variable. */
     static void adam(DType varType, DType mType, DType vType, VariableRounding rounding, MemorySegment var, MemorySegment m,
                      MemorySegment v, MemorySegment grad, long from, long to, AdamCoefficients c) {
         float alpha = (float) c.alpha();
@@ -60,24 +67,24 @@ final class SimdHalfVariables {
         float epsilon = (float) c.epsilon();
         float wd = (float) c.weightDecay();
         float wdLr = (float) c.decayLearningRate();
-        adam(varType == DType.BFLOAT16, rounding.stochastic(), rounding.key(), kind(mType), kind(vType), var, m, v, grad, from, to,
-                alpha, oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
+        requireBfloat16(varType);
+        adam(rounding.stochastic(), rounding.key(), SimdHalfSlots.bfloat16(mType), SimdHalfSlots.bfloat16(vType), var, m, v, grad,
+                from, to, alpha, oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
         ScalarMixedPrecision.adam(varType, mType, vType, null, rounding, var, m, v, null, grad, from + vectorEnd(from, to), to,
                 alpha, oneMinusBeta1, oneMinusBeta2, epsilon, c.decays(), wd, wdLr);
     }
 
-    private static void adam(boolean bfloat16, boolean stochastic, int key, int mKind, int vKind, MemorySegment var,
+    /** Adam on a bfloat16 variable, each moment float32 or ({@code mBfloat16}, {@code vBfloat16}) bfloat16. */
+    private static void adam(boolean stochastic, int key, boolean mBfloat16, boolean vBfloat16, MemorySegment var,
                              MemorySegment m, MemorySegment v, MemorySegment grad, long from, long to, float alpha,
                              float oneMinusBeta1, float oneMinusBeta2, float epsilon, boolean decays, float wd, float wdLr) {
         IntVector weyl = HalfLanes.weylLanes();
         for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
             long i = from + j;
             FloatVector g = loadF(grad, i);
-            FloatVector w = bfloat16 ? HalfLanes.bfloat16ToFloat(loadS(var, i)) : HalfLanes.float16ToFloat(loadS(var, i));
-            FloatVector mi = mKind == FLOAT32 ? loadF(m, i)
-                    : mKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : HalfLanes.float16ToFloat(loadH(m, i));
-            FloatVector vi = vKind == FLOAT32 ? loadF(v, i)
-                    : vKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(v, i)) : HalfLanes.float16ToFloat(loadH(v, i));
+            FloatVector w = HalfLanes.bfloat16ToFloat(loadS(var, i));
+            FloatVector mi = mBfloat16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : loadF(m, i);
+            FloatVector vi = vBfloat16 ? HalfLanes.bfloat16ToFloat(loadH(v, i)) : loadF(v, i);
             mi = mi.add(g.sub(mi).mul(oneMinusBeta1));
             vi = vi.add(g.mul(g).sub(vi).mul(oneMinusBeta2));
             FloatVector denominator = vi.lanewise(VectorOperators.SQRT).add(epsilon);
@@ -87,12 +94,12 @@ final class SimdHalfVariables {
             FloatVector updated = w.sub(mi.mul(alpha).div(denominator));
             // A NaN in a slot makes the update NaN, so this one test serves every rounding below.
             boolean nan = updated.compare(VectorOperators.NE, updated).anyTrue();
-            store(round(updated, bfloat16, stochastic, weyl, key, i, nan), var, i);
+            store(round(updated, true, stochastic, weyl, key, i, nan), var, i);
             // The slots' bfloat16 rounding is HalfLanes.toBfloat16 written out: past the variable's
             // rounding C2 no longer inlines a call of ours here (see the class comment).
-            if (mKind == FLOAT32) {
+            if (!mBfloat16) {
                 store(mi, m, i);
-            } else if (mKind == BFLOAT16) {
+            } else {
                 IntVector bits = mi.reinterpretAsInts();
                 IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
                 if (nan) {
@@ -101,12 +108,10 @@ final class SimdHalfVariables {
                 }
                 rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0)
                         .reinterpretAsShorts().intoMemorySegment(m, i * Short.BYTES, ORDER);
-            } else {
-                HalfLanes.toFloat16(mi).intoMemorySegment(m, i * Short.BYTES, ORDER);
             }
-            if (vKind == FLOAT32) {
+            if (!vBfloat16) {
                 store(vi, v, i);
-            } else if (vKind == BFLOAT16) {
+            } else {
                 IntVector bits = vi.reinterpretAsInts();
                 IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
                 if (nan) {
@@ -115,8 +120,6 @@ final class SimdHalfVariables {
                 }
                 rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0)
                         .reinterpretAsShorts().intoMemorySegment(v, i * Short.BYTES, ORDER);
-            } else {
-                HalfLanes.toFloat16(vi).intoMemorySegment(v, i * Short.BYTES, ORDER);
             }
         }
     }
@@ -179,12 +182,13 @@ final class SimdHalfVariables {
         float c1 = (float) c.oneMinusBeta1();
         float b2 = (float) c.beta2();
         float c2 = (float) c.oneMinusBeta2();
-        lion(varType == DType.BFLOAT16, rounding.stochastic(), rounding.key(), kind(mType), var, m, grad, from, to, lr, b1, c1, b2,
-                c2);
+        requireBfloat16(varType);
+        lion(rounding.stochastic(), rounding.key(), SimdHalfSlots.bfloat16(mType), var, m, grad, from, to, lr, b1, c1, b2, c2);
         ScalarMixedPrecision.lion(varType, mType, rounding, var, m, grad, from + vectorEnd(from, to), to, lr, b1, c1, b2, c2);
     }
 
-    private static void lion(boolean bfloat16, boolean stochastic, int key, int mKind, MemorySegment var, MemorySegment m,
+    /** Lion on a bfloat16 variable, the momentum float32 or ({@code mBfloat16}) bfloat16. */
+    private static void lion(boolean stochastic, int key, boolean mBfloat16, MemorySegment var, MemorySegment m,
                              MemorySegment grad, long from, long to, float lr, float b1, float c1, float b2, float c2) {
         FloatVector zero = FloatVector.zero(FS);
         FloatVector one = FloatVector.broadcast(FS, 1f);
@@ -193,9 +197,8 @@ final class SimdHalfVariables {
         for (int j = 0, bound = vectorEnd(from, to); j < bound; j += FS.length()) {
             long i = from + j;
             FloatVector g = loadF(grad, i);
-            FloatVector w = bfloat16 ? HalfLanes.bfloat16ToFloat(loadS(var, i)) : HalfLanes.float16ToFloat(loadS(var, i));
-            FloatVector mi = mKind == FLOAT32 ? loadF(m, i)
-                    : mKind == BFLOAT16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : HalfLanes.float16ToFloat(loadH(m, i));
+            FloatVector w = HalfLanes.bfloat16ToFloat(loadS(var, i));
+            FloatVector mi = mBfloat16 ? HalfLanes.bfloat16ToFloat(loadH(m, i)) : loadF(m, i);
             FloatVector d = mi.mul(b1).add(g.mul(c1));
             // TF's Sign: +-1, +0 at either zero, the NaN itself at NaN.
             FloatVector s = zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f))
@@ -204,12 +207,12 @@ final class SimdHalfVariables {
             // The momentum keeps its own NaN test below: with beta_2 = 0 an infinite momentum
             // gives a NaN momentum (inf * 0) but a finite update.
             boolean updatedNaN = updated.compare(VectorOperators.NE, updated).anyTrue();
-            store(round(updated, bfloat16, stochastic, weyl, key, i, updatedNaN), var, i);
+            store(round(updated, true, stochastic, weyl, key, i, updatedNaN), var, i);
             FloatVector mNext = mi.mul(b2).add(g.mul(c2));
             // HalfLanes.toBfloat16 written out, as in adam's loop.
-            if (mKind == FLOAT32) {
+            if (!mBfloat16) {
                 store(mNext, m, i);
-            } else if (mKind == BFLOAT16) {
+            } else {
                 IntVector bits = mNext.reinterpretAsInts();
                 IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
                 VectorMask<Float> nan = mNext.compare(VectorOperators.NE, mNext);
@@ -218,8 +221,6 @@ final class SimdHalfVariables {
                 }
                 rounded.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2S, HS, 0)
                         .reinterpretAsShorts().intoMemorySegment(m, i * Short.BYTES, ORDER);
-            } else {
-                HalfLanes.toFloat16(mNext).intoMemorySegment(m, i * Short.BYTES, ORDER);
             }
         }
     }
