@@ -42,8 +42,10 @@ case "$mode" in
         "${timing[@]}" "$@"
       # The 16-bit forms against float32 (Adam, momentum, Lion; bfloat16 slots, and bfloat16 variables
       # with their slots and stochastic rounding), and against their own limit.
-      jmh "half-slots-run$run" HalfSlotsBenchmark "${timing[@]}" "$@"
+      jmh "half-slots-run$run" HalfSlotsBenchmark -p halfType=BFLOAT16 "${timing[@]}" "$@"
     done
+    # The same forms in float16 (compute-bound: their conversions take more work), at 16M only.
+    jmh half-float16 HalfSlotsBenchmark -p halfType=FLOAT16 -p size=16777216 "${timing[@]}" "$@"
     # SIMD against scalar at 1M elements, 1 thread.
     jmh kernels-1M RooflineBenchmark -p dtype=FLOAT32 -p size=1048576 -p threads=1 -p impl=scalar,simd \
       -wi 3 -w 500ms -i 5 -r 500ms "$@" ;;

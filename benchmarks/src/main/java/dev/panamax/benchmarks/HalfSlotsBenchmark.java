@@ -41,9 +41,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The 16-bit forms against float32, in rounds as {@link ProductPathBenchmark} times them (every
- * contender once per round, in a shuffled order). A form is either bfloat16 slots of a float32
- * variable, or a bfloat16 variable (with its slots in bfloat16 and stochastic rounding) and a
- * float32 gradient. Contenders:
+ * contender once per round, in a shuffled order). A form is either 16-bit slots of a float32
+ * variable, or a 16-bit variable (with its slots in its dtype and stochastic rounding) and a
+ * float32 gradient; the 16-bit type, {@link #halfType}, is bfloat16 or float16. Contenders:
  * <ul>
  *   <li>{@code probe32}: {@link BandwidthProbe} on the float32 algorithm's arrays (the float32 limit);
  *   <li>{@code probe16}: the same pass over the 16-bit form's arrays (one add per element of each
@@ -52,7 +52,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code step32}: {@code applyGradients} of the float32 optimizer on off-heap tensors;
  *   <li>{@code step16}: the same in the 16-bit form;
  *   <li>{@code wrapped16}: the same on a variable that wraps a {@code float[]} (a {@code short[]}
- *   for a bfloat16 variable) and a wrapped gradient; 16-bit slots are off-heap.
+ *   for a 16-bit variable) and a wrapped gradient; 16-bit slots are off-heap.
  * </ul>
  * {@link HalfSlotsReport} gives each 16-bit step as a share of its own limit and its speed-up over float32.
  */
@@ -66,7 +66,7 @@ public class HalfSlotsBenchmark {
 
     static final List<String> CONTENDERS = List.of("probe32", "probe16", "java16", "step32", "step16", "wrapped16");
 
-    /** The algorithms with 16-bit kernels, with bfloat16 slots, or with a bfloat16 variable and slots. */
+    /** The algorithms with 16-bit kernels, with 16-bit slots, or with a 16-bit variable and slots. */
     public enum Form {
         ADAM(Algorithm.ADAM, 2, false, dtype -> Adam.builder().learningRate(1e-3).slotDtype(dtype)),
         MOMENTUM(Algorithm.MOMENTUM, 1, false, dtype -> SGD.builder().learningRate(0.01).momentum(0.9).slotDtype(dtype)),
@@ -77,7 +77,7 @@ public class HalfSlotsBenchmark {
 
         final Algorithm algorithm;
         final int slots;
-        /** Whether the 16-bit form has a bfloat16 variable (its slots follow it), not only bfloat16 slots. */
+        /** Whether the 16-bit form has a 16-bit variable (its slots follow it), not only 16-bit slots. */
         final boolean halfVariable;
         private final Function<DType, Optimizer.Builder<?>> builder;
 
@@ -100,15 +100,19 @@ public class HalfSlotsBenchmark {
             return (halfVariable ? 2L * Short.BYTES : 2L * Float.BYTES) + Float.BYTES + 2L * slots * Short.BYTES;
         }
 
-        /** The form as the report names it. */
-        String label() {
-            return RooflineReport.name(algorithm) + (halfVariable ? ", bfloat16 variable and slots, stochastic rounding"
-                    : ", bfloat16 slots");
+        /** The form in {@code halfType} (Keras's name: bfloat16 or float16) as the report names it. */
+        String label(String halfType) {
+            return RooflineReport.name(algorithm) + (halfVariable ? ", " + halfType + " variable and slots, stochastic rounding"
+                    : ", " + halfType + " slots");
         }
     }
 
     @Param({"ADAM", "MOMENTUM", "LION", "ADAM_VARIABLE", "MOMENTUM_VARIABLE", "LION_VARIABLE"})
     public Form form;
+
+    /** The 16-bit type of the form's slots (and variable): bfloat16 moves at memory speed, float16 costs compute. */
+    @Param({"BFLOAT16", "FLOAT16"})
+    public DType halfType;
 
     @Param({"16777216", "67108864"})
     public int size;
@@ -148,8 +152,11 @@ public class HalfSlotsBenchmark {
                 ? () -> executor.forEach(size, (from, to) -> java16(javaHalfVar, javaGrad, javaSlots, (int) from, (int) to))
                 : () -> executor.forEach(size, (from, to) -> java16(javaVar, javaGrad, javaSlots, (int) from, (int) to));
         contenders[3] = step(DType.FLOAT32, false);
-        contenders[4] = step(DType.BFLOAT16, false);
-        contenders[5] = step(DType.BFLOAT16, true);
+        if (halfType != DType.BFLOAT16 && halfType != DType.FLOAT16) {
+            throw new IllegalArgumentException("halfType is BFLOAT16 or FLOAT16, got " + halfType);
+        }
+        contenders[4] = step(halfType, false);
+        contenders[5] = step(halfType, true);
     }
 
     /**
@@ -230,15 +237,16 @@ public class HalfSlotsBenchmark {
     }
 
     /**
-     * {@code applyGradients} of the form's optimizer with slots in {@code slotDtype} (a bfloat16
-     * form with a 16-bit variable: on a bfloat16 variable), after its warm-up (as
+     * {@code applyGradients} of the form's optimizer with slots in {@code slotDtype} (a 16-bit
+     * form with a 16-bit variable: on a variable of that dtype), after its warm-up (as
      * {@link ProductPathBenchmark}'s).
      */
     private Runnable step(DType slotDtype, boolean wrapped) {
-        boolean half = form.halfVariable && slotDtype == DType.BFLOAT16;
-        ProductPathBenchmark.warmUp(form.optimizer(slotDtype, threads), half ? halfVariable(wrapped, (int) ChunkedExecutor.CHUNK)
+        boolean half = form.halfVariable && slotDtype != DType.FLOAT32;
+        ProductPathBenchmark.warmUp(form.optimizer(slotDtype, threads), half
+                ? halfVariable(slotDtype, wrapped, (int) ChunkedExecutor.CHUNK)
                 : ProductPathBenchmark.variable(wrapped, (int) ChunkedExecutor.CHUNK), warmUpSteps);
-        GradientAndVariable pair = half ? halfVariable(wrapped, size) : ProductPathBenchmark.variable(wrapped, size);
+        GradientAndVariable pair = half ? halfVariable(slotDtype, wrapped, size) : ProductPathBenchmark.variable(wrapped, size);
         tensors.add(pair.variable().value());
         tensors.add((Tensor) pair.gradient());
         Optimizer optimizer = form.optimizer(slotDtype, threads);
@@ -247,19 +255,19 @@ public class HalfSlotsBenchmark {
         return () -> optimizer.applyGradients(pairs);
     }
 
-    /** A bfloat16 variable of {@code n} elements (off-heap, or on a {@code short[]}) and its float32 gradient. */
-    private static GradientAndVariable halfVariable(boolean wrapped, int n) {
+    /** A 16-bit variable of {@code n} elements (off-heap, or on a {@code short[]}) and its float32 gradient. */
+    private static GradientAndVariable halfVariable(DType dtype, boolean wrapped, int n) {
         Tensor value;
         Tensor gradient;
         if (wrapped) {
             short[] bits = new short[n];
-            Arrays.fill(bits, HalfFloats.toBfloat16(0.5f));
-            value = Tensor.wrap(bits, DType.BFLOAT16, n);
+            Arrays.fill(bits, dtype == DType.BFLOAT16 ? HalfFloats.toBfloat16(0.5f) : HalfFloats.toFloat16(0.5f));
+            value = Tensor.wrap(bits, dtype, n);
             float[] g = new float[n];
             Arrays.fill(g, 1e-3f);
             gradient = Tensor.wrap(g, n);
         } else {
-            value = Tensor.full(DType.BFLOAT16, 0.5, n);
+            value = Tensor.full(dtype, 0.5, n);
             gradient = Tensor.full(DType.FLOAT32, 1e-3, n);
         }
         return new GradientAndVariable(gradient, new Variable("bench/half", value));
