@@ -112,6 +112,24 @@ class TensorTest {
     }
 
     @Test
+    void fillGivesEveryElementTheBitsOfOneSetForEveryDtypeAndSize() {
+        for (DType dtype : DType.values()) {
+            for (long n : new long[] {1, 2, 3, 7, 64, 1000, 65_537}) {
+                for (double value : new double[] {0.1, -0.0, -3.0, 1e-30}) {
+                    try (Tensor filled = Tensor.zeros(dtype, n); Tensor one = Tensor.zeros(dtype, 1)) {
+                        filled.fill(value);
+                        one.setDouble(0, value);
+                        for (long i = 0; i < n; i++) {
+                            assertEquals(-1, filled.segment().asSlice(i * dtype.byteSize(), dtype.byteSize()).mismatch(one.segment()),
+                                    dtype + ", " + n + " elements, value " + value + ": element " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void setDoubleRoundsToTheDtype() {
         try (Tensor t = Tensor.zeros(DType.FLOAT32, 1)) {
             t.setDouble(0, 0.1);
