@@ -1,15 +1,14 @@
 package dev.panamax.distributed;
 
+import dev.panamax.optimizers.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,16 +54,10 @@ public final class FileRendezvous {
     /** Writes this rank's address, atomically: a reader sees the whole line or no file. */
     static void publish(Path directory, int rank, InetSocketAddress address) {
         Path target = file(directory, rank);
-        Path temporary = directory.resolve(target.getFileName() + ".tmp");
         String line = address.getAddress().getHostAddress() + " " + address.getPort() + "\n";
         try {
             Files.createDirectories(directory);
-            Files.writeString(temporary, line, StandardCharsets.US_ASCII);
-            try {
-                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.replace(target, line.getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             throw new UncheckedIOException("Rank " + rank + " cannot write its address to " + target + ": " + e.getMessage(), e);
         }

@@ -2,18 +2,15 @@ package dev.panamax.distributed;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.panamax.optimizers.AtomicFiles;
 import dev.panamax.optimizers.CheckpointException;
 import dev.panamax.optimizers.Optimizer;
 import dev.panamax.tensor.Variable;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -79,18 +76,9 @@ final class ShardedCheckpoint {
             files.add(fileName(r, size, iterations));
         }
         manifest.put("files", files);
-        Path target = directory.resolve(MANIFEST);
-        Path temporary = directory.resolve(MANIFEST + ".tmp");
-        try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            out.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsString(manifest).getBytes(StandardCharsets.UTF_8)));
-            out.force(true); // on disk before it replaces the old manifest
-        }
-        try {
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        // On disk, renamed over the old manifest, and the rename itself forced to disk before the
+        // ranks delete their older files: a power loss then leaves one whole checkpoint or the other.
+        AtomicFiles.replace(directory.resolve(MANIFEST), JSON.writeValueAsString(manifest).getBytes(StandardCharsets.UTF_8));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.panamax.optimizers;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -24,8 +25,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * behind; the next replacement of the same target removes those whose process is no longer alive.
  * Writers of one target on several machines or containers that share the directory are not
  * supported (a live writer elsewhere may look dead here).
+ *
+ * <p>Optimizer checkpoints, the ZeRO manifest and the file rendezvous all write through here.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     private static final String SUFFIX = ".tmp";
 
@@ -34,7 +37,7 @@ final class AtomicFiles {
 
     /** What writes the new content. */
     @FunctionalInterface
-    interface Content {
+    public interface Content {
         /** Writes the whole content into {@code channel}, an empty file open for writing. */
         void writeTo(FileChannel channel) throws IOException;
     }
@@ -46,7 +49,7 @@ final class AtomicFiles {
      * @throws AtomicMoveNotSupportedException when the file system cannot rename atomically (the
      *                                         target is unchanged; no unsafe fallback is tried)
      */
-    static void replace(Path target, Content content) throws IOException {
+    public static void replace(Path target, Content content) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path directory = absolute.getParent();
         String prefix = "." + absolute.getFileName() + ".";
@@ -67,6 +70,20 @@ final class AtomicFiles {
             }
         }
         forceDirectory(directory);
+    }
+
+    /**
+     * Replaces (or creates) {@code target} with {@code bytes}, as {@link #replace(Path, Content)} does.
+     *
+     * @throws AtomicMoveNotSupportedException when the file system cannot rename atomically
+     */
+    public static void replace(Path target, byte[] bytes) throws IOException {
+        replace(target, channel -> {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+        });
     }
 
     /**
