@@ -491,6 +491,51 @@ enum KernelCase {
             return 0;
         }
     },
+    /**
+     * A 16-bit variable rounded stochastically with float32 moments (the fused bfloat16 loop's
+     * float32-slot path; float16 runs in blocks): arrays var (the case's type), m, v, grad
+     * (float32); with the fused weight decay; the last scalar is the rounding key.
+     */
+    ADAM_HALF_VARIABLE_FLOAT32_SLOTS("adamMixed", 4) {
+        @Override
+        DType[] arrayTypes(DType t) {
+            return new DType[] {t, DType.FLOAT32, DType.FLOAT32, DType.FLOAT32};
+        }
+
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            return ADAM_HALF_VARIABLE.scalars(r, t);
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.adamMixed(t, DType.FLOAT32, DType.FLOAT32, null, new VariableRounding(true, (int) p[6]), s[0], s[1], s[2], null, s[3],
+                    from, to, new AdamCoefficients(p[0], p[1], p[2], p[3]).withWeightDecay(p[4], p[5]));
+            return 0;
+        }
+    },
+    /** A 16-bit variable rounded stochastically, m float32: arrays var (the case's type), m, grad; the last scalar is the key. */
+    LION_HALF_VARIABLE_STOCHASTIC("lionMixed", 3) {
+        @Override
+        DType[] arrayTypes(DType t) {
+            return new DType[] {t, DType.FLOAT32, DType.FLOAT32};
+        }
+
+        @Override
+        double[] scalars(SplittableRandom r, DType t) {
+            double[] p = LION.scalars(r, DType.FLOAT32);
+            double[] withKey = java.util.Arrays.copyOf(p, p.length + 1);
+            withKey[p.length] = r.nextInt();
+            return withKey;
+        }
+
+        @Override
+        double call(OptimizerKernels k, DType t, MemorySegment[] s, long from, long to, double[] p) {
+            k.lionMixed(t, DType.FLOAT32, new VariableRounding(true, (int) p[5]), s[0], s[1], s[2], from, to,
+                    new LionCoefficients(p[0], p[1], p[2], p[3], p[4]));
+            return 0;
+        }
+    },
     ADAM_AMSGRAD("adamAmsgrad", 5) {
         @Override
         double[] scalars(SplittableRandom r, DType t) {
