@@ -132,6 +132,9 @@ public class HalfSlotsBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        if (halfType != DType.BFLOAT16 && halfType != DType.FLOAT16) {
+            throw new IllegalArgumentException("halfType is BFLOAT16 or FLOAT16, got " + halfType);
+        }
         ChunkedExecutor executor = ChunkedExecutor.shared(threads);
         arena = Arena.ofShared();
         MemorySegment[] probe32 = form.algorithm.allocate(arena, DType.FLOAT32, size);
@@ -152,9 +155,6 @@ public class HalfSlotsBenchmark {
                 ? () -> executor.forEach(size, (from, to) -> java16(javaHalfVar, javaGrad, javaSlots, (int) from, (int) to))
                 : () -> executor.forEach(size, (from, to) -> java16(javaVar, javaGrad, javaSlots, (int) from, (int) to));
         contenders[3] = step(DType.FLOAT32, false);
-        if (halfType != DType.BFLOAT16 && halfType != DType.FLOAT16) {
-            throw new IllegalArgumentException("halfType is BFLOAT16 or FLOAT16, got " + halfType);
-        }
         contenders[4] = step(halfType, false);
         contenders[5] = step(halfType, true);
     }
