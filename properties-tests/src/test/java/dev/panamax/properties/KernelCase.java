@@ -400,10 +400,7 @@ enum KernelCase {
 
         @Override
         double[] scalars(SplittableRandom r, DType t) {
-            double[] p = ADAM_HALF_SLOTS.scalars(r, t);
-            double[] withKey = java.util.Arrays.copyOf(p, p.length + 1);
-            withKey[p.length] = r.nextInt();
-            return withKey;
+            return withRoundingKey(ADAM_HALF_SLOTS.scalars(r, t), r);
         }
 
         @Override
@@ -441,10 +438,7 @@ enum KernelCase {
 
         @Override
         double[] scalars(SplittableRandom r, DType t) {
-            double[] p = KERAS_MOMENTUM.scalars(r, DType.FLOAT32);
-            double[] withKey = java.util.Arrays.copyOf(p, p.length + 1);
-            withKey[p.length] = r.nextInt();
-            return withKey;
+            return withRoundingKey(KERAS_MOMENTUM.scalars(r, DType.FLOAT32), r);
         }
 
         @Override
@@ -523,10 +517,7 @@ enum KernelCase {
 
         @Override
         double[] scalars(SplittableRandom r, DType t) {
-            double[] p = LION.scalars(r, DType.FLOAT32);
-            double[] withKey = java.util.Arrays.copyOf(p, p.length + 1);
-            withKey[p.length] = r.nextInt();
-            return withKey;
+            return withRoundingKey(LION.scalars(r, DType.FLOAT32), r);
         }
 
         @Override
@@ -774,6 +765,13 @@ enum KernelCase {
         DType[] types = new DType[arrays];
         java.util.Arrays.fill(types, t);
         return types;
+    }
+
+    /** {@code p} with a random rounding key appended, drawn after {@code p}'s own values. */
+    static double[] withRoundingKey(double[] p, SplittableRandom r) {
+        double[] withKey = java.util.Arrays.copyOf(p, p.length + 1);
+        withKey[p.length] = r.nextInt();
+        return withKey;
     }
 
     /** The 16-bit type that is not {@code t}. */
